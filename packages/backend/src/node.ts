@@ -1,0 +1,33 @@
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import './gradients.js';
+import { activate, assertBackendName, type BackendInfo, type BackendName } from './common.js';
+
+export { BACKENDS, type BackendInfo, type BackendName } from './common.js';
+
+let wasmPathsSet = false;
+
+/**
+ * Starts a tfjs backend in Node: `wasm` (default) or `cpu`. Gradients are
+ * registered on import, so training works with either.
+ *
+ * Node runs the wasm backend single-threaded (tfjs turns threads off there).
+ */
+export async function initBackend(name: BackendName | string = 'wasm'): Promise<BackendInfo> {
+  assertBackendName(name);
+  if (name === 'wasm' && !wasmPathsSet) {
+    // The .wasm binaries sit in the backend package's dist/ folder; Node needs a directory path.
+    const require = createRequire(import.meta.url);
+    const pkgJson = require.resolve('@tensorflow/tfjs-backend-wasm/package.json');
+    setWasmPaths(`${join(dirname(pkgJson), 'dist')}/`);
+    wasmPathsSet = true;
+  }
+  const info = await activate(name);
+  // The cpu backend prints an advert for tfjs-node on first use; that package
+  // cannot be installed offline and latent does not use it.
+  if (name === 'cpu') (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+  return info;
+}

@@ -1,0 +1,81 @@
+import { initBackend } from '@latent/backend';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { mlpGan, PAPER_MNIST_GAN } from './mlp-gan.js';
+import { countParams, disposeParams, flattenParams } from './params.js';
+import { encodeParams, loadParams } from './serialize.js';
+
+describe('the paper MNIST GAN', () => {
+  it('has the paper\'s layer sizes', async () => {
+    await initBackend('wasm');
+    const model = mlpGan();
+    const { generator, discriminator } = model.init(0);
+    const shapes = (t: typeof generator) =>
+      Object.fromEntries(Object.entries(flattenParams(t)).map(([k, v]) => [k, v.shape]));
+    expect(shapes(generator)).toEqual({
+      'dense0.bias': [1200], 'dense0.kernel': [100, 1200],
+      'dense1.bias': [1200], 'dense1.kernel': [1200, 1200],
+      'dense2.bias': [784], 'dense2.kernel': [1200, 784],
+    });
+    expect(shapes(discriminator)).toEqual({
+      'dense0.bias': [1200], 'dense0.kernel': [784, 1200],
+      'dense1.bias': [1200], 'dense1.kernel': [240, 1200],
+      'dense2.bias': [1], 'dense2.kernel': [240, 1],
+    });
+    expect(countParams(generator)).toBe(100 * 1200 + 1200 + 1200 * 1200 + 1200 + 1200 * 784 + 784);
+    expect(PAPER_MNIST_GAN.inputKeep).toBe(0.8);
+    disposeParams(generator);
+    disposeParams(discriminator);
+  });
+
+  it('generates [b, 784] in (0, 1) and discriminates to [b] logits, deterministically per seed', async () => {
+    await initBackend('wasm');
+    const model = mlpGan({ generatorHidden: [32], discriminatorHidden: [16] });
+    const a = model.init(3);
+    const b = model.init(3);
+    const z = model.sampleNoise(5, 1);
+    const za = z.dataSync();
+    expect(Math.max(...za)).toBeLessThanOrEqual(Math.sqrt(3));
+    expect(Math.min(...za)).toBeGreaterThanOrEqual(-Math.sqrt(3));
+    const x = model.generate(a.generator, z, { training: false, seed: 0 });
+    expect(x.shape).toEqual([5, 784]);
+    const xv = x.dataSync();
+    expect(Math.min(...xv)).toBeGreaterThan(0);
+    expect(Math.max(...xv)).toBeLessThan(1);
+    const x2 = model.generate(b.generator, z, { training: false, seed: 0 });
+    expect(Array.from(x2.dataSync())).toEqual(Array.from(xv));
+    const logits = model.discriminate(a.discriminator, x, { training: true, seed: 7 });
+    expect(logits.shape).toEqual([5]);
+    const again = model.discriminate(a.discriminator, x, { training: true, seed: 7 });
+    expect(Array.from(again.dataSync())).toEqual(Array.from(logits.dataSync()));
+    tf.dispose([z, x, x2, logits, again]);
+    for (const t of [a, b]) {
+      disposeParams(t.generator);
+      disposeParams(t.discriminator);
+    }
+  });
+
+  it('save -> load gives identical outputs; weights of another shape are refused whole', async () => {
+    await initBackend('wasm');
+    const model = mlpGan({ generatorHidden: [32], discriminatorHidden: [16] });
+    const src = model.init(1);
+    const dst = model.init(2);
+    const encoded = await encodeParams(src.generator);
+    loadParams(dst.generator, encoded);
+    const z = model.sampleNoise(4, 9);
+    const ya = model.generate(src.generator, z, { training: false, seed: 0 });
+    const yb = model.generate(dst.generator, z, { training: false, seed: 0 });
+    expect(Array.from(yb.dataSync())).toEqual(Array.from(ya.dataSync()));
+
+    const other = mlpGan({ generatorHidden: [33], discriminatorHidden: [16] }).init(1);
+    const before = Array.from(flattenParams(dst.generator)['dense0.kernel']!.dataSync());
+    const foreign = await encodeParams(other.generator);
+    expect(() => loadParams(dst.generator, foreign)).toThrow(/dense0.kernel has shape \[100,33\], the model expects \[100,32\]/);
+    expect(Array.from(flattenParams(dst.generator)['dense0.kernel']!.dataSync())).toEqual(before);
+    tf.dispose([z, ya, yb]);
+    for (const t of [src, dst, other]) {
+      disposeParams(t.generator);
+      disposeParams(t.discriminator);
+    }
+  });
+});

@@ -1,0 +1,36 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { flattenParams, type ParamTree } from './params.js';
+
+/** Weights in tfjs's own format: a manifest of specs plus one binary buffer. */
+export interface EncodedParams {
+  specs: tf.io.WeightsManifestEntry[];
+  data: ArrayBuffer;
+}
+
+/** Encodes a parameter tree with `tf.io.encodeWeights`, one entry per flattened name. */
+export async function encodeParams(tree: ParamTree, prefix = ''): Promise<EncodedParams> {
+  const flat = flattenParams(tree, prefix);
+  return tf.io.encodeWeights(flat) as Promise<EncodedParams>;
+}
+
+/**
+ * Loads encoded weights into an existing tree in place. Every variable of the
+ * tree must be present with the same shape; otherwise nothing is assigned and
+ * the error lists each mismatch (so weights of another model are refused whole).
+ */
+export function loadParams(tree: ParamTree, encoded: EncodedParams, prefix = ''): void {
+  const flat = flattenParams(tree, prefix);
+  const bySpec = new Map(encoded.specs.map((s) => [s.name, s]));
+  const problems: string[] = [];
+  for (const [name, v] of Object.entries(flat)) {
+    const spec = bySpec.get(name);
+    if (!spec) problems.push(`missing ${name}`);
+    else if (spec.shape.join('x') !== v.shape.join('x')) {
+      problems.push(`${name} has shape [${spec.shape}], the model expects [${v.shape}]`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`weights do not fit this model: ${problems.join('; ')}`);
+  const named = tf.io.decodeWeights(encoded.data, encoded.specs.filter((s) => s.name in flat));
+  for (const [name, v] of Object.entries(flat)) v.assign(named[name] as tf.Tensor);
+  tf.dispose(Object.values(named));
+}

@@ -1,0 +1,42 @@
+/** Means of the training statistics over a logging interval (or one step). */
+export interface GanStats {
+  /** D's loss, -V(D, G) on the minibatch. */
+  dLoss: number;
+  /** G's loss (non-saturating or minimax, per the run config). */
+  gLoss: number;
+  /** Mean D(x) on data. */
+  dReal: number;
+  /** Mean D(G(z)) on samples. */
+  dFake: number;
+}
+
+/**
+ * What a trainer reports, in order: `start`, then per step `step` (and every
+ * `logEvery` steps `log`), `epoch` at each epoch's end, `samples` before
+ * training and after each epoch, and finally `done`. The CLI renders these as
+ * a progress bar and files; the web app posts them from its worker.
+ */
+export type TrainEvent =
+  | { type: 'start'; step: number; epoch: number; totalSteps: number; stepsPerEpoch: number }
+  | ({ type: 'step'; step: number; epoch: number; learningRate: number; momentum: number } & GanStats)
+  | ({ type: 'log'; step: number; epoch: number; steps: number; seconds: number } & GanStats)
+  | { type: 'epoch'; epoch: number; step: number; seconds: number }
+  | {
+      type: 'samples';
+      /** Epochs completed when drawn: 0 is before any training. */
+      epoch: number;
+      step: number;
+      /** True when drawn at a stop that was not an epoch's end. */
+      partial: boolean;
+      /** [count, height, width, channels] values in the model's pixel range, row-major. */
+      images: Float32Array;
+      count: number;
+      shape: readonly [number, number, number];
+      pixelRange: '[0,1]' | '[-1,1]';
+    }
+  | { type: 'done'; step: number; epoch: number; reason: 'finished' | 'max-steps' | 'aborted'; seconds: number };
+
+/** Raised when a loss stops being finite; says which network and step. */
+export class TrainingDivergedError extends Error {
+  override name = 'TrainingDivergedError';
+}

@@ -1,0 +1,129 @@
+import { initBackend } from '@latent/backend';
+import { sliceImages } from '@latent/datasets';
+import { loadMnist } from '@latent/datasets/node';
+import { mlpGan } from '@latent/models';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveGanRunConfig } from './config.js';
+import type { TrainEvent } from './events.js';
+import { GanTrainer } from './gan-trainer.js';
+import { TrainingDivergedError } from './events.js';
+import type { ImageSet } from '@latent/datasets';
+
+let data: ImageSet;
+const small = () => mlpGan({ generatorHidden: [64], discriminatorHidden: [32] });
+
+beforeAll(async () => {
+  data = sliceImages((await loadMnist()).train, 0, 600, 'mnist-600');
+});
+
+async function collect(trainer: GanTrainer, signal?: AbortSignal): Promise<TrainEvent[]> {
+  const events: TrainEvent[] = [];
+  for await (const e of trainer.run({ signal })) events.push(e);
+  return events;
+}
+
+describe('GanTrainer', () => {
+  it('keeps the number of live tensors flat over training steps', async () => {
+    await initBackend('wasm');
+    const trainer = new GanTrainer({ model: small(), data, config: resolveGanRunConfig({ batchSize: 20, k: 2 }) });
+    const take = () => trainer.trainStep().stats.dispose();
+    take();
+    take();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 10; i++) take();
+    expect(tf.memory().numTensors).toBe(before);
+    trainer.dispose();
+  });
+
+  it('emits start, samples at epoch 0, steps, logs, epochs, samples per epoch and done', async () => {
+    await initBackend('wasm');
+    const config = resolveGanRunConfig({ batchSize: 100, epochs: 2, logEvery: 4, sampleCount: 9 });
+    const trainer = new GanTrainer({ model: small(), data, config });
+    const events = await collect(trainer);
+    const types = events.map((e) => e.type);
+    expect(types[0]).toBe('start');
+    expect(types.filter((t) => t === 'step')).toHaveLength(12); // 600 / 100 batches x 2 epochs
+    expect(types.filter((t) => t === 'log')).toHaveLength(3);
+    expect(types.filter((t) => t === 'epoch')).toHaveLength(2);
+    const samples = events.filter((e) => e.type === 'samples');
+    expect(samples.map((e) => e.epoch)).toEqual([0, 1, 2]);
+    for (const s of samples) {
+      expect(s.images.length).toBe(9 * 784);
+      expect(s.shape).toEqual([28, 28, 1]);
+    }
+    expect(events.at(-1)).toMatchObject({ type: 'done', step: 12, epoch: 2, reason: 'finished' });
+    trainer.dispose();
+  });
+
+  it('is reproducible: the same seed gives identical losses step for step', async () => {
+    await initBackend('wasm');
+    const losses = async (seed: number) => {
+      const trainer = new GanTrainer({ model: small(), data, config: resolveGanRunConfig({ seed, batchSize: 50, maxSteps: 5 }) });
+      const out = (await collect(trainer)).flatMap((e) => (e.type === 'step' ? [e.dLoss, e.gLoss] : []));
+      trainer.dispose();
+      return out;
+    };
+    const a = await losses(4);
+    expect(await losses(4)).toEqual(a);
+    expect(await losses(5)).not.toEqual(a);
+  });
+
+  it('gives the same first-step losses on cpu and wasm', async () => {
+    const first = async (backend: 'cpu' | 'wasm') => {
+      await initBackend(backend);
+      const trainer = new GanTrainer({ model: small(), data, config: resolveGanRunConfig({ batchSize: 50, maxSteps: 2 }) });
+      const steps = (await collect(trainer)).filter((e) => e.type === 'step');
+      trainer.dispose();
+      return steps.map((e) => [e.dLoss, e.gLoss, e.dReal, e.dFake]).flat();
+    };
+    const cpu = await first('cpu');
+    const wasm = await first('wasm');
+    cpu.forEach((v, i) => expect(wasm[i]).toBeCloseTo(v, 4));
+  });
+
+  it('learns: D separates data from samples within a few dozen steps', async () => {
+    await initBackend('wasm');
+    const trainer = new GanTrainer({ model: small(), data, config: resolveGanRunConfig({ batchSize: 50, maxSteps: 30, logEvery: 10 }) });
+    const logs = (await collect(trainer)).filter((e) => e.type === 'log');
+    const lastLog = logs.at(-1)!;
+    expect(lastLog.dReal).toBeGreaterThan(lastLog.dFake);
+    expect(lastLog.dLoss).toBeLessThan(2 * Math.LN2);
+    trainer.dispose();
+  });
+
+  it('stops between steps when aborted', async () => {
+    await initBackend('wasm');
+    const trainer = new GanTrainer({ model: small(), data, config: resolveGanRunConfig({ batchSize: 50, epochs: 5 }) });
+    const controller = new AbortController();
+    const events: TrainEvent[] = [];
+    for await (const e of trainer.run({ signal: controller.signal })) {
+      events.push(e);
+      if (e.type === 'step' && e.step === 3) controller.abort();
+    }
+    expect(events.at(-1)).toMatchObject({ type: 'done', step: 3, reason: 'aborted' });
+    expect(events.filter((e) => e.type === 'samples').at(-1)).toMatchObject({ partial: true, step: 3 });
+    trainer.dispose();
+  });
+
+  it('stops with a message naming the network and step when a loss becomes NaN', async () => {
+    await initBackend('wasm');
+    const trainer = new GanTrainer({ model: small(), data, config: resolveGanRunConfig({ batchSize: 50, epochs: 1 }) });
+    const events: TrainEvent[] = [];
+    const run = async () => {
+      for await (const e of trainer.run()) {
+        events.push(e);
+        // Poison D's output layer after the second step.
+        if (e.type === 'step' && e.step === 2) {
+          const bias = Object.values(trainer.discriminator).at(-1) as { bias: tf.Variable };
+          bias.bias.assign(tf.fill(bias.bias.shape, Number.NaN));
+        }
+      }
+    };
+    const error = await run().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect((error as Error).message).toMatch(/discriminator loss became NaN at step 3 \(epoch 1\)/);
+    expect(events.at(-1)).toMatchObject({ type: 'step', step: 2 });
+    trainer.dispose();
+  });
+});

@@ -1,0 +1,239 @@
+import { BatchIterator, deriveSeed, type ImageSet } from '@latent/datasets';
+import { type GanModel, type ParamTree, disposeParams, trainableVariables } from '@latent/models';
+import * as tf from '@tensorflow/tfjs-core';
+import type { GanRunConfig } from './config.js';
+import { type GanStats, type TrainEvent, TrainingDivergedError } from './events.js';
+import { ganValue, generatorLoss } from './losses.js';
+import { learningRateAt, momentumAt, SgdMomentum } from './optim.js';
+
+export interface GanTrainerOptions {
+  model: GanModel;
+  /** Training images; batches are scaled to the model's pixel range. */
+  data: ImageSet;
+  config: GanRunConfig;
+}
+
+export interface RunOptions {
+  /** Stops the run between steps; `run` then ends with a `done` event of reason `aborted`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Trains a GAN by Algorithm 1 of Goodfellow et al. 2014: each step runs k
+ * discriminator updates on fresh minibatches, then one generator update.
+ *
+ * All randomness (initialization, data order, z, dropout masks) derives from
+ * `config.seed` and the step number, so a run is reproducible on one backend.
+ */
+export class GanTrainer {
+  readonly generator: ParamTree;
+  readonly discriminator: ParamTree;
+  readonly batches: BatchIterator;
+  /** Iterations of Algorithm 1 completed. */
+  step = 0;
+  private readonly dOpt: SgdMomentum;
+  private readonly gOpt: SgdMomentum;
+  private readonly fixedNoise: tf.Tensor2D;
+  private dUpdates = 0;
+
+  constructor(
+    readonly options: GanTrainerOptions,
+  ) {
+    const { model, data, config } = options;
+    const params = model.init(config.seed);
+    this.generator = params.generator;
+    this.discriminator = params.discriminator;
+    this.dOpt = new SgdMomentum(trainableVariables(this.discriminator));
+    this.gOpt = new SgdMomentum(trainableVariables(this.generator));
+    this.batches = new BatchIterator(data, {
+      batchSize: config.batchSize,
+      seed: deriveSeed(config.seed, 'data'),
+      range: model.pixelRange,
+      layout: model.layout,
+    });
+    this.fixedNoise = model.sampleNoise(config.sampleCount, deriveSeed(config.seed, 'fixed-noise'));
+  }
+
+  get epoch(): number {
+    return this.batches.state.epoch;
+  }
+
+  /** Iterations of Algorithm 1 that make up `config.epochs` passes over the data. */
+  get totalSteps(): number {
+    const { config } = this.options;
+    const byEpochs = Math.ceil((config.epochs * this.batches.batchesPerEpoch) / config.k);
+    return Math.min(byEpochs, config.maxSteps ?? Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * One iteration of Algorithm 1. Returns [dLoss, gLoss, mean D(x), mean D(G(z))]
+   * as one float32 tensor [4] (the caller reads and disposes it), so the step
+   * itself never waits on the device.
+   */
+  trainStep(): { stats: tf.Tensor1D; epochEnded: boolean } {
+    const { model, config } = this.options;
+    const m = config.batchSize;
+    const epoch = this.epoch;
+    const momentum = momentumAt(config, epoch);
+    let epochEnded = false;
+    const dStats: tf.Tensor[] = [];
+
+    for (let j = 0; j < config.k; j++) {
+      const batch = this.batches.next();
+      epochEnded ||= batch.lastInEpoch;
+      const seed = deriveSeed(config.seed, 'd', this.step, j);
+      const lr = learningRateAt(config, this.dUpdates);
+      tf.tidy(() => {
+        const z = model.sampleNoise(m, deriveSeed(seed, 'z'));
+        const fake = model.generate(this.generator, z, { training: true, seed: deriveSeed(seed, 'g') });
+        const { grads, value } = tf.variableGrads(() => {
+          const real = model.discriminate(this.discriminator, batch.x, { training: true, seed: deriveSeed(seed, 'dx') });
+          const fakeLogits = model.discriminate(this.discriminator, fake, { training: true, seed: deriveSeed(seed, 'dz') });
+          if (j === config.k - 1) {
+            dStats.push(tf.keep(tf.stack([tf.mean(tf.sigmoid(real)), tf.mean(tf.sigmoid(fakeLogits))])));
+          }
+          return tf.neg(ganValue(real, fakeLogits)) as tf.Scalar;
+        }, this.dOpt.variables);
+        this.dOpt.apply(this.dOpt.variables.map((v) => grads[v.name] as tf.Tensor), lr, momentum);
+        if (j === config.k - 1) dStats.push(tf.keep(tf.reshape(value, [1])));
+      });
+      tf.dispose([batch.x, batch.labels]);
+      this.dUpdates += 1;
+    }
+
+    const seed = deriveSeed(config.seed, 'g', this.step);
+    const stats = tf.tidy(() => {
+      const z = model.sampleNoise(m, deriveSeed(seed, 'z'));
+      const { grads, value } = tf.variableGrads(() => {
+        const fake = model.generate(this.generator, z, { training: true, seed: deriveSeed(seed, 'g') });
+        const logits = model.discriminate(this.discriminator, fake, { training: true, seed: deriveSeed(seed, 'd') });
+        return generatorLoss(logits, config.generatorLoss);
+      }, this.gOpt.variables);
+      this.gOpt.apply(this.gOpt.variables.map((v) => grads[v.name] as tf.Tensor), learningRateAt(config, this.step), momentum);
+      const [meanDs, dLoss] = dStats as [tf.Tensor1D, tf.Tensor1D];
+      return tf.concat([dLoss, tf.reshape(value, [1]), meanDs]) as tf.Tensor1D;
+    });
+    tf.dispose(dStats);
+    this.step += 1;
+    return { stats, epochEnded };
+  }
+
+  /** G(fixed noise) in inference mode, as plain floats [count, h, w, c] in the model's range. */
+  async samples(): Promise<Float32Array> {
+    const { model } = this.options;
+    const images = tf.tidy(() => model.generate(this.generator, this.fixedNoise, { training: false, seed: 0 }));
+    const data = (await images.data()) as Float32Array;
+    images.dispose();
+    return data;
+  }
+
+  /**
+   * Trains until `config.epochs` (or `config.maxSteps`) is reached, yielding
+   * events. Throws TrainingDivergedError when a loss is not finite.
+   */
+  async *run({ signal }: RunOptions = {}): AsyncGenerator<TrainEvent> {
+    const { config } = this.options;
+    const total = this.totalSteps;
+    const runStart = now();
+    let epochStart = runStart;
+    let logStart = runStart;
+    const sums = [0, 0, 0, 0];
+    let logged = 0;
+    yield {
+      type: 'start',
+      step: this.step,
+      epoch: this.epoch,
+      totalSteps: total,
+      stepsPerEpoch: Math.ceil(this.batches.batchesPerEpoch / config.k),
+    };
+    if (this.step === 0) yield await this.samplesEvent(false);
+
+    let reason: 'finished' | 'max-steps' | 'aborted' = 'finished';
+    while (this.step < total) {
+      if (signal?.aborted) {
+        reason = 'aborted';
+        break;
+      }
+      const epoch = this.epoch;
+      const { stats, epochEnded } = this.trainStep();
+      const values = await stats.data();
+      stats.dispose();
+      const s: GanStats = { dLoss: values[0]!, gLoss: values[1]!, dReal: values[2]!, dFake: values[3]! };
+      if (!Number.isFinite(s.dLoss)) {
+        throw new TrainingDivergedError(`discriminator loss became ${s.dLoss} at step ${this.step} (epoch ${epoch + 1}); lower the learning rate`);
+      }
+      if (!Number.isFinite(s.gLoss)) {
+        throw new TrainingDivergedError(`generator loss became ${s.gLoss} at step ${this.step} (epoch ${epoch + 1}); lower the learning rate`);
+      }
+      yield {
+        type: 'step',
+        step: this.step,
+        epoch,
+        learningRate: learningRateAt(config, this.step),
+        momentum: momentumAt(config, epoch),
+        ...s,
+      };
+      sums[0]! += s.dLoss;
+      sums[1]! += s.gLoss;
+      sums[2]! += s.dReal;
+      sums[3]! += s.dFake;
+      logged += 1;
+      const last = this.step === total || signal?.aborted;
+      if (logged === config.logEvery || last) {
+        const t = now();
+        yield {
+          type: 'log',
+          step: this.step,
+          epoch,
+          steps: logged,
+          seconds: (t - logStart) / 1000,
+          dLoss: sums[0]! / logged,
+          gLoss: sums[1]! / logged,
+          dReal: sums[2]! / logged,
+          dFake: sums[3]! / logged,
+        };
+        sums.fill(0);
+        logged = 0;
+        logStart = t;
+      }
+      if (epochEnded) {
+        const t = now();
+        yield { type: 'epoch', epoch: epoch + 1, step: this.step, seconds: (t - epochStart) / 1000 };
+        epochStart = t;
+        yield await this.samplesEvent(false);
+      }
+      // A macrotask turn lets signal handlers and worker messages run between steps.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    if (reason === 'finished' && config.maxSteps !== undefined && this.step === config.maxSteps) reason = 'max-steps';
+    if (this.batches.state.batch !== 0) yield await this.samplesEvent(true);
+    yield { type: 'done', step: this.step, epoch: this.epoch, reason, seconds: (now() - runStart) / 1000 };
+  }
+
+  private async samplesEvent(partial: boolean): Promise<TrainEvent> {
+    const { model, config } = this.options;
+    return {
+      type: 'samples',
+      epoch: this.epoch,
+      step: this.step,
+      partial,
+      images: await this.samples(),
+      count: config.sampleCount,
+      shape: model.imageShape,
+      pixelRange: model.pixelRange,
+    };
+  }
+
+  /** Frees every tensor the trainer holds. */
+  dispose(): void {
+    disposeParams(this.generator);
+    disposeParams(this.discriminator);
+    this.dOpt.dispose();
+    this.gOpt.dispose();
+    this.fixedNoise.dispose();
+  }
+}
+
+function now(): number {
+  return globalThis.performance.now();
+}

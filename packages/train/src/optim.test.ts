@@ -1,0 +1,53 @@
+import { initBackend } from '@latent/backend';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { learningRateAt, momentumAt, SgdMomentum } from './optim.js';
+import { resolveGanRunConfig } from './config.js';
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+
+describe('SgdMomentum', () => {
+  it('v <- mu v - lr g; theta <- theta + v, by hand over two steps', () => {
+    const theta = tf.variable(tf.tensor1d([1, -2]));
+    const opt = new SgdMomentum([theta]);
+    const g = tf.tensor1d([0.5, 1]);
+    opt.apply([g], 0.1, 0.5); // v = [-0.05, -0.1]; theta = [0.95, -2.1]
+    opt.apply([g], 0.1, 0.5); // v = [-0.075, -0.15]; theta = [0.875, -2.25]
+    const got = Array.from(theta.dataSync());
+    expect(got[0]).toBeCloseTo(0.875, 6);
+    expect(got[1]).toBeCloseTo(-2.25, 6);
+    expect(Array.from(opt.slots[0]!.dataSync()).map((v) => Number(v.toFixed(6)))).toEqual([-0.075, -0.15]);
+    opt.dispose();
+    tf.dispose([theta, g]);
+  });
+});
+
+describe('the paper schedules', () => {
+  const paper = resolveGanRunConfig({});
+  it('decays the rate by 1.000004 per update down to 1e-6', () => {
+    expect(learningRateAt(paper, 0)).toBe(0.1);
+    expect(learningRateAt(paper, 500)).toBeCloseTo(0.1 / 1.000004 ** 500, 12);
+    expect(learningRateAt(paper, 1e8)).toBe(1e-6);
+  });
+  it('raises momentum linearly from 0.5 (epochs 0 and 1) to 0.7 at epoch 250', () => {
+    expect(momentumAt(paper, 0)).toBe(0.5);
+    expect(momentumAt(paper, 1)).toBe(0.5);
+    expect(momentumAt(paper, 125.5)).toBeCloseTo(0.6, 10);
+    expect(momentumAt(paper, 250)).toBeCloseTo(0.7, 10);
+    expect(momentumAt(paper, 400)).toBeCloseTo(0.7, 10);
+  });
+});
+
+describe('run config', () => {
+  it('defaults to the paper: batch 100, k 1, lr 0.1, momentum 0.5, non-saturating G loss', () => {
+    const c = resolveGanRunConfig({});
+    expect([c.batchSize, c.k, c.learningRate, c.momentum, c.generatorLoss]).toEqual([100, 1, 0.1, 0.5, 'non-saturating']);
+  });
+  it('lists every bad field', () => {
+    expect(() => resolveGanRunConfig({ k: 0, learningRate: -1, bogus: 1 })).toThrow(
+      /Invalid run config:\n.*k: .*\n.*learningRate: .*\n.*bogus/s,
+    );
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * A picture ready to show or save: RGBA, row-major, 4 bytes a pixel, so
+ * `data.length === width * height * 4`. Alpha is 255 for everything this
+ * package draws. The layout matches the DOM's `ImageData`, so
+ * `new ImageData(image.data, image.width, image.height)` puts it on a canvas.
+ */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  // ArrayBuffer-backed, because that is what the DOM's ImageData constructor accepts.
+  data: Uint8ClampedArray<ArrayBuffer>;
+}
+
+/**
+ * How stored values map to 0..255 intensities:
+ * - `'bytes'`: values are already 0..255;
+ * - `'[0,1]'`: 0 is black, 1 is white;
+ * - `'[-1,1]'`: -1 is black, 1 is white (the usual range of a tanh output).
+ *
+ * Values outside the range are clamped; NaN shows as 0 (black).
+ */
+export type PixelRange = 'bytes' | '[0,1]' | '[-1,1]';
+
+/** An RGB colour, each component an integer 0..255. */
+export type Rgb = readonly [number, number, number];
+
+export interface ImageGridOptions {
+  /** Number of images in the array (at least 1). */
+  count: number;
+  /** Height of each image in pixels. */
+  height: number;
+  /** Width of each image in pixels. */
+  width: number;
+  /** 1 (greyscale) or 3 (RGB, interleaved per pixel). */
+  channels: 1 | 3;
+  /** Images per row; default `ceil(sqrt(count))`, a near-square grid. */
+  columns?: number;
+  /**
+   * Pixels of background around and between cells, in output pixels (not
+   * multiplied by `scale`); default 2.
+   */
+  padding?: number;
+  /** Default `'bytes'` for a Uint8Array, `'[0,1]'` for a Float32Array. */
+  range?: PixelRange;
+  /**
+   * Colour of the padding and of the empty cells after the last image. The
+   * default mid grey [64, 64, 64] keeps cell edges visible both for white
+   * digits on black and for dark strokes on white.
+   */
+  background?: Rgb;
+  /** Integer upscaling factor for each image (nearest neighbour); default 1. */
+  scale?: number;
+}
+
+const DEFAULT_BACKGROUND: Rgb = [64, 64, 64];
+
+/**
+ * Lays out `count` images in a grid, row by row, left to right.
+ *
+ * @param images `count` images row-major, shape [count, height, width, channels]
+ *   (so `images.length === count * height * width * channels`), in the value
+ *   range given by `options.range`.
+ * @returns an image of width `columns * width * scale + (columns + 1) * padding`
+ *   and height `rows * height * scale + (rows + 1) * padding`, where
+ *   `rows = ceil(count / columns)`.
+ * @throws Error naming the offending option or the size mismatch.
+ */
+export function imageGrid(images: Uint8Array | Float32Array, options: ImageGridOptions): RgbaImage {
+  const fail = (defect: string): never => {
+    throw new Error(`imageGrid: ${defect}`);
+  };
+  if (!(images instanceof Uint8Array || images instanceof Float32Array)) {
+    fail(`images must be a Uint8Array or a Float32Array, got ${describe(images)}`);
+  }
+  const { count, height, width, channels } = options;
+  positiveInteger('count', count, fail);
+  positiveInteger('height', height, fail);
+  positiveInteger('width', width, fail);
+  if (channels !== 1 && channels !== 3) {
+    fail(`channels must be 1 (greyscale) or 3 (RGB), got ${String(channels)}`);
+  }
+  const columns = options.columns ?? Math.ceil(Math.sqrt(count));
+  positiveInteger('columns', columns, fail);
+  const padding = options.padding ?? 2;
+  if (!Number.isInteger(padding) || padding < 0) {
+    fail(`padding must be a non-negative integer, got ${String(padding)}`);
+  }
+  const scale = options.scale ?? 1;
+  positiveInteger('scale', scale, fail);
+  const range = options.range ?? (images instanceof Uint8Array ? 'bytes' : '[0,1]');
+  if (range !== 'bytes' && range !== '[0,1]' && range !== '[-1,1]') {
+    fail(`range must be 'bytes', '[0,1]' or '[-1,1]', got ${JSON.stringify(range)}`);
+  }
+  const background = options.background ?? DEFAULT_BACKGROUND;
+  if (
+    !Array.isArray(background) ||
+    background.length !== 3 ||
+    !background.every((c) => Number.isInteger(c) && c >= 0 && c <= 255)
+  ) {
+    fail(`background must be 3 integers 0..255, got ${JSON.stringify(background)}`);
+  }
+  const perImage = height * width * channels;
+  if (images.length !== count * perImage) {
+    fail(
+      `got ${images.length} values, expected count*height*width*channels = ` +
+        `${count}*${height}*${width}*${channels} = ${count * perImage}`,
+    );
+  }
+
+  const rows = Math.ceil(count / columns);
+  const cellW = width * scale;
+  const cellH = height * scale;
+  const outW = columns * cellW + (columns + 1) * padding;
+  const outH = rows * cellH + (rows + 1) * padding;
+  const data = new Uint8ClampedArray(outW * outH * 4);
+  const [bgR, bgG, bgB] = background;
+  for (let p = 0; p < data.length; p += 4) {
+    data[p] = bgR;
+    data[p + 1] = bgG;
+    data[p + 2] = bgB;
+    data[p + 3] = 255;
+  }
+
+  // Writing v * gain + offset into a Uint8ClampedArray does the clamping,
+  // rounding and NaN-to-0 that the ranges promise, in one step.
+  const [gain, offset] = range === 'bytes' ? [1, 0] : range === '[0,1]' ? [255, 0] : [127.5, 127.5];
+  const rowBytes = cellW * 4;
+  // One upscaled source row, copied `scale` times, so each value is mapped once.
+  const row = new Uint8ClampedArray(rowBytes);
+  for (let i = 0; i < count; i++) {
+    const left = padding + (i % columns) * (cellW + padding);
+    const top = padding + Math.floor(i / columns) * (cellH + padding);
+    const base = i * perImage;
+    for (let y = 0; y < height; y++) {
+      const src = base + y * width * channels;
+      for (let x = 0; x < width; x++) {
+        const s = src + x * channels;
+        const r = (images[s] as number) * gain + offset;
+        const g = channels === 3 ? (images[s + 1] as number) * gain + offset : r;
+        const b = channels === 3 ? (images[s + 2] as number) * gain + offset : r;
+        for (let k = 0, q = x * scale * 4; k < scale; k++, q += 4) {
+          row[q] = r;
+          row[q + 1] = g;
+          row[q + 2] = b;
+          row[q + 3] = 255;
+        }
+      }
+      const firstLine = top + y * scale;
+      for (let k = 0; k < scale; k++) {
+        data.set(row, ((firstLine + k) * outW + left) * 4);
+      }
+    }
+  }
+  return { width: outW, height: outH, data };
+}
+
+function positiveInteger(name: string, value: unknown, fail: (defect: string) => never): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    fail(`${name} must be a positive integer, got ${String(value)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return value.constructor?.name ?? 'an object';
+  return typeof value;
+}
