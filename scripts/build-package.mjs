@@ -21,12 +21,10 @@ import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const entries = process.argv.slice(2);
-if (entries.length === 0) throw new Error('build-package: name at least one entry, e.g. src/index.ts');
+if (entries.length === 0)
+  throw new Error('build-package: name at least one entry, e.g. src/index.ts');
 
-const deps = [
-  ...Object.keys(pkg.dependencies ?? {}),
-  ...Object.keys(pkg.peerDependencies ?? {}),
-];
+const deps = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
 const require = createRequire(join(process.cwd(), 'package.json'));
 const GRADIENTS = '@tensorflow/tfjs-core/dist/register_all_gradients';
 
@@ -61,7 +59,10 @@ const wasmUrls = {
       mkdirSync('dist/wasm', { recursive: true });
       copyFileSync(args.path, join('dist/wasm', basename(args.path)));
       const rel = `./wasm/${basename(args.path)}`;
-      return { contents: `export default new URL(${JSON.stringify(rel)}, import.meta.url).href;`, loader: 'js' };
+      return {
+        contents: `export default new URL(${JSON.stringify(rel)}, import.meta.url).href;`,
+        loader: 'js',
+      };
     });
   },
 };
@@ -82,6 +83,10 @@ await build({
   logLevel: 'warning',
   plugins: [externals, wasmUrls],
 });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-  stdio: 'inherit',
-});
+execFileSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+  {
+    stdio: 'inherit',
+  },
+);

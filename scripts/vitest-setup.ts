@@ -16,5 +16,6 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.restoreAllMocks();
-  if (warnings.length > 0) throw new Error(`tfjs registered something twice:\n${warnings.join('\n')}`);
+  if (warnings.length > 0)
+    throw new Error(`tfjs registered something twice:\n${warnings.join('\n')}`);
 });

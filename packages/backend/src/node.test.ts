@@ -14,7 +14,9 @@ describe('initBackend (Node)', () => {
     const s = (v: number) => 1 / (1 + Math.exp(-v));
     const want = xs.map((v) => 2 * v * s(v) + v * v * s(v) * (1 - s(v)));
     const got = Array.from(await g.data());
-    got.forEach((v, i) => expect(v).toBeCloseTo(want[i] as number, 5));
+    got.forEach((v, i) => {
+      expect(v).toBeCloseTo(want[i] as number, 5);
+    });
     tf.dispose([x, g]);
   });
 

@@ -2,7 +2,7 @@ import { initBackend } from '@latent/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchIterator } from './batches.js';
-import type { ImageSet } from './images.js';
+import { type ImageSet, pixelMean } from './images.js';
 
 // 10 images of 2x2, image i filled with byte value 10*i, label i.
 const set: ImageSet = {
@@ -58,14 +58,25 @@ describe('BatchIterator', () => {
       tf.dispose([b.x, b.labels]);
       return [b.x.shape[0], b.lastInEpoch];
     });
-    expect(sizes).toEqual([[3, false], [3, false], [3, false], [1, true]]);
+    expect(sizes).toEqual([
+      [3, false],
+      [3, false],
+      [3, false],
+      [1, true],
+    ]);
   });
 
   it.each([
     ['[0,1]', 0, 90 / 255],
     ['[-1,1]', -1, (2 * 90) / 255 - 1],
   ] as const)('scales bytes to %s', (range, lo, hi) => {
-    const it = new BatchIterator(set, { batchSize: 10, seed: 0, shuffle: false, range, layout: 'image' });
+    const it = new BatchIterator(set, {
+      batchSize: 10,
+      seed: 0,
+      shuffle: false,
+      range,
+      layout: 'image',
+    });
     const b = it.next();
     expect(b.x.shape).toEqual([10, 2, 2, 1]);
     const v = b.x.dataSync();
@@ -76,9 +87,20 @@ describe('BatchIterator', () => {
 
   it('rejects bad sizes and foreign states with a clear message', () => {
     expect(() => new BatchIterator(set, { batchSize: 0, seed: 0 })).toThrow(/positive integer/);
-    expect(() => new BatchIterator(set, { batchSize: 11, seed: 0 })).toThrow(/larger than the 10 images of tiny/);
+    expect(() => new BatchIterator(set, { batchSize: 11, seed: 0 })).toThrow(
+      /larger than the 10 images of tiny/,
+    );
     const it = new BatchIterator(set, { batchSize: 5, seed: 3 });
     expect(() => it.restore({ seed: 4, epoch: 0, batch: 0 })).toThrow(/saved with seed 4/);
     expect(() => it.restore({ seed: 3, epoch: 0, batch: 2 })).toThrow(/outside this data/);
+  });
+});
+
+describe('pixelMean', () => {
+  it('averages each pixel over the set, in [0, 1]', () => {
+    // Image i is filled with 10*i: every pixel's mean is 10 * 4.5 / 255.
+    const mean = pixelMean(set);
+    expect(mean).toHaveLength(4);
+    for (const v of mean) expect(v).toBeCloseTo(45 / 255, 6);
   });
 });

@@ -62,7 +62,9 @@ export class BatchIterator {
       throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
     }
     if (this.opts.dropLast && batchSize > set.count) {
-      throw new RangeError(`batch size ${batchSize} is larger than the ${set.count} images of ${set.name}`);
+      throw new RangeError(
+        `batch size ${batchSize} is larger than the ${set.count} images of ${set.name}`,
+      );
     }
     this.batchesPerEpoch = this.opts.dropLast
       ? Math.floor(set.count / batchSize)
@@ -75,10 +77,14 @@ export class BatchIterator {
 
   restore(state: BatchState): void {
     if (state.seed !== this.opts.seed) {
-      throw new Error(`batch state was saved with seed ${state.seed}, this iterator uses ${this.opts.seed}`);
+      throw new Error(
+        `batch state was saved with seed ${state.seed}, this iterator uses ${this.opts.seed}`,
+      );
     }
     if (state.batch < 0 || state.batch >= this.batchesPerEpoch || state.epoch < 0) {
-      throw new RangeError(`batch state ${JSON.stringify(state)} is outside this data (${this.batchesPerEpoch} batches per epoch)`);
+      throw new RangeError(
+        `batch state ${JSON.stringify(state)} is outside this data (${this.batchesPerEpoch} batches per epoch)`,
+      );
     }
     this.epoch = state.epoch;
     this.batch = state.batch;

@@ -35,11 +35,13 @@ export function parseIdx(bytes: Uint8Array, source: string, expectedDims: number
         (bytes[0] === 0x1f && bytes[1] === 0x8b ? ' (it is gzip-compressed: gunzip it first)' : ''),
     );
   }
-  if (bytes[2] !== UBYTE) fail(`data type 0x${hex(bytes.subarray(2, 3))} unsupported; expected 0x08 (unsigned byte)`);
+  if (bytes[2] !== UBYTE)
+    fail(`data type 0x${hex(bytes.subarray(2, 3))} unsupported; expected 0x08 (unsigned byte)`);
   const dims = bytes[3] as number;
   if (dims !== expectedDims) fail(`has ${dims} dimensions; expected ${expectedDims}`);
   const headerBytes = 4 + 4 * dims;
-  if (bytes.length < headerBytes) fail(`truncated header (${bytes.length} of ${headerBytes} bytes)`);
+  if (bytes.length < headerBytes)
+    fail(`truncated header (${bytes.length} of ${headerBytes} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
   let count = 1;
@@ -50,7 +52,10 @@ export function parseIdx(bytes: Uint8Array, source: string, expectedDims: number
   }
   // Compare sizes before touching the data, so a corrupt header never sizes an allocation.
   const have = bytes.length - headerBytes;
-  if (have < count) fail(`truncated: header declares ${shape.join('x')} = ${count} bytes of data, file has ${have}`);
+  if (have < count)
+    fail(
+      `truncated: header declares ${shape.join('x')} = ${count} bytes of data, file has ${have}`,
+    );
   if (have > count) fail(`${have - count} unexpected bytes after the ${shape.join('x')} data`);
   return { shape, data: bytes.subarray(headerBytes, headerBytes + count) };
 }

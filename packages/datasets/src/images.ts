@@ -39,13 +39,24 @@ export function imageSetFromIdx(
       );
     }
   }
-  return { name, images: img.data, labels: lab.data, count, height, width, channels: 1, classNames };
+  return {
+    name,
+    images: img.data,
+    labels: lab.data,
+    count,
+    height,
+    width,
+    channels: 1,
+    classNames,
+  };
 }
 
 /** The images [start, end) of a set, sharing its bytes (no copy). */
 export function sliceImages(set: ImageSet, start: number, end: number, name: string): ImageSet {
   if (start < 0 || end > set.count || start >= end) {
-    throw new RangeError(`slice [${start}, ${end}) is outside the ${set.count} images of ${set.name}`);
+    throw new RangeError(
+      `slice [${start}, ${end}) is outside the ${set.count} images of ${set.name}`,
+    );
   }
   const size = set.height * set.width * set.channels;
   return {
@@ -55,4 +66,18 @@ export function sliceImages(set: ImageSet, start: number, end: number, name: str
     labels: set.labels?.subarray(start, end),
     count: end - start,
   };
+}
+
+/**
+ * The mean of each pixel over the set, in [0, 1]: [height * width * channels].
+ * Models use it to start their output layer at the data's marginals.
+ */
+export function pixelMean(set: ImageSet): Float32Array {
+  const size = set.height * set.width * set.channels;
+  const sums = new Float64Array(size);
+  for (let i = 0; i < set.count; i++) {
+    const row = set.images.subarray(i * size, (i + 1) * size);
+    for (let j = 0; j < size; j++) sums[j]! += row[j]!;
+  }
+  return Float32Array.from(sums, (v) => v / (255 * set.count));
 }

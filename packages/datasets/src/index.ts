@@ -1,6 +1,12 @@
-export { type Batch, BatchIterator, type BatchOptions, type BatchState, type PixelRange } from './batches.js';
+export {
+  type Batch,
+  BatchIterator,
+  type BatchOptions,
+  type BatchState,
+  type PixelRange,
+} from './batches.js';
 export { DatasetFormatError, type IdxArray, parseIdx } from './idx.js';
-export { type ImageSet, imageSetFromIdx, sliceImages } from './images.js';
+export { type ImageSet, imageSetFromIdx, pixelMean, sliceImages } from './images.js';
 export {
   fetchMnist,
   MNIST_CLASSES,

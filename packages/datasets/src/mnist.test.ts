@@ -13,7 +13,9 @@ beforeAll(async () => {
 
 describe('MNIST from the real IDX files', () => {
   it('has the paper split: 50k train, 10k validation, 10k test, 28x28, labelled', () => {
-    expect([mnist.train.count, mnist.validation.count, mnist.test.count]).toEqual([50_000, 10_000, 10_000]);
+    expect([mnist.train.count, mnist.validation.count, mnist.test.count]).toEqual([
+      50_000, 10_000, 10_000,
+    ]);
     for (const set of [mnist.train, mnist.validation, mnist.test]) {
       expect([set.height, set.width, set.channels]).toEqual([28, 28, 1]);
       expect(set.images.length).toBe(set.count * 784);
@@ -44,7 +46,8 @@ describe('MNIST from the real IDX files', () => {
 
   it('names the file when a file is truncated', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'latent-mnist-'));
-    for (const name of Object.values(MNIST_FILES)) await copyFile(join(mnistDataDir(), name), join(dir, name));
+    for (const name of Object.values(MNIST_FILES))
+      await copyFile(join(mnistDataDir(), name), join(dir, name));
     const labels = join(dir, MNIST_FILES.testLabels);
     const bytes = await readFile(labels);
     await writeFile(labels, bytes.subarray(0, 5000));

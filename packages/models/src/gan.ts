@@ -25,8 +25,13 @@ export interface GanModel<Config = unknown> {
   readonly layout: 'flat' | 'image';
   /** Range of G's outputs; data batches must be scaled to it. */
   readonly pixelRange: '[0,1]' | '[-1,1]';
-  /** Fresh parameters; the same seed gives the same parameters. */
-  init(seed: number): { generator: ParamTree; discriminator: ParamTree };
+  /**
+   * Fresh parameters; the same seed gives the same parameters.
+   *
+   * @param dataMean per-pixel mean of the training data in [0, 1], [h*w*c]; a
+   *   model may start G's output there (the 2014 paper's code did).
+   */
+  init(seed: number, dataMean?: Float32Array): { generator: ParamTree; discriminator: ParamTree };
   /** z [b, noiseDim] from the prior p_z, drawn from `seed`. */
   sampleNoise(count: number, seed: number): tf.Tensor2D;
   /** G(z): z [b, noiseDim] -> images in `pixelRange`, shaped per `layout`. */

@@ -6,21 +6,27 @@ import { countParams, disposeParams, flattenParams } from './params.js';
 import { encodeParams, loadParams } from './serialize.js';
 
 describe('the paper MNIST GAN', () => {
-  it('has the paper\'s layer sizes', async () => {
+  it("has the paper's layer sizes", async () => {
     await initBackend('wasm');
     const model = mlpGan();
     const { generator, discriminator } = model.init(0);
     const shapes = (t: typeof generator) =>
       Object.fromEntries(Object.entries(flattenParams(t)).map(([k, v]) => [k, v.shape]));
     expect(shapes(generator)).toEqual({
-      'dense0.bias': [1200], 'dense0.kernel': [100, 1200],
-      'dense1.bias': [1200], 'dense1.kernel': [1200, 1200],
-      'dense2.bias': [784], 'dense2.kernel': [1200, 784],
+      'dense0.bias': [1200],
+      'dense0.kernel': [100, 1200],
+      'dense1.bias': [1200],
+      'dense1.kernel': [1200, 1200],
+      'dense2.bias': [784],
+      'dense2.kernel': [1200, 784],
     });
     expect(shapes(discriminator)).toEqual({
-      'dense0.bias': [1200], 'dense0.kernel': [784, 1200],
-      'dense1.bias': [1200], 'dense1.kernel': [240, 1200],
-      'dense2.bias': [1], 'dense2.kernel': [240, 1],
+      'dense0.bias': [1200],
+      'dense0.kernel': [784, 1200],
+      'dense1.bias': [1200],
+      'dense1.kernel': [240, 1200],
+      'dense2.bias': [1],
+      'dense2.kernel': [240, 1],
     });
     expect(countParams(generator)).toBe(100 * 1200 + 1200 + 1200 * 1200 + 1200 + 1200 * 784 + 784);
     expect(PAPER_MNIST_GAN.inputKeep).toBe(0.8);
@@ -55,6 +61,24 @@ describe('the paper MNIST GAN', () => {
     }
   });
 
+  it("starts G at the data marginals when given the pixel means, as the authors' code", async () => {
+    await initBackend('wasm');
+    const model = mlpGan({ generatorHidden: [32], discriminatorHidden: [16] });
+    const mean = Float32Array.from({ length: 784 }, (_, i) => (i % 2 === 0 ? 0 : 0.25));
+    const { generator, discriminator } = model.init(0, mean);
+    const z = model.sampleNoise(64, 3);
+    const x = model.generate(generator, z, { training: false, seed: 0 });
+    const avg = tf.mean(x, 0).dataSync();
+    expect(avg[0]).toBeLessThan(1e-4); // always-black pixels start saturated off
+    expect(avg[1]).toBeCloseTo(0.25, 1);
+    expect(() => model.init(0, new Float32Array(10))).toThrow(
+      /data mean has 10 values, the model makes 784 pixels/,
+    );
+    tf.dispose([z, x]);
+    disposeParams(generator);
+    disposeParams(discriminator);
+  });
+
   it('save -> load gives identical outputs; weights of another shape are refused whole', async () => {
     await initBackend('wasm');
     const model = mlpGan({ generatorHidden: [32], discriminatorHidden: [16] });
@@ -70,7 +94,9 @@ describe('the paper MNIST GAN', () => {
     const other = mlpGan({ generatorHidden: [33], discriminatorHidden: [16] }).init(1);
     const before = Array.from(flattenParams(dst.generator)['dense0.kernel']!.dataSync());
     const foreign = await encodeParams(other.generator);
-    expect(() => loadParams(dst.generator, foreign)).toThrow(/dense0.kernel has shape \[100,33\], the model expects \[100,32\]/);
+    expect(() => loadParams(dst.generator, foreign)).toThrow(
+      /dense0.kernel has shape \[100,33\], the model expects \[100,32\]/,
+    );
     expect(Array.from(flattenParams(dst.generator)['dense0.kernel']!.dataSync())).toEqual(before);
     tf.dispose([z, ya, yb]);
     for (const t of [src, dst, other]) {

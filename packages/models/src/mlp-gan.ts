@@ -44,6 +44,12 @@ interface LayerList extends ParamTree {
 }
 
 const SQRT3 = Math.sqrt(3);
+/** Marginals are clipped to [1e-5, 1 - 1e-5] before the logit, as in pylearn2. */
+const MARGINAL_CLIP = 1e-5;
+
+function logit(p: number): number {
+  return Math.log(p / (1 - p));
+}
 
 function layers(tree: ParamTree): DenseParams[] {
   return Object.keys(tree)
@@ -69,25 +75,64 @@ export function mlpGan(overrides: Partial<MlpGanConfig> = {}): GanModel<MlpGanCo
     layout: 'flat',
     pixelRange: '[0,1]',
 
-    init(seed) {
+    init(seed, dataMean) {
+      if (dataMean && dataMean.length !== pixels) {
+        throw new Error(
+          `mlpGan: data mean has ${dataMean.length} values, the model makes ${pixels} pixels`,
+        );
+      }
       const generator: LayerList = {};
       const gWidths = [config.noiseDim, ...config.generatorHidden, pixels];
       for (let i = 0; i + 1 < gWidths.length; i++) {
-        generator[`dense${i}`] = initDense(gWidths[i] as number, gWidths[i + 1] as number, config.generatorInitRange, seed * 31 + i);
+        generator[`dense${i}`] = initDense(
+          gWidths[i] as number,
+          gWidths[i + 1] as number,
+          config.generatorInitRange,
+          seed * 31 + i,
+        );
+      }
+      if (dataMean) {
+        // As the authors' code (pylearn2 init_sigmoid_bias_from_marginals): G's
+        // sigmoid output starts at the mean image, so pixels that are always
+        // black in the data start saturated off and G begins near the data.
+        const last = generator[`dense${gWidths.length - 2}`] as DenseParams;
+        tf.tidy(() => {
+          last.bias.assign(
+            tf.tensor1d(
+              dataMean.map((p) => logit(Math.min(Math.max(p, MARGINAL_CLIP), 1 - MARGINAL_CLIP))),
+            ),
+          );
+        });
       }
       const discriminator: LayerList = {};
       const dWidths = [pixels, ...config.discriminatorHidden];
       for (let i = 0; i + 1 < dWidths.length; i++) {
         const units = dWidths[i + 1] as number;
-        discriminator[`dense${i}`] = initDense(dWidths[i] as number, units * config.maxoutPieces, config.discriminatorInitRange, seed * 31 + 1000 + i);
+        discriminator[`dense${i}`] = initDense(
+          dWidths[i] as number,
+          units * config.maxoutPieces,
+          config.discriminatorInitRange,
+          seed * 31 + 1000 + i,
+        );
       }
       const last = dWidths.length - 1;
-      discriminator[`dense${last}`] = initDense(dWidths[last] as number, 1, config.discriminatorInitRange, seed * 31 + 1000 + last);
+      discriminator[`dense${last}`] = initDense(
+        dWidths[last] as number,
+        1,
+        config.discriminatorInitRange,
+        seed * 31 + 1000 + last,
+      );
       return { generator, discriminator };
     },
 
     sampleNoise(count, seed) {
-      return tf.randomUniform([count, config.noiseDim], -SQRT3, SQRT3, 'float32', seed) as tf.Tensor2D;
+      return tf.randomUniform(
+        [count, config.noiseDim],
+        -SQRT3,
+        SQRT3,
+        'float32',
+        seed,
+      ) as tf.Tensor2D;
     },
 
     generate(generator, z) {

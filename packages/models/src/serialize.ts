@@ -30,7 +30,10 @@ export function loadParams(tree: ParamTree, encoded: EncodedParams, prefix = '')
     }
   }
   if (problems.length > 0) throw new Error(`weights do not fit this model: ${problems.join('; ')}`);
-  const named = tf.io.decodeWeights(encoded.data, encoded.specs.filter((s) => s.name in flat));
+  const named = tf.io.decodeWeights(
+    encoded.data,
+    encoded.specs.filter((s) => s.name in flat),
+  );
   for (const [name, v] of Object.entries(flat)) v.assign(named[name] as tf.Tensor);
   tf.dispose(Object.values(named));
 }

@@ -9,7 +9,12 @@ export const ganRunConfigSchema = z
   .object({
     dataset: z.enum(['mnist']).default('mnist'),
     model: z.enum(['mlp-gan']).default('mlp-gan'),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(0),
     epochs: z.number().int().positive().default(1),
     /** Stop after this many iterations of Algorithm 1 (k D steps + 1 G step), whatever `epochs` says. */
     maxSteps: z.number().int().positive().optional(),

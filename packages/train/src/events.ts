@@ -18,7 +18,13 @@ export interface GanStats {
  */
 export type TrainEvent =
   | { type: 'start'; step: number; epoch: number; totalSteps: number; stepsPerEpoch: number }
-  | ({ type: 'step'; step: number; epoch: number; learningRate: number; momentum: number } & GanStats)
+  | ({
+      type: 'step';
+      step: number;
+      epoch: number;
+      learningRate: number;
+      momentum: number;
+    } & GanStats)
   | ({ type: 'log'; step: number; epoch: number; steps: number; seconds: number } & GanStats)
   | { type: 'epoch'; epoch: number; step: number; seconds: number }
   | {
@@ -34,7 +40,13 @@ export type TrainEvent =
       shape: readonly [number, number, number];
       pixelRange: '[0,1]' | '[-1,1]';
     }
-  | { type: 'done'; step: number; epoch: number; reason: 'finished' | 'max-steps' | 'aborted'; seconds: number };
+  | {
+      type: 'done';
+      step: number;
+      epoch: number;
+      reason: 'finished' | 'max-steps' | 'aborted';
+      seconds: number;
+    };
 
 /** Raised when a loss stops being finite; says which network and step. */
 export class TrainingDivergedError extends Error {

@@ -1,4 +1,5 @@
 import { initBackend } from '@latent/backend';
+import type { ImageSet } from '@latent/datasets';
 import { sliceImages } from '@latent/datasets';
 import { loadMnist } from '@latent/datasets/node';
 import { mlpGan } from '@latent/models';
@@ -6,9 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveGanRunConfig } from './config.js';
 import type { TrainEvent } from './events.js';
-import { GanTrainer } from './gan-trainer.js';
 import { TrainingDivergedError } from './events.js';
-import type { ImageSet } from '@latent/datasets';
+import { GanTrainer } from './gan-trainer.js';
 
 let data: ImageSet;
 const small = () => mlpGan({ generatorHidden: [64], discriminatorHidden: [32] });
@@ -26,7 +26,11 @@ async function collect(trainer: GanTrainer, signal?: AbortSignal): Promise<Train
 describe('GanTrainer', () => {
   it('keeps the number of live tensors flat over training steps', async () => {
     await initBackend('wasm');
-    const trainer = new GanTrainer({ model: small(), data, config: resolveGanRunConfig({ batchSize: 20, k: 2 }) });
+    const trainer = new GanTrainer({
+      model: small(),
+      data,
+      config: resolveGanRunConfig({ batchSize: 20, k: 2 }),
+    });
     const take = () => trainer.trainStep().stats.dispose();
     take();
     take();
@@ -59,8 +63,14 @@ describe('GanTrainer', () => {
   it('is reproducible: the same seed gives identical losses step for step', async () => {
     await initBackend('wasm');
     const losses = async (seed: number) => {
-      const trainer = new GanTrainer({ model: small(), data, config: resolveGanRunConfig({ seed, batchSize: 50, maxSteps: 5 }) });
-      const out = (await collect(trainer)).flatMap((e) => (e.type === 'step' ? [e.dLoss, e.gLoss] : []));
+      const trainer = new GanTrainer({
+        model: small(),
+        data,
+        config: resolveGanRunConfig({ seed, batchSize: 50, maxSteps: 5 }),
+      });
+      const out = (await collect(trainer)).flatMap((e) =>
+        e.type === 'step' ? [e.dLoss, e.gLoss] : [],
+      );
       trainer.dispose();
       return out;
     };
@@ -72,19 +82,29 @@ describe('GanTrainer', () => {
   it('gives the same first-step losses on cpu and wasm', async () => {
     const first = async (backend: 'cpu' | 'wasm') => {
       await initBackend(backend);
-      const trainer = new GanTrainer({ model: small(), data, config: resolveGanRunConfig({ batchSize: 50, maxSteps: 2 }) });
+      const trainer = new GanTrainer({
+        model: small(),
+        data,
+        config: resolveGanRunConfig({ batchSize: 50, maxSteps: 2 }),
+      });
       const steps = (await collect(trainer)).filter((e) => e.type === 'step');
       trainer.dispose();
-      return steps.map((e) => [e.dLoss, e.gLoss, e.dReal, e.dFake]).flat();
+      return steps.flatMap((e) => [e.dLoss, e.gLoss, e.dReal, e.dFake]);
     };
     const cpu = await first('cpu');
     const wasm = await first('wasm');
-    cpu.forEach((v, i) => expect(wasm[i]).toBeCloseTo(v, 4));
+    cpu.forEach((v, i) => {
+      expect(wasm[i]).toBeCloseTo(v, 4);
+    });
   });
 
   it('learns: D separates data from samples within a few dozen steps', async () => {
     await initBackend('wasm');
-    const trainer = new GanTrainer({ model: small(), data, config: resolveGanRunConfig({ batchSize: 50, maxSteps: 30, logEvery: 10 }) });
+    const trainer = new GanTrainer({
+      model: small(),
+      data,
+      config: resolveGanRunConfig({ batchSize: 50, maxSteps: 30, logEvery: 10 }),
+    });
     const logs = (await collect(trainer)).filter((e) => e.type === 'log');
     const lastLog = logs.at(-1)!;
     expect(lastLog.dReal).toBeGreaterThan(lastLog.dFake);
@@ -94,7 +114,11 @@ describe('GanTrainer', () => {
 
   it('stops between steps when aborted', async () => {
     await initBackend('wasm');
-    const trainer = new GanTrainer({ model: small(), data, config: resolveGanRunConfig({ batchSize: 50, epochs: 5 }) });
+    const trainer = new GanTrainer({
+      model: small(),
+      data,
+      config: resolveGanRunConfig({ batchSize: 50, epochs: 5 }),
+    });
     const controller = new AbortController();
     const events: TrainEvent[] = [];
     for await (const e of trainer.run({ signal: controller.signal })) {
@@ -102,13 +126,20 @@ describe('GanTrainer', () => {
       if (e.type === 'step' && e.step === 3) controller.abort();
     }
     expect(events.at(-1)).toMatchObject({ type: 'done', step: 3, reason: 'aborted' });
-    expect(events.filter((e) => e.type === 'samples').at(-1)).toMatchObject({ partial: true, step: 3 });
+    expect(events.filter((e) => e.type === 'samples').at(-1)).toMatchObject({
+      partial: true,
+      step: 3,
+    });
     trainer.dispose();
   });
 
   it('stops with a message naming the network and step when a loss becomes NaN', async () => {
     await initBackend('wasm');
-    const trainer = new GanTrainer({ model: small(), data, config: resolveGanRunConfig({ batchSize: 50, epochs: 1 }) });
+    const trainer = new GanTrainer({
+      model: small(),
+      data,
+      config: resolveGanRunConfig({ batchSize: 50, epochs: 1 }),
+    });
     const events: TrainEvent[] = [];
     const run = async () => {
       for await (const e of trainer.run()) {

@@ -1,5 +1,5 @@
-import { BatchIterator, deriveSeed, type ImageSet } from '@latent/datasets';
-import { type GanModel, type ParamTree, disposeParams, trainableVariables } from '@latent/models';
+import { BatchIterator, deriveSeed, type ImageSet, pixelMean } from '@latent/datasets';
+import { disposeParams, type GanModel, type ParamTree, trainableVariables } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GanRunConfig } from './config.js';
 import { type GanStats, type TrainEvent, TrainingDivergedError } from './events.js';
@@ -36,11 +36,9 @@ export class GanTrainer {
   private readonly fixedNoise: tf.Tensor2D;
   private dUpdates = 0;
 
-  constructor(
-    readonly options: GanTrainerOptions,
-  ) {
+  constructor(readonly options: GanTrainerOptions) {
     const { model, data, config } = options;
-    const params = model.init(config.seed);
+    const params = model.init(config.seed, pixelMean(data));
     this.generator = params.generator;
     this.discriminator = params.discriminator;
     this.dOpt = new SgdMomentum(trainableVariables(this.discriminator));
@@ -85,16 +83,33 @@ export class GanTrainer {
       const lr = learningRateAt(config, this.dUpdates);
       tf.tidy(() => {
         const z = model.sampleNoise(m, deriveSeed(seed, 'z'));
-        const fake = model.generate(this.generator, z, { training: true, seed: deriveSeed(seed, 'g') });
+        const fake = model.generate(this.generator, z, {
+          training: true,
+          seed: deriveSeed(seed, 'g'),
+        });
         const { grads, value } = tf.variableGrads(() => {
-          const real = model.discriminate(this.discriminator, batch.x, { training: true, seed: deriveSeed(seed, 'dx') });
-          const fakeLogits = model.discriminate(this.discriminator, fake, { training: true, seed: deriveSeed(seed, 'dz') });
+          const real = model.discriminate(this.discriminator, batch.x, {
+            training: true,
+            seed: deriveSeed(seed, 'dx'),
+          });
+          const fakeLogits = model.discriminate(this.discriminator, fake, {
+            training: true,
+            seed: deriveSeed(seed, 'dz'),
+          });
           if (j === config.k - 1) {
-            dStats.push(tf.keep(tf.stack([tf.mean(tf.sigmoid(real)), tf.mean(tf.sigmoid(fakeLogits))])));
+            dStats.push(
+              tf.keep(tf.stack([tf.mean(tf.sigmoid(real)), tf.mean(tf.sigmoid(fakeLogits))])),
+            );
           }
-          return tf.neg(ganValue(real, fakeLogits)) as tf.Scalar;
+          // D's loss is the cross-entropy averaged over its 2m inputs, -V/2, as in
+          // the authors' code; the factor of 1/2 matters at the paper's rate of 0.1.
+          return tf.mul(ganValue(real, fakeLogits), -0.5) as tf.Scalar;
         }, this.dOpt.variables);
-        this.dOpt.apply(this.dOpt.variables.map((v) => grads[v.name] as tf.Tensor), lr, momentum);
+        this.dOpt.apply(
+          this.dOpt.variables.map((v) => grads[v.name] as tf.Tensor),
+          lr,
+          momentum,
+        );
         if (j === config.k - 1) dStats.push(tf.keep(tf.reshape(value, [1])));
       });
       tf.dispose([batch.x, batch.labels]);
@@ -105,11 +120,21 @@ export class GanTrainer {
     const stats = tf.tidy(() => {
       const z = model.sampleNoise(m, deriveSeed(seed, 'z'));
       const { grads, value } = tf.variableGrads(() => {
-        const fake = model.generate(this.generator, z, { training: true, seed: deriveSeed(seed, 'g') });
-        const logits = model.discriminate(this.discriminator, fake, { training: true, seed: deriveSeed(seed, 'd') });
+        const fake = model.generate(this.generator, z, {
+          training: true,
+          seed: deriveSeed(seed, 'g'),
+        });
+        const logits = model.discriminate(this.discriminator, fake, {
+          training: true,
+          seed: deriveSeed(seed, 'd'),
+        });
         return generatorLoss(logits, config.generatorLoss);
       }, this.gOpt.variables);
-      this.gOpt.apply(this.gOpt.variables.map((v) => grads[v.name] as tf.Tensor), learningRateAt(config, this.step), momentum);
+      this.gOpt.apply(
+        this.gOpt.variables.map((v) => grads[v.name] as tf.Tensor),
+        learningRateAt(config, this.step),
+        momentum,
+      );
       const [meanDs, dLoss] = dStats as [tf.Tensor1D, tf.Tensor1D];
       return tf.concat([dLoss, tf.reshape(value, [1]), meanDs]) as tf.Tensor1D;
     });
@@ -121,7 +146,9 @@ export class GanTrainer {
   /** G(fixed noise) in inference mode, as plain floats [count, h, w, c] in the model's range. */
   async samples(): Promise<Float32Array> {
     const { model } = this.options;
-    const images = tf.tidy(() => model.generate(this.generator, this.fixedNoise, { training: false, seed: 0 }));
+    const images = tf.tidy(() =>
+      model.generate(this.generator, this.fixedNoise, { training: false, seed: 0 }),
+    );
     const data = (await images.data()) as Float32Array;
     images.dispose();
     return data;
@@ -158,12 +185,21 @@ export class GanTrainer {
       const { stats, epochEnded } = this.trainStep();
       const values = await stats.data();
       stats.dispose();
-      const s: GanStats = { dLoss: values[0]!, gLoss: values[1]!, dReal: values[2]!, dFake: values[3]! };
+      const s: GanStats = {
+        dLoss: values[0]!,
+        gLoss: values[1]!,
+        dReal: values[2]!,
+        dFake: values[3]!,
+      };
       if (!Number.isFinite(s.dLoss)) {
-        throw new TrainingDivergedError(`discriminator loss became ${s.dLoss} at step ${this.step} (epoch ${epoch + 1}); lower the learning rate`);
+        throw new TrainingDivergedError(
+          `discriminator loss became ${s.dLoss} at step ${this.step} (epoch ${epoch + 1}); lower the learning rate`,
+        );
       }
       if (!Number.isFinite(s.gLoss)) {
-        throw new TrainingDivergedError(`generator loss became ${s.gLoss} at step ${this.step} (epoch ${epoch + 1}); lower the learning rate`);
+        throw new TrainingDivergedError(
+          `generator loss became ${s.gLoss} at step ${this.step} (epoch ${epoch + 1}); lower the learning rate`,
+        );
       }
       yield {
         type: 'step',
@@ -198,16 +234,28 @@ export class GanTrainer {
       }
       if (epochEnded) {
         const t = now();
-        yield { type: 'epoch', epoch: epoch + 1, step: this.step, seconds: (t - epochStart) / 1000 };
+        yield {
+          type: 'epoch',
+          epoch: epoch + 1,
+          step: this.step,
+          seconds: (t - epochStart) / 1000,
+        };
         epochStart = t;
         yield await this.samplesEvent(false);
       }
       // A macrotask turn lets signal handlers and worker messages run between steps.
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
-    if (reason === 'finished' && config.maxSteps !== undefined && this.step === config.maxSteps) reason = 'max-steps';
+    if (reason === 'finished' && config.maxSteps !== undefined && this.step === config.maxSteps)
+      reason = 'max-steps';
     if (this.batches.state.batch !== 0) yield await this.samplesEvent(true);
-    yield { type: 'done', step: this.step, epoch: this.epoch, reason, seconds: (now() - runStart) / 1000 };
+    yield {
+      type: 'done',
+      step: this.step,
+      epoch: this.epoch,
+      reason,
+      seconds: (now() - runStart) / 1000,
+    };
   }
 
   private async samplesEvent(partial: boolean): Promise<TrainEvent> {

@@ -31,7 +31,9 @@ describe('GAN losses from logits', () => {
     expect([a, c]).toEqual([-100, -100]);
     expect(b).toBeCloseTo(0, 30);
     expect(d).toBeCloseTo(0, 30);
-    expect(Number.isFinite(ganValue(tf.tensor1d([-100]), tf.tensor1d([100])).dataSync()[0])).toBe(true);
+    expect(Number.isFinite(ganValue(tf.tensor1d([-100]), tf.tensor1d([100])).dataSync()[0])).toBe(
+      true,
+    );
   });
 
   it('generator losses: minimax mean log(1 - D), non-saturating -mean log D', () => {
@@ -44,7 +46,9 @@ describe('GAN losses from logits', () => {
 
   it('the non-saturating loss has the stronger gradient where D rejects samples (logit -5)', () => {
     const g = (kind: 'minimax' | 'non-saturating') =>
-      tf.grad((l: tf.Tensor) => generatorLoss(l, kind))(tf.tensor1d([-5])).dataSync()[0]!;
+      tf
+        .grad((l: tf.Tensor) => generatorLoss(l, kind))(tf.tensor1d([-5]))
+        .dataSync()[0]!;
     // d/dl log(1 - s(l)) = -s(l) ~ -0.0067; d/dl -log s(l) = s(l) - 1 ~ -0.9933
     expect(g('minimax')).toBeCloseTo(-sigmoid(-5), 5);
     expect(g('non-saturating')).toBeCloseTo(sigmoid(-5) - 1, 5);

@@ -23,7 +23,10 @@ export function logOneMinusSigmoid(logits: tf.Tensor): tf.Tensor {
  * @returns scalar V <= 0
  */
 export function ganValue(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
-  return tf.add(tf.mean(logSigmoid(realLogits)), tf.mean(logOneMinusSigmoid(fakeLogits))) as tf.Scalar;
+  return tf.add(
+    tf.mean(logSigmoid(realLogits)),
+    tf.mean(logOneMinusSigmoid(fakeLogits)),
+  ) as tf.Scalar;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { initBackend } from '@latent/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { learningRateAt, momentumAt, SgdMomentum } from './optim.js';
 import { resolveGanRunConfig } from './config.js';
+import { learningRateAt, momentumAt, SgdMomentum } from './optim.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -18,7 +18,9 @@ describe('SgdMomentum', () => {
     const got = Array.from(theta.dataSync());
     expect(got[0]).toBeCloseTo(0.875, 6);
     expect(got[1]).toBeCloseTo(-2.25, 6);
-    expect(Array.from(opt.slots[0]!.dataSync()).map((v) => Number(v.toFixed(6)))).toEqual([-0.075, -0.15]);
+    expect(Array.from(opt.slots[0]!.dataSync()).map((v) => Number(v.toFixed(6)))).toEqual([
+      -0.075, -0.15,
+    ]);
     opt.dispose();
     tf.dispose([theta, g]);
   });
@@ -43,7 +45,13 @@ describe('the paper schedules', () => {
 describe('run config', () => {
   it('defaults to the paper: batch 100, k 1, lr 0.1, momentum 0.5, non-saturating G loss', () => {
     const c = resolveGanRunConfig({});
-    expect([c.batchSize, c.k, c.learningRate, c.momentum, c.generatorLoss]).toEqual([100, 1, 0.1, 0.5, 'non-saturating']);
+    expect([c.batchSize, c.k, c.learningRate, c.momentum, c.generatorLoss]).toEqual([
+      100,
+      1,
+      0.1,
+      0.5,
+      'non-saturating',
+    ]);
   });
   it('lists every bad field', () => {
     expect(() => resolveGanRunConfig({ k: 0, learningRate: -1, bogus: 1 })).toThrow(

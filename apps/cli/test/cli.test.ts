@@ -1,0 +1,151 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodePng } from '@latent/vis';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'dist', 'latent.js');
+const latent = (...args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
+
+beforeAll(() => {
+  // The test drives the real bundled command, as a user runs it.
+  execFileSync(process.execPath, ['build.mjs'], { cwd: root });
+});
+
+describe('latent --help', () => {
+  it('lists the commands and explains every train flag', () => {
+    const top = latent('--help');
+    expect(top.status).toBe(0);
+    expect(top.stdout).toMatch(/train .*train the 2014 paper's GAN on MNIST/);
+    const train = latent('train', '--help');
+    for (const flag of [
+      '--epochs',
+      '--k',
+      '--batch-size',
+      '--lr',
+      '--momentum',
+      '--seed',
+      '--backend',
+      '--out',
+      '--max-steps',
+    ]) {
+      expect(train.stdout).toContain(flag);
+    }
+    expect(train.stdout).toMatch(/--batch-size <n>\s+minibatch size m \(default: 100\)/);
+  });
+});
+
+describe('latent train', () => {
+  it('trains a few steps on a small MNIST subset and writes config, sample grids and metrics', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const run = latent(
+      'train',
+      '--epochs',
+      '2',
+      '--max-steps',
+      '6',
+      '--batch-size',
+      '20',
+      '--data-limit',
+      '100',
+      '--sample-count',
+      '16',
+      '--log-every',
+      '2',
+      '--seed',
+      '3',
+      '--out',
+      out,
+      '--name',
+      'tiny',
+    );
+    expect(run.stderr).toContain('finished at step 6');
+    expect(run.status).toBe(0);
+    const dir = join(out, 'tiny');
+
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({
+      batchSize: 20,
+      k: 1,
+      seed: 3,
+      maxSteps: 6,
+      backend: 'wasm',
+      model: 'mlp-gan',
+      learningRate: 0.1,
+    });
+
+    // 100 images / batch 20 = 5 steps per epoch: a grid before training, after epoch 1, and at the stop.
+    const samples = (await readdir(join(dir, 'samples'))).sort();
+    expect(samples).toEqual(['epoch-000.png', 'epoch-001.png', 'step-000006.png']);
+    const before = decodePng(await readFile(join(dir, 'samples', 'epoch-000.png')));
+    const after = decodePng(await readFile(join(dir, 'samples', 'step-000006.png')));
+    // 16 images in 4 columns, 28 px scaled x2, 2 px padding around each cell.
+    expect([before.width, before.height]).toEqual([4 * 56 + 5 * 2, 4 * 56 + 5 * 2]);
+    expect(Buffer.from(after.data).equals(Buffer.from(before.data))).toBe(false);
+
+    const lines = (await readFile(join(dir, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.step)).toEqual([2, 4, 6]);
+    for (const l of lines) {
+      for (const key of ['dLoss', 'gLoss', 'dReal', 'dFake', 'stepsPerSecond'])
+        expect(Number.isFinite(l[key])).toBe(true);
+      expect(l.dReal).toBeGreaterThan(0);
+      expect(l.dReal).toBeLessThan(1);
+    }
+  });
+
+  it('explains a bad flag value and exits non-zero', () => {
+    const bad = latent('train', '--k', '0');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/Invalid run config:\n\s+k: Too small/);
+    const nan = latent('train', '--lr', 'fast');
+    expect(nan.status).toBe(1);
+    expect(nan.stderr).toContain("'fast' is not a number");
+    const backend = latent('train', '--backend', 'tpu');
+    expect(backend.stderr).toMatch(/Allowed choices are wasm, cpu/);
+  });
+
+  it('refuses to write into a run folder that already has files', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    await writeFile(join(out, 'keep.txt'), 'earlier work');
+    const run = latent('train', '--out', join(out, '..'), '--name', out.split('/').pop() as string);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/already exists and is not empty/);
+    expect(await readFile(join(out, 'keep.txt'), 'utf8')).toBe('earlier work');
+  });
+
+  it('reads a JSON config file, flags overriding it, and names a broken one', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const file = join(out, 'run.json');
+    await writeFile(file, JSON.stringify({ batchSize: 25, maxSteps: 1, seed: 9 }));
+    const run = latent(
+      'train',
+      '--config',
+      file,
+      '--seed',
+      '4',
+      '--data-limit',
+      '50',
+      '--out',
+      out,
+      '--name',
+      'r',
+    );
+    expect(run.status).toBe(0);
+    expect(JSON.parse(await readFile(join(out, 'r', 'config.json'), 'utf8'))).toMatchObject({
+      batchSize: 25,
+      maxSteps: 1,
+      seed: 4,
+    });
+    await writeFile(file, '{"batchSize": ');
+    const broken = latent('train', '--config', file, '--out', out, '--name', 'r2');
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toContain(`Config file ${file} is not a JSON object`);
+  });
+});

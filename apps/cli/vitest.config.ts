@@ -1,0 +1,7 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: { conditions: ['@latent/source'] },
+  ssr: { resolve: { conditions: ['@latent/source'] } },
+  test: { testTimeout: 300_000, hookTimeout: 120_000 },
+});
