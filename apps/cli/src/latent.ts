@@ -114,9 +114,24 @@ Examples:
     });
   });
 
+/** Run-config fields named by their flags, so a config error points at what to type. */
+const FLAG_OF_FIELD: Record<string, string> = {
+  batchSize: '--batch-size',
+  maxSteps: '--max-steps',
+  learningRate: '--lr',
+  finalMomentum: '--final-momentum',
+  generatorLoss: '--loss',
+  logEvery: '--log-every',
+  sampleCount: '--sample-count',
+};
+
 try {
   await program.parseAsync();
 } catch (e) {
-  process.stderr.write(`latent: error: ${(e as Error).message}\n`);
+  const message = (e as Error).message.replace(/^ {2}(\w+):/gm, (line, field: string) => {
+    const flag = FLAG_OF_FIELD[field];
+    return flag ? `  ${field} (${flag}):` : line;
+  });
+  process.stderr.write(`latent: error: ${message}\n`);
   process.exitCode = 1;
 }

@@ -64,6 +64,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   const metricsPath = join(runDir, 'metrics.jsonl');
   let total = 0;
   let rate = 0;
+  let rateFrom: { step: number; time: number } | undefined;
   try {
     for await (const event of trainer.run({ signal: controller.signal })) {
       await handle(event);
@@ -80,6 +81,9 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
         total = e.totalSteps;
         break;
       case 'step':
+        // Steps per second since the first step (which pays one-off warm-up costs).
+        if (!rateFrom) rateFrom = { step: e.step, time: performance.now() };
+        else rate = ((e.step - rateFrom.step) * 1000) / (performance.now() - rateFrom.time);
         progress.update(
           e.step,
           total,
@@ -87,13 +91,15 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
           `epoch ${e.epoch + 1} · D ${e.dLoss.toFixed(3)} G ${e.gLoss.toFixed(3)} · D(x) ${e.dReal.toFixed(2)} D(G(z)) ${e.dFake.toFixed(2)}`,
         );
         break;
-      case 'log':
-        rate = e.steps / Math.max(e.seconds, 1e-9);
+      case 'log': {
+        const stepsPerSecond = e.steps / Math.max(e.seconds, 1e-9);
+        const { dLoss, gLoss, dReal, dFake, step, epoch } = e;
         await appendFile(
           metricsPath,
-          `${JSON.stringify({ step: e.step, epoch: e.epoch, dLoss: e.dLoss, gLoss: e.gLoss, dReal: e.dReal, dFake: e.dFake, stepsPerSecond: rate })}\n`,
+          `${JSON.stringify({ step, epoch, dLoss, gLoss, dReal, dFake, stepsPerSecond })}\n`,
         );
         break;
+      }
       case 'epoch':
         progress.log(`epoch ${e.epoch} done in ${formatDuration(e.seconds)} (${e.step} steps)`);
         break;

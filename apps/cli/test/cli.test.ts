@@ -104,6 +104,8 @@ describe('latent train', () => {
     const bad = latent('train', '--k', '0');
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/Invalid run config:\n\s+k: Too small/);
+    const lr = latent('train', '--lr', '-1');
+    expect(lr.stderr).toMatch(/learningRate \(--lr\): Too small/);
     const nan = latent('train', '--lr', 'fast');
     expect(nan.status).toBe(1);
     expect(nan.stderr).toContain("'fast' is not a number");
