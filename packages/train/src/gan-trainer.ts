@@ -64,61 +64,84 @@ export class GanTrainer {
   }
 
   /**
-   * One iteration of Algorithm 1. Returns [dLoss, gLoss, mean D(x), mean D(G(z))]
-   * as one float32 tensor [4] (the caller reads and disposes it), so the step
-   * itself never waits on the device.
+   * One iteration of Algorithm 1: k discriminator updates, each on a fresh
+   * minibatch, then one generator update. Returns [dLoss, gLoss, mean D(x),
+   * mean D(G(z))] of the last updates as one float32 tensor [4] (the caller
+   * reads and disposes it), so the step itself never waits on the device.
    */
   trainStep(): { stats: tf.Tensor1D; epochEnded: boolean } {
-    const { model, config } = this.options;
-    const m = config.batchSize;
-    const epoch = this.epoch;
-    const momentum = momentumAt(config, epoch);
+    const { config } = this.options;
+    const momentum = momentumAt(config, this.epoch);
     let epochEnded = false;
-    const dStats: tf.Tensor[] = [];
-
+    let dStats: tf.Tensor1D | undefined;
     for (let j = 0; j < config.k; j++) {
       const batch = this.batches.next();
       epochEnded ||= batch.lastInEpoch;
-      const seed = deriveSeed(config.seed, 'd', this.step, j);
-      const lr = learningRateAt(config, this.dUpdates);
-      tf.tidy(() => {
-        const z = model.sampleNoise(m, deriveSeed(seed, 'z'));
-        const fake = model.generate(this.generator, z, {
-          training: true,
-          seed: deriveSeed(seed, 'g'),
-        });
-        const { grads, value } = tf.variableGrads(() => {
-          const real = model.discriminate(this.discriminator, batch.x, {
-            training: true,
-            seed: deriveSeed(seed, 'dx'),
-          });
-          const fakeLogits = model.discriminate(this.discriminator, fake, {
-            training: true,
-            seed: deriveSeed(seed, 'dz'),
-          });
-          if (j === config.k - 1) {
-            dStats.push(
-              tf.keep(tf.stack([tf.mean(tf.sigmoid(real)), tf.mean(tf.sigmoid(fakeLogits))])),
-            );
-          }
-          // D's loss is the cross-entropy averaged over its 2m inputs, -V/2, as in
-          // the authors' code; the factor of 1/2 matters at the paper's rate of 0.1.
-          return tf.mul(ganValue(real, fakeLogits), -0.5) as tf.Scalar;
-        }, this.dOpt.variables);
-        this.dOpt.apply(
-          this.dOpt.variables.map((v) => grads[v.name] as tf.Tensor),
-          lr,
-          momentum,
-        );
-        if (j === config.k - 1) dStats.push(tf.keep(tf.reshape(value, [1])));
-      });
+      dStats?.dispose();
+      dStats = this.discriminatorStep(
+        batch.x,
+        deriveSeed(config.seed, 'd', this.step, j),
+        momentum,
+      );
       tf.dispose([batch.x, batch.labels]);
-      this.dUpdates += 1;
     }
-
-    const seed = deriveSeed(config.seed, 'g', this.step);
+    const gLoss = this.generatorStep(deriveSeed(config.seed, 'g', this.step), momentum);
     const stats = tf.tidy(() => {
-      const z = model.sampleNoise(m, deriveSeed(seed, 'z'));
+      const [dLoss, means] = tf.split(dStats as tf.Tensor1D, [1, 2]) as [tf.Tensor1D, tf.Tensor1D];
+      return tf.concat([dLoss, tf.reshape(gLoss, [1]), means]) as tf.Tensor1D;
+    });
+    tf.dispose([dStats, gLoss]);
+    this.step += 1;
+    return { stats, epochEnded };
+  }
+
+  /**
+   * Ascends V(D, G) on a minibatch x and m samples of G, by descending D's
+   * cross-entropy averaged over its 2m inputs, -V/2 (the authors' `d_obj`; the
+   * factor 1/2 matters at the paper's learning rate of 0.1).
+   *
+   * @returns [dLoss, mean D(x), mean D(G(z))]
+   */
+  private discriminatorStep(x: tf.Tensor, seed: number, momentum: number): tf.Tensor1D {
+    const { model, config } = this.options;
+    const lr = learningRateAt(config, this.dUpdates);
+    this.dUpdates += 1;
+    let means: tf.Tensor | undefined;
+    const result = tf.tidy(() => {
+      const z = model.sampleNoise(config.batchSize, deriveSeed(seed, 'z'));
+      const fake = model.generate(this.generator, z, {
+        training: true,
+        seed: deriveSeed(seed, 'g'),
+      });
+      const { grads, value } = tf.variableGrads(() => {
+        const real = model.discriminate(this.discriminator, x, {
+          training: true,
+          seed: deriveSeed(seed, 'dx'),
+        });
+        const faked = model.discriminate(this.discriminator, fake, {
+          training: true,
+          seed: deriveSeed(seed, 'dz'),
+        });
+        // Kept past variableGrads' own scope, which disposes everything but the loss.
+        means = tf.keep(tf.stack([tf.mean(tf.sigmoid(real)), tf.mean(tf.sigmoid(faked))]));
+        return tf.mul(ganValue(real, faked), -0.5) as tf.Scalar;
+      }, this.dOpt.variables);
+      this.dOpt.apply(
+        this.dOpt.variables.map((v) => grads[v.name] as tf.Tensor),
+        lr,
+        momentum,
+      );
+      return tf.concat([tf.reshape(value, [1]), means as tf.Tensor]) as tf.Tensor1D;
+    });
+    means?.dispose();
+    return result;
+  }
+
+  /** Descends G's loss on m fresh noise vectors; returns the loss (scalar). */
+  private generatorStep(seed: number, momentum: number): tf.Scalar {
+    const { model, config } = this.options;
+    return tf.tidy(() => {
+      const z = model.sampleNoise(config.batchSize, deriveSeed(seed, 'z'));
       const { grads, value } = tf.variableGrads(() => {
         const fake = model.generate(this.generator, z, {
           training: true,
@@ -135,12 +158,8 @@ export class GanTrainer {
         learningRateAt(config, this.step),
         momentum,
       );
-      const [meanDs, dLoss] = dStats as [tf.Tensor1D, tf.Tensor1D];
-      return tf.concat([dLoss, tf.reshape(value, [1]), meanDs]) as tf.Tensor1D;
+      return value;
     });
-    tf.dispose(dStats);
-    this.step += 1;
-    return { stats, epochEnded };
   }
 
   /** G(fixed noise) in inference mode, as plain floats [count, h, w, c] in the model's range. */
