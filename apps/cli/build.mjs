@@ -4,7 +4,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/latent.ts', 'src/bench.ts'],
+  entryPoints: ['src/latent.ts'],
   outdir: 'dist',
   bundle: true,
   format: 'esm',
