@@ -2,7 +2,7 @@
 import { BACKENDS } from '@latent/backend';
 import { resolveGanRunConfig } from '@latent/train';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { trainCommand } from './train.js';
+import { resumeCommand, trainCommand } from './train.js';
 
 function number(value: string): number {
   const n = Number(value);
@@ -14,6 +14,12 @@ function number(value: string): number {
 function integer(value: string): number {
   const n = number(value);
   if (!Number.isInteger(n)) throw new InvalidArgumentError(`'${value}' is not a whole number.`);
+  return n;
+}
+
+function positive(value: string): number {
+  const n = integer(value);
+  if (n < 1) throw new InvalidArgumentError(`'${value}' must be at least 1.`);
   return n;
 }
 
@@ -90,6 +96,13 @@ Examples:
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
   .option('--out <dir>', 'folder that holds the run folders', 'runs')
   .option('--name <name>', 'run folder name (default: gan-mnist-<date>-<time>)')
+  .option(
+    '--checkpoint-every <epochs>',
+    'write a checkpoint every n epochs, and when the run stops',
+    positive,
+    1,
+  )
+  .option('--keep-checkpoints <n>', 'keep the newest n checkpoints', positive, 3)
   .action(async (o) => {
     const config = {
       epochs: o.epochs,
@@ -111,6 +124,39 @@ Examples:
       out: o.out,
       name: o.name,
       dataLimit: o.dataLimit,
+      checkpoints: { every: o.checkpointEvery, keep: o.keepCheckpoints },
+    });
+  });
+
+program
+  .command('resume')
+  .summary('continue a run from its newest checkpoint')
+  .description(
+    'Continue a run from the newest checkpoint in <run>/checkpoints, exactly as if it had never stopped (same data order, noise and dropout), writing into the same run folder.',
+  )
+  .argument('<run>', 'the run folder, e.g. runs/gan-mnist-20261126-101500')
+  .option('--epochs <n>', 'train until this many epochs in all (to extend a finished run)', integer)
+  .option('--max-steps <n>', 'stop at this step', integer)
+  .option('--log-every <n>', 'steps per metrics.jsonl line', integer)
+  .addOption(
+    new Option('--backend <name>', 'tfjs backend (default: the one the run used)').choices(
+      BACKENDS,
+    ),
+  )
+  .option(
+    '--checkpoint-every <epochs>',
+    'write a checkpoint every n epochs, and when the run stops',
+    positive,
+    1,
+  )
+  .option('--keep-checkpoints <n>', 'keep the newest n checkpoints', positive, 3)
+  .action(async (run: string, o) => {
+    const config = { epochs: o.epochs, maxSteps: o.maxSteps, logEvery: o.logEvery };
+    await resumeCommand({
+      run,
+      config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
+      backend: o.backend,
+      checkpoints: { every: o.checkpointEvery, keep: o.keepCheckpoints },
     });
   });
 

@@ -1,13 +1,28 @@
 import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { initBackend } from '@latent/backend';
-import { sliceImages } from '@latent/datasets';
+import { type ImageSet, sliceImages } from '@latent/datasets';
 import { loadMnist } from '@latent/datasets/node';
-import { mlpGan } from '@latent/models';
-import { GanTrainer, resolveGanRunConfig, type TrainEvent } from '@latent/train';
+import { type MlpGanConfig, mlpGan } from '@latent/models';
+import { type GanRunConfig, GanTrainer, resolveGanRunConfig, type TrainEvent } from '@latent/train';
+import {
+  checkpointName,
+  listCheckpoints,
+  pruneCheckpoints,
+  readCheckpoint,
+  writeCheckpoint,
+} from '@latent/train/node';
 import { encodePng, imageGrid } from '@latent/vis';
 import { writeFileAtomic } from './files.js';
 import { formatDuration, Progress } from './progress.js';
+
+/** How often and how many checkpoints a run keeps. */
+export interface CheckpointPolicy {
+  /** Write one after every `every` epochs (and when the run stops). */
+  every: number;
+  /** Keep the newest `keep` checkpoints. */
+  keep: number;
+}
 
 export interface TrainCommandOptions {
   /** Run config fields given on the command line (override `configFile`). */
@@ -18,57 +33,146 @@ export interface TrainCommandOptions {
   name?: string;
   /** Use only the first N training images (quick experiments, tests). */
   dataLimit?: number;
+  checkpoints: CheckpointPolicy;
+}
+
+/** What a run folder's config.json holds besides the run config. */
+interface RunInfo {
+  backend: string;
+  dataLimit?: number;
+  model: string;
+  modelConfig: MlpGanConfig;
 }
 
 /**
  * `latent train`: trains a GAN and writes runs/<name>/ — config.json, a sample
  * grid per epoch from fixed noise (samples/epoch-000.png is before training),
- * and metrics.jsonl with one line per logging interval.
+ * metrics.jsonl with one line per logging interval, and checkpoints/.
  */
 export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   const fromFile = opts.configFile ? await readConfigFile(opts.configFile) : {};
   const config = resolveGanRunConfig({ ...fromFile, ...opts.config });
   const runDir = resolve(opts.out, opts.name ?? defaultRunName());
   await claimRunDir(runDir);
-
-  const progress = new Progress();
   const backend = await initBackend(opts.backend);
-  const mnist = await loadMnist();
-  const data = opts.dataLimit
-    ? sliceImages(
-        mnist.train,
-        0,
-        Math.min(opts.dataLimit, mnist.train.count),
-        `mnist-train[:${opts.dataLimit}]`,
-      )
-    : mnist.train;
+  const data = await trainingData(opts.dataLimit);
   const model = mlpGan();
-  const trainer = new GanTrainer({ model, data, config });
-
+  const info: RunInfo = {
+    backend: backend.name,
+    dataLimit: opts.dataLimit,
+    model: model.name,
+    modelConfig: model.config,
+  };
   await writeFileAtomic(
     join(runDir, 'config.json'),
-    `${JSON.stringify({ ...config, backend: backend.name, dataLimit: opts.dataLimit, model: model.name, modelConfig: model.config }, null, 2)}\n`,
+    `${JSON.stringify({ ...config, ...info }, null, 2)}\n`,
   );
+  const trainer = new GanTrainer({ model, data, config });
+  await runTrainer(
+    trainer,
+    runDir,
+    opts.checkpoints,
+    `with ${backend.name}${backend.simd ? ' (SIMD)' : ''}`,
+  );
+}
+
+export interface ResumeCommandOptions {
+  run: string;
+  /** Run config fields that may change on resume: epochs, maxSteps, logEvery. */
+  config: Partial<Pick<GanRunConfig, 'epochs' | 'maxSteps' | 'logEvery'>>;
+  backend?: string;
+  checkpoints: CheckpointPolicy;
+}
+
+/**
+ * `latent resume`: continues a run from its newest checkpoint, exactly as if
+ * it had never stopped, writing into the same run folder.
+ */
+export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
+  const runDir = resolve(opts.run);
+  const found = await listCheckpoints(join(runDir, 'checkpoints'));
+  const latest = found.at(-1);
+  if (!latest) {
+    throw new Error(
+      `${runDir} has no checkpoint to resume from (looked in ${join(runDir, 'checkpoints')}).`,
+    );
+  }
+  const checkpoint = await readCheckpoint(latest.path);
+  const info = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as RunInfo;
+  const { manifest } = checkpoint;
+  if (manifest.model.name !== 'mlp-gan') {
+    throw new Error(
+      `${latest.path} holds a '${manifest.model.name}' model; this latent resumes mlp-gan runs.`,
+    );
+  }
+  const config = resolveGanRunConfig({ ...manifest.config, ...opts.config });
+  const backend = await initBackend(opts.backend ?? info.backend);
+  const trainer = new GanTrainer({
+    model: mlpGan(manifest.model.config as MlpGanConfig),
+    data: await trainingData(info.dataLimit),
+    config,
+  });
+  trainer.restore(checkpoint);
+  if (trainer.step >= trainer.totalSteps) {
+    trainer.dispose();
+    throw new Error(
+      `${runDir} already reached step ${trainer.step} of ${trainer.totalSteps}; pass a larger --epochs or --max-steps to train on.`,
+    );
+  }
+  await runTrainer(
+    trainer,
+    runDir,
+    opts.checkpoints,
+    `from step ${trainer.step} with ${backend.name}`,
+  );
+}
+
+async function trainingData(limit?: number): Promise<ImageSet> {
+  const { train } = await loadMnist();
+  if (!limit) return train;
+  return sliceImages(train, 0, Math.min(limit, train.count), `mnist-train[:${limit}]`);
+}
+
+/** Drives a trainer and turns its events into a progress line and files. */
+async function runTrainer(
+  trainer: GanTrainer,
+  runDir: string,
+  policy: CheckpointPolicy,
+  how: string,
+): Promise<void> {
+  const { model, data } = trainer.options;
+  const progress = new Progress();
   progress.log(
-    `latent: training ${model.name} on ${data.name} (${data.count} images) with ${backend.name}` +
-      `${backend.simd ? ' (SIMD)' : ''}, tfjs ${backend.tfjsVersion}; writing ${runDir}`,
+    `latent: training ${model.name} on ${data.name} (${data.count} images) ${how}; writing ${runDir}`,
   );
+  const checkpointDir = join(runDir, 'checkpoints');
+  const metricsPath = join(runDir, 'metrics.jsonl');
+  let lastCheckpoint = trainer.step;
+
+  const saveCheckpoint = async () => {
+    if (trainer.step === lastCheckpoint) return;
+    await writeCheckpoint(
+      join(checkpointDir, checkpointName(trainer.step)),
+      await trainer.checkpoint(),
+    );
+    await pruneCheckpoints(checkpointDir, policy.keep);
+    lastCheckpoint = trainer.step;
+  };
 
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
-    progress.log('latent: stopping after this step (Ctrl-C again to quit at once)');
+    progress.log(
+      'latent: stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)',
+    );
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  const metricsPath = join(runDir, 'metrics.jsonl');
   let total = 0;
   let rate = 0;
   let rateFrom: { step: number; time: number } | undefined;
   try {
-    for await (const event of trainer.run({ signal: controller.signal })) {
-      await handle(event);
-    }
+    for await (const e of trainer.run({ signal: controller.signal })) await handle(e);
   } finally {
     process.off('SIGINT', onSigint);
     progress.end();
@@ -102,6 +206,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
       }
       case 'epoch':
         progress.log(`epoch ${e.epoch} done in ${formatDuration(e.seconds)} (${e.step} steps)`);
+        if (e.epoch % policy.every === 0) await saveCheckpoint();
         break;
       case 'samples': {
         const grid = imageGrid(e.images, {
@@ -119,9 +224,12 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
         break;
       }
       case 'done':
+        await saveCheckpoint();
         progress.end();
         progress.log(
-          `latent: ${e.reason === 'aborted' ? 'stopped' : 'finished'} at step ${e.step} (epoch ${e.epoch}) after ${formatDuration(e.seconds)}; samples in ${join(runDir, 'samples')}`,
+          `latent: ${e.reason === 'aborted' ? 'stopped' : 'finished'} at step ${e.step} (epoch ${e.epoch}) after ${formatDuration(e.seconds)}; ` +
+            `samples in ${join(runDir, 'samples')}, checkpoint in ${join(checkpointDir, checkpointName(e.step))}` +
+            (e.reason === 'finished' ? '' : `; continue with: latent resume ${runDir}`),
         );
         break;
     }
@@ -151,7 +259,7 @@ async function claimRunDir(dir: string): Promise<void> {
   const existing = await readdir(dir);
   if (existing.length > 0) {
     throw new Error(
-      `Run folder ${dir} already exists and is not empty; choose another --name or --out.`,
+      `Run folder ${dir} already exists and is not empty; choose another --name or --out, or continue it with: latent resume ${dir}`,
     );
   }
 }

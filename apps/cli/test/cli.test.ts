@@ -1,8 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readCheckpoint } from '@latent/train/node';
 import { decodePng } from '@latent/vis';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -87,6 +88,14 @@ describe('latent train', () => {
     expect([before.width, before.height]).toEqual([4 * 56 + 5 * 2, 4 * 56 + 5 * 2]);
     expect(Buffer.from(after.data).equals(Buffer.from(before.data))).toBe(false);
 
+    // A checkpoint after epoch 1 (step 5) and one at the stop (step 6), both loadable.
+    expect((await readdir(join(dir, 'checkpoints'))).sort()).toEqual([
+      'step-00000005',
+      'step-00000006',
+    ]);
+    const checkpoint = await readCheckpoint(join(dir, 'checkpoints', 'step-00000006'));
+    expect(checkpoint.manifest.progress.step).toBe(6);
+
     const lines = (await readFile(join(dir, 'metrics.jsonl'), 'utf8'))
       .trim()
       .split('\n')
@@ -149,5 +158,94 @@ describe('latent train', () => {
     const broken = latent('train', '--config', file, '--out', out, '--name', 'r2');
     expect(broken.status).toBe(1);
     expect(broken.stderr).toContain(`Config file ${file} is not a JSON object`);
+  });
+});
+
+const metrics = async (dir: string) =>
+  (await readFile(join(dir, 'metrics.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { step: number; dLoss: number; gLoss: number });
+
+describe('latent resume', () => {
+  it('continues a stopped run exactly: the same losses as a run that never stopped', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const common = [
+      '--epochs',
+      '2',
+      '--batch-size',
+      '20',
+      '--data-limit',
+      '100',
+      '--log-every',
+      '1',
+      '--sample-count',
+      '4',
+      '--out',
+      out,
+    ];
+    expect(latent('train', ...common, '--max-steps', '8', '--name', 'straight').status).toBe(0);
+    expect(latent('train', ...common, '--max-steps', '3', '--name', 'split').status).toBe(0);
+    const resumed = latent('resume', join(out, 'split'), '--max-steps', '8');
+    expect(resumed.stderr).toContain('from step 3');
+    expect(resumed.status).toBe(0);
+    const want = await metrics(join(out, 'straight'));
+    const got = await metrics(join(out, 'split'));
+    expect(got.map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(got.map((l) => [l.dLoss, l.gLoss])).toEqual(want.map((l) => [l.dLoss, l.gLoss]));
+  });
+
+  it('says when there is nothing to resume', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const none = latent('resume', out);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toMatch(/has no checkpoint to resume from/);
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('stops after the current step, saves a checkpoint that loads, and the run resumes from it', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'train',
+        '--batch-size',
+        '20',
+        '--data-limit',
+        '1000',
+        '--epochs',
+        '50',
+        '--sample-count',
+        '4',
+        '--out',
+        out,
+        '--name',
+        'run',
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    await new Promise<void>((started) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/\d+\/2500 steps/.test(stderr)) started();
+      });
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    const stopped = /stopped at step (\d+)/.exec(stderr);
+    expect(stopped, stderr).not.toBeNull();
+    const step = Number(stopped?.[1]);
+    const checkpoint = await readCheckpoint(
+      join(out, 'run', 'checkpoints', `step-${String(step).padStart(8, '0')}`),
+    );
+    expect(checkpoint.manifest.progress.step).toBe(step);
+
+    const resumed = latent('resume', join(out, 'run'), '--max-steps', String(step + 2));
+    expect(resumed.status).toBe(0);
+    expect(resumed.stderr).toContain(`finished at step ${step + 2}`);
   });
 });

@@ -1,6 +1,20 @@
 import { BatchIterator, deriveSeed, type ImageSet, pixelMean } from '@latent/datasets';
-import { disposeParams, type GanModel, type ParamTree, trainableVariables } from '@latent/models';
+import {
+  disposeParams,
+  encodeParams,
+  flattenParams,
+  type GanModel,
+  loadParams,
+  type ParamTree,
+} from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+  CheckpointError,
+  checksum,
+} from './checkpoint.js';
 import type { GanRunConfig } from './config.js';
 import { type GanStats, type TrainEvent, TrainingDivergedError } from './events.js';
 import { ganValue, generatorLoss } from './losses.js';
@@ -41,8 +55,8 @@ export class GanTrainer {
     const params = model.init(config.seed, pixelMean(data));
     this.generator = params.generator;
     this.discriminator = params.discriminator;
-    this.dOpt = new SgdMomentum(trainableVariables(this.discriminator));
-    this.gOpt = new SgdMomentum(trainableVariables(this.generator));
+    this.dOpt = new SgdMomentum(trainable(this.discriminator));
+    this.gOpt = new SgdMomentum(trainable(this.generator));
     this.batches = new BatchIterator(data, {
       batchSize: config.batchSize,
       seed: deriveSeed(config.seed, 'data'),
@@ -291,6 +305,86 @@ export class GanTrainer {
     };
   }
 
+  /**
+   * Everything needed to continue this run exactly: call it between steps (for
+   * example while handling an `epoch` event).
+   */
+  async checkpoint(): Promise<Checkpoint> {
+    const { model, data, config } = this.options;
+    const encoded = await encodeParams(this.stateTree());
+    return {
+      manifest: {
+        format: CHECKPOINT_FORMAT,
+        version: CHECKPOINT_VERSION,
+        kind: 'gan',
+        createdAt: new Date().toISOString(),
+        model: { name: model.name, config: model.config },
+        config,
+        data: { name: data.name, count: data.count },
+        progress: { step: this.step, dUpdates: this.dUpdates, batches: this.batches.state },
+        weights: {
+          specs: encoded.specs,
+          byteLength: encoded.data.byteLength,
+          checksum: checksum(encoded.data),
+        },
+      },
+      weights: encoded.data,
+    };
+  }
+
+  /**
+   * Continues from a checkpoint: weights, optimizer slots, step and data
+   * position. Refuses (changing nothing) a checkpoint of another model, of
+   * other data, or of a run whose training settings differ; `epochs`,
+   * `maxSteps`, `logEvery` and `sampleCount` may differ, so a run can be
+   * extended.
+   */
+  restore({ manifest, weights }: Checkpoint): void {
+    const { model, data, config } = this.options;
+    const problems: string[] = [];
+    if (manifest.model.name !== model.name) {
+      problems.push(`it holds model '${manifest.model.name}', this run trains '${model.name}'`);
+    } else if (JSON.stringify(manifest.model.config) !== JSON.stringify(model.config)) {
+      problems.push(
+        `its ${model.name} has another configuration: ${JSON.stringify(manifest.model.config)}`,
+      );
+    }
+    if (manifest.data.count !== data.count) {
+      problems.push(
+        `it was trained on ${manifest.data.count} images of ${manifest.data.name}, this run has ${data.count} of ${data.name}`,
+      );
+    }
+    const free = new Set(['epochs', 'maxSteps', 'logEvery', 'sampleCount']);
+    for (const key of Object.keys(config) as (keyof GanRunConfig)[]) {
+      if (!free.has(key) && manifest.config[key] !== config[key]) {
+        problems.push(
+          `${key} is ${JSON.stringify(manifest.config[key])} there, ${JSON.stringify(config[key])} here`,
+        );
+      }
+    }
+    if (problems.length > 0)
+      throw new CheckpointError(`checkpoint does not match this run: ${problems.join('; ')}`);
+    const position = this.batches.state;
+    try {
+      this.batches.restore(manifest.progress.batches);
+      loadParams(this.stateTree(), { specs: manifest.weights.specs, data: weights });
+    } catch (e) {
+      this.batches.restore(position);
+      throw new CheckpointError(`checkpoint does not match this run: ${(e as Error).message}`);
+    }
+    this.step = manifest.progress.step;
+    this.dUpdates = manifest.progress.dUpdates;
+  }
+
+  /** G, D and both optimizers' slots as one tree: the variables a checkpoint holds. */
+  private stateTree(): ParamTree {
+    return {
+      generator: this.generator,
+      discriminator: this.discriminator,
+      optimizer: { generator: this.gOpt.slots, discriminator: this.dOpt.slots },
+    };
+  }
+
   /** Frees every tensor the trainer holds. */
   dispose(): void {
     disposeParams(this.generator);
@@ -299,6 +393,11 @@ export class GanTrainer {
     this.gOpt.dispose();
     this.fixedNoise.dispose();
   }
+}
+
+/** The trainable variables of a tree by their flattened names. */
+function trainable(tree: ParamTree): Record<string, tf.Variable> {
+  return Object.fromEntries(Object.entries(flattenParams(tree)).filter(([, v]) => v.trainable));
 }
 
 function now(): number {

@@ -1,4 +1,13 @@
 export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+  CheckpointError,
+  type CheckpointManifest,
+  checksum,
+  parseCheckpoint,
+} from './checkpoint.js';
+export {
   type GanRunConfig,
   type GanRunConfigInput,
   ganRunConfigSchema,

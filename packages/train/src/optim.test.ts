@@ -11,14 +11,14 @@ beforeAll(async () => {
 describe('SgdMomentum', () => {
   it('v <- mu v - lr g; theta <- theta + v, by hand over two steps', () => {
     const theta = tf.variable(tf.tensor1d([1, -2]));
-    const opt = new SgdMomentum([theta]);
+    const opt = new SgdMomentum({ w: theta });
     const g = tf.tensor1d([0.5, 1]);
     opt.apply([g], 0.1, 0.5); // v = [-0.05, -0.1]; theta = [0.95, -2.1]
     opt.apply([g], 0.1, 0.5); // v = [-0.075, -0.15]; theta = [0.875, -2.25]
     const got = Array.from(theta.dataSync());
     expect(got[0]).toBeCloseTo(0.875, 6);
     expect(got[1]).toBeCloseTo(-2.25, 6);
-    expect(Array.from(opt.slots[0]!.dataSync()).map((v) => Number(v.toFixed(6)))).toEqual([
+    expect(Array.from(opt.slots.w!.dataSync()).map((v) => Number(v.toFixed(6)))).toEqual([
       -0.075, -0.15,
     ]);
     opt.dispose();

@@ -8,10 +8,18 @@ import * as tf from '@tensorflow/tfjs-core';
  * Learning rate and momentum may change between steps (see `paperSchedule`).
  */
 export class SgdMomentum {
-  private readonly velocity: Map<tf.Variable, tf.Variable>;
+  /** The variables updated, in a fixed order. */
+  readonly variables: tf.Variable[];
+  /** Velocity buffers by parameter name (saved in checkpoints). */
+  readonly slots: Record<string, tf.Variable>;
+  private readonly velocity: tf.Variable[];
 
-  constructor(readonly variables: tf.Variable[]) {
-    this.velocity = new Map(variables.map((v) => [v, tf.variable(tf.zerosLike(v), false)]));
+  /** @param params trainable variables by name (e.g. `dense0.kernel`), as `flattenParams` names them. */
+  constructor(params: Record<string, tf.Variable>) {
+    const names = Object.keys(params);
+    this.variables = names.map((n) => params[n] as tf.Variable);
+    this.velocity = this.variables.map((v) => tf.variable(tf.zerosLike(v), false));
+    this.slots = Object.fromEntries(names.map((n, i) => [n, this.velocity[i] as tf.Variable]));
   }
 
   /** Applies one update. `grads` are in the order of `variables`; they are not disposed. */
@@ -20,7 +28,7 @@ export class SgdMomentum {
       const lr = tf.scalar(learningRate);
       const mu = tf.scalar(momentum);
       this.variables.forEach((theta, i) => {
-        const v = this.velocity.get(theta) as tf.Variable;
+        const v = this.velocity[i] as tf.Variable;
         const next = tf.sub(tf.mul(mu, v), tf.mul(lr, grads[i] as tf.Tensor));
         v.assign(next);
         theta.assign(tf.add(theta, next));
@@ -28,13 +36,8 @@ export class SgdMomentum {
     });
   }
 
-  /** The velocity buffers, in the order of `variables` (for checkpoints). */
-  get slots(): tf.Variable[] {
-    return this.variables.map((v) => this.velocity.get(v) as tf.Variable);
-  }
-
   dispose(): void {
-    for (const v of this.velocity.values()) v.dispose();
+    for (const v of this.velocity) v.dispose();
   }
 }
 

@@ -1,0 +1,146 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '@latent/backend';
+import { type ImageSet, sliceImages } from '@latent/datasets';
+import { loadMnist } from '@latent/datasets/node';
+import { flattenParams, mlpGan } from '@latent/models';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CheckpointError } from './checkpoint.js';
+import { resolveGanRunConfig } from './config.js';
+import { GanTrainer } from './gan-trainer.js';
+import {
+  checkpointName,
+  listCheckpoints,
+  pruneCheckpoints,
+  readCheckpoint,
+  writeCheckpoint,
+} from './node.js';
+
+let data: ImageSet;
+const small = (hidden = 32) => mlpGan({ generatorHidden: [hidden], discriminatorHidden: [16] });
+// 300 images at batch 50: 6 steps an epoch, so 8 steps cross an epoch boundary.
+const config = (maxSteps: number) =>
+  resolveGanRunConfig({ batchSize: 50, epochs: 3, maxSteps, seed: 11 });
+
+beforeAll(async () => {
+  data = sliceImages((await loadMnist()).train, 0, 300, 'mnist-300');
+});
+
+async function losses(trainer: GanTrainer): Promise<number[]> {
+  const out: number[] = [];
+  for await (const e of trainer.run())
+    if (e.type === 'step') out.push(e.dLoss, e.gLoss, e.dReal, e.dFake);
+  return out;
+}
+
+describe.each(['cpu', 'wasm'] as const)('resume on %s', (backend) => {
+  it('continues exactly: the losses after resume equal those of an uninterrupted run', async () => {
+    await initBackend(backend);
+    const straight = new GanTrainer({ model: small(), data, config: config(8) });
+    const want = await losses(straight);
+    straight.dispose();
+
+    const first = new GanTrainer({ model: small(), data, config: config(3) });
+    const head = await losses(first);
+    const dir = join(await mkdtemp(join(tmpdir(), 'latent-ckpt-')), checkpointName(first.step));
+    await writeCheckpoint(dir, await first.checkpoint());
+    first.dispose();
+
+    const resumed = new GanTrainer({ model: small(), data, config: config(8) });
+    resumed.restore(await readCheckpoint(dir));
+    expect(resumed.step).toBe(3);
+    const tail = await losses(resumed);
+    resumed.dispose();
+    expect([...head, ...tail]).toEqual(want);
+  });
+});
+
+describe('checkpoints', () => {
+  it('refuses a checkpoint of another model or run, changing nothing', async () => {
+    await initBackend('wasm');
+    const trainer = new GanTrainer({ model: small(), data, config: config(2) });
+    const checkpoint = await trainer.checkpoint();
+    trainer.dispose();
+
+    const other = new GanTrainer({ model: small(48), data, config: config(2) });
+    const before = Array.from(flattenParams(other.generator)['dense0.kernel']!.dataSync());
+    expect(() => other.restore(checkpoint)).toThrow(CheckpointError);
+    expect(() => other.restore(checkpoint)).toThrow(/another configuration/);
+    expect(Array.from(flattenParams(other.generator)['dense0.kernel']!.dataSync())).toEqual(before);
+    expect(other.step).toBe(0);
+    other.dispose();
+
+    const reseeded = new GanTrainer({
+      model: small(),
+      data,
+      config: resolveGanRunConfig({ ...config(2), seed: 12 }),
+    });
+    expect(() => reseeded.restore(checkpoint)).toThrow(/seed is 11 there, 12 here/);
+    reseeded.dispose();
+  });
+
+  it('refuses truncated, corrupted and foreign files with a message naming the defect', async () => {
+    await initBackend('wasm');
+    const trainer = new GanTrainer({ model: small(), data, config: config(1) });
+    const root = await mkdtemp(join(tmpdir(), 'latent-ckpt-'));
+    const dir = join(root, checkpointName(0));
+    await writeCheckpoint(dir, await trainer.checkpoint());
+    trainer.dispose();
+    const bin = await readFile(join(dir, 'weights.bin'));
+    const json = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8'));
+
+    const variant = async (name: string, weights: Uint8Array, manifest: unknown) => {
+      const d = join(root, name);
+      await writeCheckpoint(d, { manifest: json, weights: new Uint8Array(bin).buffer });
+      await writeFile(join(d, 'weights.bin'), weights);
+      await writeFile(
+        join(d, 'checkpoint.json'),
+        typeof manifest === 'string' ? manifest : JSON.stringify(manifest),
+      );
+      return readCheckpoint(d);
+    };
+    await expect(variant('a', bin.subarray(0, 1000), json)).rejects.toThrow(
+      /weights.bin has 1000 bytes, the manifest expects \d+ \(truncated/,
+    );
+    const flipped = new Uint8Array(bin);
+    flipped[77] = flipped[77]! ^ 0xff;
+    await expect(variant('b', flipped, json)).rejects.toThrow(
+      /weights.bin is corrupted \(checksum/,
+    );
+    await expect(variant('c', bin, { ...json, version: 99 })).rejects.toThrow(
+      /version 99; this version of latent reads version 1/,
+    );
+    await expect(variant('d', bin, { hello: 1 })).rejects.toThrow(/not a latent checkpoint/);
+    await expect(variant('e', bin, '{"format": "latent-che')).rejects.toThrow(
+      /checkpoint.json is not valid JSON/,
+    );
+    await expect(
+      variant('f', bin, { ...json, progress: { ...json.progress, step: -1 } }),
+    ).rejects.toThrow(/progress.step/);
+  });
+
+  it('never overwrites, leaves nothing behind on a failed write, lists and prunes by step', async () => {
+    await initBackend('wasm');
+    const trainer = new GanTrainer({ model: small(), data, config: config(1) });
+    const checkpoint = await trainer.checkpoint();
+    trainer.dispose();
+    const root = await mkdtemp(join(tmpdir(), 'latent-ckpt-'));
+    for (const step of [5, 1, 3])
+      await writeCheckpoint(join(root, checkpointName(step)), checkpoint);
+    await expect(writeCheckpoint(join(root, checkpointName(3)), checkpoint)).rejects.toThrow(
+      /already exists/,
+    );
+
+    // A parent that is a file: the write fails, and the existing checkpoints are untouched.
+    await writeFile(join(root, 'not-a-folder'), 'x');
+    await expect(
+      writeCheckpoint(join(root, 'not-a-folder', 'step-00000009'), checkpoint),
+    ).rejects.toThrow(/Could not write checkpoint|ENOTDIR|EEXIST/);
+    expect((await listCheckpoints(root)).map((c) => c.step)).toEqual([1, 3, 5]);
+    await expect(readCheckpoint(join(root, checkpointName(5)))).resolves.toBeTruthy();
+
+    await pruneCheckpoints(root, 2);
+    expect((await listCheckpoints(root)).map((c) => c.step)).toEqual([3, 5]);
+  });
+});

@@ -1,0 +1,122 @@
+import type { BatchState } from '@latent/datasets';
+import type * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { ganRunConfigSchema } from './config.js';
+
+/** Written in every checkpoint.json; a reader refuses anything else. */
+export const CHECKPOINT_FORMAT = 'latent-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+const specSchema = z.object({
+  name: z.string(),
+  shape: z.array(z.number().int().nonnegative()),
+  dtype: z.literal('float32'),
+});
+
+const manifestSchema = z.object({
+  format: z.literal(CHECKPOINT_FORMAT),
+  version: z.literal(CHECKPOINT_VERSION),
+  kind: z.literal('gan'),
+  createdAt: z.string(),
+  model: z.object({ name: z.string(), config: z.unknown() }),
+  config: ganRunConfigSchema,
+  data: z.object({ name: z.string(), count: z.number().int().positive() }),
+  progress: z.object({
+    step: z.number().int().nonnegative(),
+    dUpdates: z.number().int().nonnegative(),
+    batches: z.object({
+      seed: z.number().int().nonnegative(),
+      epoch: z.number().int().nonnegative(),
+      batch: z.number().int().nonnegative(),
+    }),
+  }),
+  weights: z.object({
+    specs: z.array(specSchema),
+    byteLength: z.number().int().nonnegative(),
+    /** FNV-1a of weights.bin, hex: catches truncated or corrupted files. */
+    checksum: z.string().regex(/^[0-9a-f]{8}$/),
+  }),
+});
+
+/**
+ * checkpoint.json: everything needed to continue a run exactly — run config,
+ * model, step and data-order position (all randomness derives from the seed
+ * and the step, so these are the whole RNG state), and the manifest of
+ * weights.bin (G, D and the optimizers' slots, in tfjs's weight format).
+ */
+export type CheckpointManifest = Omit<z.infer<typeof manifestSchema>, 'progress' | 'weights'> & {
+  progress: { step: number; dUpdates: number; batches: BatchState };
+  weights: { specs: tf.io.WeightsManifestEntry[]; byteLength: number; checksum: string };
+};
+
+/** A checkpoint in memory: the manifest and the bytes of weights.bin. */
+export interface Checkpoint {
+  manifest: CheckpointManifest;
+  weights: ArrayBuffer;
+}
+
+/** A checkpoint that cannot be used; the message says what does not match. */
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+}
+
+/**
+ * Validates checkpoint.json and weights.bin together. Never trusts sizes in
+ * the manifest: they are checked against the actual bytes before decoding.
+ *
+ * @param source names the checkpoint in error messages
+ */
+export function parseCheckpoint(json: unknown, weights: ArrayBuffer, source: string): Checkpoint {
+  const format = (json as { format?: unknown } | null)?.format;
+  if (format !== CHECKPOINT_FORMAT) {
+    throw new CheckpointError(
+      `${source}: not a latent checkpoint (format ${JSON.stringify(format)})`,
+    );
+  }
+  const version = (json as { version?: unknown }).version;
+  if (version !== CHECKPOINT_VERSION) {
+    throw new CheckpointError(
+      `${source}: checkpoint format version ${JSON.stringify(version)}; this version of latent reads version ${CHECKPOINT_VERSION}`,
+    );
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (i) => `${i.path.join('.') || '(root)'}: ${i.message}`,
+    );
+    throw new CheckpointError(`${source}: checkpoint.json is invalid: ${problems.join('; ')}`);
+  }
+  const manifest = parsed.data as CheckpointManifest;
+  const expected = manifest.weights.specs.reduce(
+    (n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1),
+    0,
+  );
+  if (expected !== manifest.weights.byteLength) {
+    throw new CheckpointError(
+      `${source}: the weight specs add up to ${expected} bytes but the manifest says ${manifest.weights.byteLength}`,
+    );
+  }
+  if (weights.byteLength !== manifest.weights.byteLength) {
+    throw new CheckpointError(
+      `${source}: weights.bin has ${weights.byteLength} bytes, the manifest expects ${manifest.weights.byteLength} (truncated or from another checkpoint)`,
+    );
+  }
+  const sum = checksum(weights);
+  if (sum !== manifest.weights.checksum) {
+    throw new CheckpointError(
+      `${source}: weights.bin is corrupted (checksum ${sum}, expected ${manifest.weights.checksum})`,
+    );
+  }
+  return { manifest, weights };
+}
+
+/** FNV-1a (32-bit) of a buffer as 8 hex digits. */
+export function checksum(buffer: ArrayBuffer): string {
+  const bytes = new Uint8Array(buffer);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i] as number;
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
