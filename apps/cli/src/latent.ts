@@ -63,10 +63,7 @@ Examples:
   .option('--batch-size <n>', d('minibatch size m', defaults.batchSize), integer)
   .option(
     '--lr <rate>',
-    d(
-      `initial SGD learning rate, divided by ${defaults.decayFactor} after each update`,
-      defaults.learningRate,
-    ),
+    'initial learning rate (default: SGD 0.1, divided by 1.000004 after each update as in the paper; Adam 2e-4; RMSprop 5e-5)',
     number,
   )
   .option(
@@ -81,8 +78,40 @@ Examples:
   .addOption(
     new Option(
       '--loss <kind>',
-      `generator loss: non-saturating = -log D(G(z)) (the paper's code), minimax = log(1 - D(G(z))) (default: ${defaults.generatorLoss})`,
+      `objective: gan (the paper's), lsgan, wgan-gp (use --k 5 --optimizer adam), hinge (default: ${defaults.loss})`,
+    ).choices(['gan', 'lsgan', 'wgan-gp', 'hinge']),
+  )
+  .addOption(
+    new Option(
+      '--g-loss <kind>',
+      `for --loss gan: non-saturating = -log D(G(z)) (the paper's code), minimax = log(1 - D(G(z))) (default: ${defaults.generatorLoss})`,
     ).choices(['non-saturating', 'minimax']),
+  )
+  .option(
+    '--label-smoothing <s>',
+    d("for --loss gan: data's target is 1 - s", defaults.labelSmoothing),
+    number,
+  )
+  .option(
+    '--gp <lambda>',
+    d('for --loss wgan-gp: gradient penalty weight', defaults.gradientPenalty),
+    number,
+  )
+  .option('--r1 <gamma>', d('R1 penalty weight on data (0: off)', defaults.r1), number)
+  .addOption(
+    new Option(
+      '--optimizer <kind>',
+      `optimizer of both networks (default: ${defaults.optimizer})`,
+    ).choices(['sgd', 'adam', 'rmsprop']),
+  )
+  .option('--g-lr <rate>', "G's learning rate (default: --lr)", number)
+  .option('--d-lr <rate>', "D's learning rate (default: --lr)", number)
+  .option('--beta1 <b>', d("Adam's beta1", defaults.beta1), number)
+  .option('--beta2 <b>', d("Adam's beta2", defaults.beta2), number)
+  .option(
+    '--ema <decay>',
+    d("keep an EMA of G's weights for samples, e.g. 0.999 (0: off)", defaults.emaDecay),
+    number,
   )
   .option(
     '--seed <n>',
@@ -112,7 +141,17 @@ Examples:
       learningRate: o.lr,
       momentum: o.momentum,
       finalMomentum: o.finalMomentum,
-      generatorLoss: o.loss,
+      loss: o.loss,
+      generatorLoss: o.gLoss,
+      labelSmoothing: o.labelSmoothing,
+      gradientPenalty: o.gp,
+      r1: o.r1,
+      optimizer: o.optimizer,
+      generatorLearningRate: o.gLr,
+      discriminatorLearningRate: o.dLr,
+      beta1: o.beta1,
+      beta2: o.beta2,
+      emaDecay: o.ema,
       seed: o.seed,
       logEvery: o.logEvery,
       sampleCount: o.sampleCount,
@@ -166,7 +205,12 @@ const FLAG_OF_FIELD: Record<string, string> = {
   maxSteps: '--max-steps',
   learningRate: '--lr',
   finalMomentum: '--final-momentum',
-  generatorLoss: '--loss',
+  generatorLoss: '--g-loss',
+  labelSmoothing: '--label-smoothing',
+  gradientPenalty: '--gp',
+  generatorLearningRate: '--g-lr',
+  discriminatorLearningRate: '--d-lr',
+  emaDecay: '--ema',
   logEvery: '--log-every',
   sampleCount: '--sample-count',
 };

@@ -223,6 +223,9 @@ async function runTrainer(
         await writeFileAtomic(join(runDir, 'samples', file), encodePng(grid));
         break;
       }
+      case 'warning':
+        progress.log(`latent: warning: ${e.message}`);
+        break;
       case 'done':
         await saveCheckpoint();
         progress.end();

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Learning rates the optimizers' papers use, when the config names none. */
+const DEFAULT_LEARNING_RATE = { sgd: 0.1, adam: 2e-4, rmsprop: 5e-5 } as const;
+
 /**
  * One schema for a GAN training run: CLI flags, config files and the web form
  * all validate through it, so errors read the same everywhere. Defaults are
@@ -19,23 +22,64 @@ export const ganRunConfigSchema = z
     /** Stop after this many iterations of Algorithm 1 (k D steps + 1 G step), whatever `epochs` says. */
     maxSteps: z.number().int().positive().optional(),
     batchSize: z.number().int().positive().default(100),
-    /** Discriminator steps per generator step (Algorithm 1's k; the paper used 1). */
+    /** Discriminator steps per generator step (Algorithm 1's k; the paper used 1; WGAN-GP's n_critic is 5). */
     k: z.number().int().positive().default(1),
+    /** The objective: see `GanLossKind`. */
+    loss: z.enum(['gan', 'lsgan', 'wgan-gp', 'hinge']).default('gan'),
+    /** For `loss: 'gan'`: how G is trained, see `GeneratorLossKind`. */
     generatorLoss: z.enum(['non-saturating', 'minimax']).default('non-saturating'),
-    learningRate: z.number().positive().default(0.1),
-    decayFactor: z.number().min(1).default(1.000004),
+    /** For `loss: 'gan'`: data's target is 1 - labelSmoothing (one-sided). */
+    labelSmoothing: z.number().min(0).max(0.5).default(0),
+    /** For `loss: 'wgan-gp'`: the penalty's weight lambda. */
+    gradientPenalty: z.number().nonnegative().default(10),
+    /** R1 penalty weight gamma on data (0: off). */
+    r1: z.number().nonnegative().default(0),
+    optimizer: z.enum(['sgd', 'adam', 'rmsprop']).default('sgd'),
+    /** Initial learning rate of both networks (default per optimizer: SGD 0.1, Adam 2e-4, RMSprop 5e-5). */
+    learningRate: z.number().positive().optional(),
+    /** Override `learningRate` for one network. */
+    generatorLearningRate: z.number().positive().optional(),
+    discriminatorLearningRate: z.number().positive().optional(),
+    /** Divide the learning rate by this after every update (default: the paper's 1.000004 for SGD, 1 otherwise). */
+    decayFactor: z.number().min(1).optional(),
     minLearningRate: z.number().nonnegative().default(1e-6),
     momentum: z.number().min(0).max(1).default(0.5),
     finalMomentum: z.number().min(0).max(1).default(0.7),
     momentumSaturateEpoch: z.number().int().positive().default(250),
+    /** Adam's moment decays (DCGAN: beta1 0.5). */
+    beta1: z.number().min(0).lt(1).default(0.5),
+    beta2: z.number().min(0).lt(1).default(0.999),
+    /** RMSprop's decay of the squared-gradient average. */
+    rho: z.number().min(0).lt(1).default(0.9),
+    /** Keep an exponential moving average of G's weights with this decay (e.g. 0.999; 0: off); samples use it. */
+    emaDecay: z.number().min(0).lt(1).default(0),
     /** Steps between `log` events (means over the interval). */
     logEvery: z.number().int().positive().default(10),
     /** Images in the fixed-noise sample grid. */
     sampleCount: z.number().int().positive().max(1024).default(100),
+    /**
+     * Warn of mode collapse when the fixed-noise samples' per-pixel spread
+     * (see the `samples` event's `diversity`) falls below this after an epoch.
+     */
+    collapseThreshold: z.number().min(0).max(1).default(0.05),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.labelSmoothing === 0 || c.loss === 'gan', {
+    message: "label smoothing applies to loss 'gan' only",
+    path: ['labelSmoothing'],
+  })
+  .transform((c) => {
+    const learningRate = c.learningRate ?? DEFAULT_LEARNING_RATE[c.optimizer];
+    return {
+      ...c,
+      learningRate,
+      generatorLearningRate: c.generatorLearningRate ?? learningRate,
+      discriminatorLearningRate: c.discriminatorLearningRate ?? learningRate,
+      decayFactor: c.decayFactor ?? (c.optimizer === 'sgd' ? 1.000004 : 1),
+    };
+  });
 
-export type GanRunConfig = z.infer<typeof ganRunConfigSchema>;
+export type GanRunConfig = z.output<typeof ganRunConfigSchema>;
 export type GanRunConfigInput = z.input<typeof ganRunConfigSchema>;
 
 /** Validates and fills defaults; throws an Error listing every bad field and why. */

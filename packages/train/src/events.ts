@@ -14,7 +14,8 @@ export interface GanStats {
  * What a trainer reports, in order: `start`, then per step `step` (and every
  * `logEvery` steps `log`), `epoch` at each epoch's end, `samples` before
  * training and after each epoch, and finally `done`. The CLI renders these as
- * a progress bar and files; the web app posts them from its worker.
+ * a progress bar and files; the web app posts them from its worker. A
+ * `warning` follows an epoch's `samples` when G has collapsed.
  */
 export type TrainEvent =
   | { type: 'start'; step: number; epoch: number; totalSteps: number; stepsPerEpoch: number }
@@ -39,6 +40,20 @@ export type TrainEvent =
       count: number;
       shape: readonly [number, number, number];
       pixelRange: '[0,1]' | '[-1,1]';
+      /**
+       * Mean over pixels of the standard deviation across the samples, in
+       * units of the full pixel range: ~0.3 for MNIST itself, ~0 when every z
+       * gives the same image.
+       */
+      diversity: number;
+    }
+  | {
+      type: 'warning';
+      step: number;
+      epoch: number;
+      /** `mode-collapse`: the fixed-noise samples are near-identical. */
+      kind: 'mode-collapse';
+      message: string;
     }
   | {
       type: 'done';

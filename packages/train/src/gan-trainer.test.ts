@@ -60,6 +60,34 @@ describe('GanTrainer', () => {
     trainer.dispose();
   });
 
+  it('measures sample diversity and warns of mode collapse after an epoch', async () => {
+    await initBackend('wasm');
+    const run = async (collapseThreshold: number) => {
+      const config = resolveGanRunConfig({
+        batchSize: 100,
+        epochs: 2,
+        sampleCount: 16,
+        collapseThreshold,
+      });
+      const trainer = new GanTrainer({ model: small(), data, config });
+      const events = await collect(trainer);
+      trainer.dispose();
+      return events;
+    };
+    const always = await run(1);
+    const samples = always.filter((e) => e.type === 'samples');
+    // G starts at the data's mean image: every z gives nearly the same picture.
+    expect(samples[0]!.diversity).toBeGreaterThan(0);
+    expect(samples[0]!.diversity).toBeLessThan(0.05);
+    const warnings = always.filter((e) => e.type === 'warning');
+    expect(warnings.map((w) => [w.kind, w.epoch])).toEqual([
+      ['mode-collapse', 1],
+      ['mode-collapse', 2],
+    ]);
+    expect(warnings[0]!.message).toMatch(/near-identical after epoch 1/);
+    expect((await run(0)).filter((e) => e.type === 'warning')).toHaveLength(0);
+  });
+
   it('is reproducible: the same seed gives identical losses step for step', async () => {
     await initBackend('wasm');
     const losses = async (seed: number) => {

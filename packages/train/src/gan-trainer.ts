@@ -17,8 +17,14 @@ import {
 } from './checkpoint.js';
 import type { GanRunConfig } from './config.js';
 import { type GanStats, type TrainEvent, TrainingDivergedError } from './events.js';
-import { ganValue, generatorLoss } from './losses.js';
-import { learningRateAt, momentumAt, SgdMomentum } from './optim.js';
+import {
+  discriminatorLoss,
+  discriminatorReport,
+  generatorObjective,
+  gradientPenalty,
+  r1Penalty,
+} from './losses.js';
+import { createOptimizer, learningRateAt, momentumAt, type Optimizer } from './optim.js';
 
 export interface GanTrainerOptions {
   model: GanModel;
@@ -45,8 +51,10 @@ export class GanTrainer {
   readonly batches: BatchIterator;
   /** Iterations of Algorithm 1 completed. */
   step = 0;
-  private readonly dOpt: SgdMomentum;
-  private readonly gOpt: SgdMomentum;
+  private readonly dOpt: Optimizer;
+  private readonly gOpt: Optimizer;
+  /** Exponential moving average of G's weights (when `emaDecay` > 0); samples use it. */
+  private readonly ema: ParamTree | undefined;
   private readonly fixedNoise: tf.Tensor2D;
   private dUpdates = 0;
 
@@ -55,8 +63,11 @@ export class GanTrainer {
     const params = model.init(config.seed, pixelMean(data));
     this.generator = params.generator;
     this.discriminator = params.discriminator;
-    this.dOpt = new SgdMomentum(trainable(this.discriminator));
-    this.gOpt = new SgdMomentum(trainable(this.generator));
+    const settings = { beta1: config.beta1, beta2: config.beta2, rho: config.rho, epsilon: 1e-8 };
+    this.dOpt = createOptimizer(config.optimizer, trainable(this.discriminator), settings);
+    this.gOpt = createOptimizer(config.optimizer, trainable(this.generator), settings);
+    this.ema =
+      config.emaDecay > 0 ? mapTree(this.generator, (v) => tf.variable(v, false)) : undefined;
     this.batches = new BatchIterator(data, {
       batchSize: config.batchSize,
       seed: deriveSeed(config.seed, 'data'),
@@ -110,16 +121,24 @@ export class GanTrainer {
   }
 
   /**
-   * Ascends V(D, G) on a minibatch x and m samples of G, by descending D's
-   * cross-entropy averaged over its 2m inputs, -V/2 (the authors' `d_obj`; the
-   * factor 1/2 matters at the paper's learning rate of 0.1).
+   * One update of D on a minibatch x and m samples of G. For the paper's
+   * objective D descends its cross-entropy averaged over its 2m inputs, -V/2
+   * (the authors' `d_obj`; the factor 1/2 matters at their learning rate of
+   * 0.1); penalties (WGAN-GP, R1) are added to the loss.
    *
    * @returns [dLoss, mean D(x), mean D(G(z))]
    */
   private discriminatorStep(x: tf.Tensor, seed: number, momentum: number): tf.Tensor1D {
     const { model, config } = this.options;
-    const lr = learningRateAt(config, this.dUpdates);
     this.dUpdates += 1;
+    const settings = {
+      learningRate: learningRateAt(
+        { ...config, learningRate: config.discriminatorLearningRate },
+        this.dUpdates - 1,
+      ),
+      momentum,
+      update: this.dUpdates,
+    };
     let means: tf.Tensor | undefined;
     const result = tf.tidy(() => {
       const z = model.sampleNoise(config.batchSize, deriveSeed(seed, 'z'));
@@ -127,23 +146,39 @@ export class GanTrainer {
         training: true,
         seed: deriveSeed(seed, 'g'),
       });
+      const d = (input: tf.Tensor, stream: string) =>
+        model.discriminate(this.discriminator, input, {
+          training: true,
+          seed: deriveSeed(seed, stream),
+        });
       const { grads, value } = tf.variableGrads(() => {
-        const real = model.discriminate(this.discriminator, x, {
-          training: true,
-          seed: deriveSeed(seed, 'dx'),
-        });
-        const faked = model.discriminate(this.discriminator, fake, {
-          training: true,
-          seed: deriveSeed(seed, 'dz'),
-        });
+        const real = d(x, 'dx');
+        const faked = d(fake, 'dz');
         // Kept past variableGrads' own scope, which disposes everything but the loss.
-        means = tf.keep(tf.stack([tf.mean(tf.sigmoid(real)), tf.mean(tf.sigmoid(faked))]));
-        return tf.mul(ganValue(real, faked), -0.5) as tf.Scalar;
+        means = tf.keep(
+          tf.stack([
+            tf.mean(discriminatorReport(config.loss, real)),
+            tf.mean(discriminatorReport(config.loss, faked)),
+          ]),
+        );
+        let loss = discriminatorLoss(config.loss, real, faked, config.labelSmoothing);
+        if (config.loss === 'wgan-gp') {
+          const penalty = gradientPenalty((v) => d(v, 'dgp'), x, fake, deriveSeed(seed, 'gp'));
+          loss = tf.add(loss, tf.mul(penalty, config.gradientPenalty));
+        }
+        if (config.r1 > 0)
+          loss = tf.add(
+            loss,
+            tf.mul(
+              r1Penalty((v) => d(v, 'dx'), x),
+              config.r1,
+            ),
+          );
+        return loss;
       }, this.dOpt.variables);
       this.dOpt.apply(
-        this.dOpt.variables.map((v) => grads[v.name] as tf.Tensor),
-        lr,
-        momentum,
+        this.dOpt.variables.map((v) => grads[v.name]),
+        settings,
       );
       return tf.concat([tf.reshape(value, [1]), means as tf.Tensor]) as tf.Tensor1D;
     });
@@ -151,9 +186,17 @@ export class GanTrainer {
     return result;
   }
 
-  /** Descends G's loss on m fresh noise vectors; returns the loss (scalar). */
+  /** Descends G's loss on m fresh noise vectors, then updates the EMA; returns the loss (scalar). */
   private generatorStep(seed: number, momentum: number): tf.Scalar {
     const { model, config } = this.options;
+    const settings = {
+      learningRate: learningRateAt(
+        { ...config, learningRate: config.generatorLearningRate },
+        this.step,
+      ),
+      momentum,
+      update: this.step + 1,
+    };
     return tf.tidy(() => {
       const z = model.sampleNoise(config.batchSize, deriveSeed(seed, 'z'));
       const { grads, value } = tf.variableGrads(() => {
@@ -165,13 +208,23 @@ export class GanTrainer {
           training: true,
           seed: deriveSeed(seed, 'd'),
         });
-        return generatorLoss(logits, config.generatorLoss);
+        return generatorObjective(config.loss, logits, config.generatorLoss);
       }, this.gOpt.variables);
       this.gOpt.apply(
-        this.gOpt.variables.map((v) => grads[v.name] as tf.Tensor),
-        learningRateAt(config, this.step),
-        momentum,
+        this.gOpt.variables.map((v) => grads[v.name]),
+        settings,
       );
+      if (this.ema) {
+        const live = flattenParams(this.generator);
+        for (const [name, avg] of Object.entries(flattenParams(this.ema))) {
+          avg.assign(
+            tf.add(
+              tf.mul(avg, config.emaDecay),
+              tf.mul(live[name] as tf.Variable, 1 - config.emaDecay),
+            ),
+          );
+        }
+      }
       return value;
     });
   }
@@ -180,7 +233,7 @@ export class GanTrainer {
   async samples(): Promise<Float32Array> {
     const { model } = this.options;
     const images = tf.tidy(() =>
-      model.generate(this.generator, this.fixedNoise, { training: false, seed: 0 }),
+      model.generate(this.ema ?? this.generator, this.fixedNoise, { training: false, seed: 0 }),
     );
     const data = (await images.data()) as Float32Array;
     images.dispose();
@@ -238,7 +291,10 @@ export class GanTrainer {
         type: 'step',
         step: this.step,
         epoch,
-        learningRate: learningRateAt(config, this.step),
+        learningRate: learningRateAt(
+          { ...config, learningRate: config.generatorLearningRate },
+          this.step,
+        ),
         momentum: momentumAt(config, epoch),
         ...s,
       };
@@ -274,7 +330,20 @@ export class GanTrainer {
           seconds: (t - epochStart) / 1000,
         };
         epochStart = t;
-        yield await this.samplesEvent(false);
+        const samples = await this.samplesEvent(false);
+        yield samples;
+        if (samples.diversity < config.collapseThreshold) {
+          yield {
+            type: 'warning',
+            step: this.step,
+            epoch: epoch + 1,
+            kind: 'mode-collapse',
+            message:
+              `mode collapse: G's ${samples.count} fixed-noise samples are near-identical after epoch ${epoch + 1} ` +
+              `(per-pixel spread ${samples.diversity.toFixed(3)}, below ${config.collapseThreshold}); ` +
+              'it may recover with more epochs, or try another seed or a lower learning rate',
+          };
+        }
       }
       // A macrotask turn lets signal handlers and worker messages run between steps.
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -291,17 +360,20 @@ export class GanTrainer {
     };
   }
 
-  private async samplesEvent(partial: boolean): Promise<TrainEvent> {
+  private async samplesEvent(partial: boolean): Promise<Extract<TrainEvent, { type: 'samples' }>> {
     const { model, config } = this.options;
+    const images = await this.samples();
+    const span = model.pixelRange === '[0,1]' ? 1 : 2;
     return {
       type: 'samples',
       epoch: this.epoch,
       step: this.step,
       partial,
-      images: await this.samples(),
+      images,
       count: config.sampleCount,
       shape: model.imageShape,
       pixelRange: model.pixelRange,
+      diversity: meanStdAcross(images, config.sampleCount) / span,
     };
   }
 
@@ -354,7 +426,7 @@ export class GanTrainer {
         `it was trained on ${manifest.data.count} images of ${manifest.data.name}, this run has ${data.count} of ${data.name}`,
       );
     }
-    const free = new Set(['epochs', 'maxSteps', 'logEvery', 'sampleCount']);
+    const free = new Set(['epochs', 'maxSteps', 'logEvery', 'sampleCount', 'collapseThreshold']);
     for (const key of Object.keys(config) as (keyof GanRunConfig)[]) {
       if (!free.has(key) && manifest.config[key] !== config[key]) {
         problems.push(
@@ -382,6 +454,7 @@ export class GanTrainer {
       generator: this.generator,
       discriminator: this.discriminator,
       optimizer: { generator: this.gOpt.slots, discriminator: this.dOpt.slots },
+      ...(this.ema ? { ema: this.ema } : {}),
     };
   }
 
@@ -391,8 +464,34 @@ export class GanTrainer {
     disposeParams(this.discriminator);
     this.dOpt.dispose();
     this.gOpt.dispose();
+    if (this.ema) disposeParams(this.ema);
     this.fixedNoise.dispose();
   }
+}
+
+/** Mean over positions of the standard deviation across `count` rows of `values`. */
+function meanStdAcross(values: Float32Array, count: number): number {
+  const size = values.length / count;
+  let total = 0;
+  for (let j = 0; j < size; j++) {
+    let sum = 0;
+    let sq = 0;
+    for (let i = 0; i < count; i++) {
+      const v = values[i * size + j] as number;
+      sum += v;
+      sq += v * v;
+    }
+    const mean = sum / count;
+    total += Math.sqrt(Math.max(0, sq / count - mean * mean));
+  }
+  return total / size;
+}
+
+/** A tree of the same shape with `fn` applied to every variable. */
+function mapTree(tree: ParamTree, fn: (v: tf.Variable) => tf.Variable): ParamTree {
+  return Object.fromEntries(
+    Object.entries(tree).map(([k, v]) => [k, v instanceof tf.Variable ? fn(v) : mapTree(v, fn)]),
+  );
 }
 
 /** The trainable variables of a tree by their flattened names. */

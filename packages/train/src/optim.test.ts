@@ -2,7 +2,7 @@ import { initBackend } from '@latent/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveGanRunConfig } from './config.js';
-import { learningRateAt, momentumAt, SgdMomentum } from './optim.js';
+import { createOptimizer, learningRateAt, momentumAt, SgdMomentum } from './optim.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -13,16 +13,64 @@ describe('SgdMomentum', () => {
     const theta = tf.variable(tf.tensor1d([1, -2]));
     const opt = new SgdMomentum({ w: theta });
     const g = tf.tensor1d([0.5, 1]);
-    opt.apply([g], 0.1, 0.5); // v = [-0.05, -0.1]; theta = [0.95, -2.1]
-    opt.apply([g], 0.1, 0.5); // v = [-0.075, -0.15]; theta = [0.875, -2.25]
+    const settings = { learningRate: 0.1, momentum: 0.5, update: 1 };
+    opt.apply([g], settings); // v = [-0.05, -0.1]; theta = [0.95, -2.1]
+    opt.apply([g], { ...settings, update: 2 }); // v = [-0.075, -0.15]; theta = [0.875, -2.25]
     const got = Array.from(theta.dataSync());
     expect(got[0]).toBeCloseTo(0.875, 6);
     expect(got[1]).toBeCloseTo(-2.25, 6);
-    expect(Array.from(opt.slots.w!.dataSync()).map((v) => Number(v.toFixed(6)))).toEqual([
-      -0.075, -0.15,
-    ]);
+    expect(
+      Array.from((opt.slots.velocity as Record<string, tf.Variable>).w!.dataSync()).map((v) =>
+        Number(v.toFixed(6)),
+      ),
+    ).toEqual([-0.075, -0.15]);
     opt.dispose();
     tf.dispose([theta, g]);
+  });
+});
+
+describe('Adam and RMSprop', () => {
+  it('Adam: the first update moves each weight by -lr * sign(g) (bias correction), by hand after two', () => {
+    const theta = tf.variable(tf.tensor1d([1, 1]));
+    const opt = createOptimizer(
+      'adam',
+      { w: theta },
+      { beta1: 0.5, beta2: 0.999, rho: 0.9, epsilon: 1e-8 },
+    );
+    opt.apply([tf.tensor1d([0.2, -3])], { learningRate: 0.01, momentum: 0, update: 1 });
+    expect(Array.from(theta.dataSync()).map((v) => Number(v.toFixed(6)))).toEqual([0.99, 1.01]);
+    // Second update with g = 0.2 again for w0: m = 0.5*0.1 + 0.5*0.2 = 0.15, v = 0.999*0.00004 + 0.001*0.04
+    opt.apply([tf.tensor1d([0.2, -3])], { learningRate: 0.01, momentum: 0, update: 2 });
+    const m = 0.5 * (0.5 * 0.2) + 0.5 * 0.2;
+    const v = 0.999 * (0.001 * 0.04) + 0.001 * 0.04;
+    const step = (0.01 * Math.sqrt(1 - 0.999 ** 2)) / (1 - 0.5 ** 2);
+    expect(theta.dataSync()[0]).toBeCloseTo(0.99 - (step * m) / (Math.sqrt(v) + 1e-8), 6);
+    opt.dispose();
+  });
+
+  it('RMSprop divides by the root of the running mean square', () => {
+    const theta = tf.variable(tf.tensor1d([0]));
+    const opt = createOptimizer(
+      'rmsprop',
+      { w: theta },
+      { beta1: 0.5, beta2: 0.999, rho: 0.9, epsilon: 1e-8 },
+    );
+    opt.apply([tf.tensor1d([2])], { learningRate: 0.1, momentum: 0, update: 1 });
+    // ms = 0.1 * 4 = 0.4; theta = -0.1 * 2 / sqrt(0.4)
+    expect(theta.dataSync()[0]).toBeCloseTo((-0.1 * 2) / Math.sqrt(0.4), 5);
+    opt.dispose();
+  });
+
+  it('treats a missing gradient as zero', () => {
+    const theta = tf.variable(tf.tensor1d([1]));
+    const opt = createOptimizer(
+      'sgd',
+      { w: theta },
+      { beta1: 0.5, beta2: 0.999, rho: 0.9, epsilon: 1e-8 },
+    );
+    opt.apply([undefined], { learningRate: 0.1, momentum: 0.5, update: 1 });
+    expect(theta.dataSync()[0]).toBe(1);
+    opt.dispose();
   });
 });
 

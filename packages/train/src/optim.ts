@@ -1,43 +1,152 @@
+import type { ParamTree } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
+
+/** The per-update settings an optimizer may use. */
+export interface UpdateSettings {
+  learningRate: number;
+  /** SGD momentum for this update (the paper's schedule raises it over epochs). */
+  momentum: number;
+  /** 1-based index of this update (Adam's bias correction). */
+  update: number;
+}
+
+/**
+ * A first-order optimizer over named variables. Its state (`slots`) is a tree
+ * of variables named like the parameters, so checkpoints save it like weights.
+ */
+export interface Optimizer {
+  /** The variables updated, in a fixed order. */
+  readonly variables: tf.Variable[];
+  readonly slots: ParamTree;
+  /** One update. `grads` follow `variables`; a missing gradient counts as zero. Not disposed. */
+  apply(grads: (tf.Tensor | undefined)[], settings: UpdateSettings): void;
+  dispose(): void;
+}
+
+export type OptimizerKind = 'sgd' | 'adam' | 'rmsprop';
+
+export interface OptimizerOptions {
+  /** Adam's beta1 (DCGAN: 0.5) and beta2 (0.999). */
+  beta1: number;
+  beta2: number;
+  /** RMSprop's decay of the squared-gradient average (0.9). */
+  rho: number;
+  epsilon: number;
+}
+
+/** Creates an optimizer of the given kind over trainable variables by name (as `flattenParams` names them). */
+export function createOptimizer(
+  kind: OptimizerKind,
+  params: Record<string, tf.Variable>,
+  options: OptimizerOptions,
+): Optimizer {
+  switch (kind) {
+    case 'sgd':
+      return new SgdMomentum(params);
+    case 'adam':
+      return new Adam(params, options);
+    case 'rmsprop':
+      return new RmsProp(params, options);
+  }
+}
+
+/** Zero-initialized buffers shaped like the parameters, by the same names. */
+function buffers(params: Record<string, tf.Variable>): Record<string, tf.Variable> {
+  return Object.fromEntries(
+    Object.entries(params).map(([name, v]) => [name, tf.variable(tf.zerosLike(v), false)]),
+  );
+}
+
+abstract class BufferedOptimizer implements Optimizer {
+  readonly variables: tf.Variable[];
+  protected readonly names: string[];
+
+  constructor(
+    params: Record<string, tf.Variable>,
+    readonly slots: Record<string, Record<string, tf.Variable>>,
+  ) {
+    this.names = Object.keys(params);
+    this.variables = this.names.map((n) => params[n] as tf.Variable);
+  }
+
+  apply(grads: (tf.Tensor | undefined)[], settings: UpdateSettings): void {
+    tf.tidy(() => {
+      this.variables.forEach((theta, i) => {
+        const g = grads[i] ?? tf.zerosLike(theta);
+        this.update(theta, g, this.names[i] as string, settings);
+      });
+    });
+  }
+
+  protected abstract update(
+    theta: tf.Variable,
+    g: tf.Tensor,
+    name: string,
+    s: UpdateSettings,
+  ): void;
+
+  protected slot(group: string, name: string): tf.Variable {
+    return (this.slots[group] as Record<string, tf.Variable>)[name] as tf.Variable;
+  }
+
+  dispose(): void {
+    for (const group of Object.values(this.slots))
+      for (const v of Object.values(group)) v.dispose();
+  }
+}
 
 /**
  * SGD with momentum, in the form of the 2014 GAN paper's code (pylearn2):
  *
  *   v <- momentum * v - learningRate * g;   theta <- theta + v
- *
- * Learning rate and momentum may change between steps (see `paperSchedule`).
  */
-export class SgdMomentum {
-  /** The variables updated, in a fixed order. */
-  readonly variables: tf.Variable[];
-  /** Velocity buffers by parameter name (saved in checkpoints). */
-  readonly slots: Record<string, tf.Variable>;
-  private readonly velocity: tf.Variable[];
-
-  /** @param params trainable variables by name (e.g. `dense0.kernel`), as `flattenParams` names them. */
+export class SgdMomentum extends BufferedOptimizer {
   constructor(params: Record<string, tf.Variable>) {
-    const names = Object.keys(params);
-    this.variables = names.map((n) => params[n] as tf.Variable);
-    this.velocity = this.variables.map((v) => tf.variable(tf.zerosLike(v), false));
-    this.slots = Object.fromEntries(names.map((n, i) => [n, this.velocity[i] as tf.Variable]));
+    super(params, { velocity: buffers(params) });
   }
 
-  /** Applies one update. `grads` are in the order of `variables`; they are not disposed. */
-  apply(grads: tf.Tensor[], learningRate: number, momentum: number): void {
-    tf.tidy(() => {
-      const lr = tf.scalar(learningRate);
-      const mu = tf.scalar(momentum);
-      this.variables.forEach((theta, i) => {
-        const v = this.velocity[i] as tf.Variable;
-        const next = tf.sub(tf.mul(mu, v), tf.mul(lr, grads[i] as tf.Tensor));
-        v.assign(next);
-        theta.assign(tf.add(theta, next));
-      });
-    });
+  protected update(theta: tf.Variable, g: tf.Tensor, name: string, s: UpdateSettings): void {
+    const v = this.slot('velocity', name);
+    const next = tf.sub(tf.mul(s.momentum, v), tf.mul(s.learningRate, g));
+    v.assign(next);
+    theta.assign(tf.add(theta, next));
+  }
+}
+
+/** Adam (Kingma & Ba 2015) with bias correction. */
+export class Adam extends BufferedOptimizer {
+  constructor(
+    params: Record<string, tf.Variable>,
+    private readonly o: Pick<OptimizerOptions, 'beta1' | 'beta2' | 'epsilon'>,
+  ) {
+    super(params, { m: buffers(params), v: buffers(params) });
   }
 
-  dispose(): void {
-    for (const v of this.velocity) v.dispose();
+  protected update(theta: tf.Variable, g: tf.Tensor, name: string, s: UpdateSettings): void {
+    const { beta1, beta2, epsilon } = this.o;
+    const m = this.slot('m', name);
+    const v = this.slot('v', name);
+    m.assign(tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, g)));
+    v.assign(tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(g))));
+    const stepSize = (s.learningRate * Math.sqrt(1 - beta2 ** s.update)) / (1 - beta1 ** s.update);
+    theta.assign(tf.sub(theta, tf.mul(stepSize, tf.div(m, tf.add(tf.sqrt(v), epsilon)))));
+  }
+}
+
+/** RMSprop (Tieleman & Hinton 2012), as the WGAN paper trains its critic. */
+export class RmsProp extends BufferedOptimizer {
+  constructor(
+    params: Record<string, tf.Variable>,
+    private readonly o: Pick<OptimizerOptions, 'rho' | 'epsilon'>,
+  ) {
+    super(params, { meanSquare: buffers(params) });
+  }
+
+  protected update(theta: tf.Variable, g: tf.Tensor, name: string, s: UpdateSettings): void {
+    const { rho, epsilon } = this.o;
+    const ms = this.slot('meanSquare', name);
+    ms.assign(tf.add(tf.mul(rho, ms), tf.mul(1 - rho, tf.square(g))));
+    theta.assign(tf.sub(theta, tf.mul(s.learningRate, tf.div(g, tf.add(tf.sqrt(ms), epsilon)))));
   }
 }
 
