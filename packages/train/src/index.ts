@@ -16,10 +16,37 @@ export {
 export { type GanStats, type TrainEvent, TrainingDivergedError } from './events.js';
 export { GanTrainer, type GanTrainerOptions, type RunOptions } from './gan-trainer.js';
 export {
+  discriminatorLoss,
+  discriminatorReport,
+  type GanLossKind,
   type GeneratorLossKind,
   ganValue,
   generatorLoss,
+  generatorObjective,
+  gradientPenalty,
   logOneMinusSigmoid,
   logSigmoid,
+  r1Penalty,
 } from './losses.js';
-export { learningRateAt, momentumAt, SgdMomentum, type SgdSchedule } from './optim.js';
+export {
+  Adam,
+  createOptimizer,
+  learningRateAt,
+  momentumAt,
+  type Optimizer,
+  type OptimizerKind,
+  type OptimizerOptions,
+  RmsProp,
+  SgdMomentum,
+  type SgdSchedule,
+  type UpdateSettings,
+} from './optim.js';
+export {
+  bernoulliLogLikelihood,
+  elbo,
+  gaussianKl,
+  gaussianLogLikelihood,
+  iwaeBound,
+  klWeight,
+  latentLogDensities,
+} from './vae-losses.js';
