@@ -91,6 +91,18 @@ describe('the paper MNIST GAN', () => {
     const yb = model.generate(dst.generator, z, { training: false, seed: 0 });
     expect(Array.from(yb.dataSync())).toEqual(Array.from(ya.dataSync()));
 
+    // One network out of a file that holds both, under a prefix (as checkpoints do).
+    const both = await encodeParams({ generator: src.generator, discriminator: src.discriminator });
+    const third = model.init(3);
+    loadParams(third.discriminator, both, 'discriminator');
+    const x = model.generate(src.generator, z, { training: false, seed: 0 });
+    const da = model.discriminate(src.discriminator, x, { training: false, seed: 0 });
+    const db = model.discriminate(third.discriminator, x, { training: false, seed: 0 });
+    expect(Array.from(db.dataSync())).toEqual(Array.from(da.dataSync()));
+    tf.dispose([x, da, db]);
+    disposeParams(third.generator);
+    disposeParams(third.discriminator);
+
     const other = mlpGan({ generatorHidden: [33], discriminatorHidden: [16] }).init(1);
     const before = Array.from(flattenParams(dst.generator)['dense0.kernel']!.dataSync());
     const foreign = await encodeParams(other.generator);

@@ -17,6 +17,8 @@ export async function encodeParams(tree: ParamTree, prefix = ''): Promise<Encode
  * Loads encoded weights into an existing tree in place. Every variable of the
  * tree must be present with the same shape; otherwise nothing is assigned and
  * the error lists each mismatch (so weights of another model are refused whole).
+ * Entries the tree lacks are ignored, so one network loads from a file that
+ * holds several (pass its `prefix`, e.g. `generator`).
  */
 export function loadParams(tree: ParamTree, encoded: EncodedParams, prefix = ''): void {
   const flat = flattenParams(tree, prefix);
@@ -30,10 +32,9 @@ export function loadParams(tree: ParamTree, encoded: EncodedParams, prefix = '')
     }
   }
   if (problems.length > 0) throw new Error(`weights do not fit this model: ${problems.join('; ')}`);
-  const named = tf.io.decodeWeights(
-    encoded.data,
-    encoded.specs.filter((s) => s.name in flat),
-  );
+  // Decode every entry: offsets into the buffer follow the full spec list, so
+  // a filtered list would read the wrong bytes. Entries not in the tree are ignored.
+  const named = tf.io.decodeWeights(encoded.data, encoded.specs);
   for (const [name, v] of Object.entries(flat)) v.assign(named[name] as tf.Tensor);
   tf.dispose(Object.values(named));
 }
