@@ -2,6 +2,7 @@
 import { BACKENDS } from '@latent/backend';
 import { resolveGanRunConfig } from '@latent/train';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { sampleCommand } from './sample.js';
 import { resumeCommand, trainCommand } from './train.js';
 
 function number(value: string): number {
@@ -196,6 +197,32 @@ program
       config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
       backend: o.backend,
       checkpoints: { every: o.checkpointEvery, keep: o.keepCheckpoints },
+    });
+  });
+
+program
+  .command('sample')
+  .summary("draw a grid of samples from a run's checkpoint")
+  .description(
+    'Draw n samples G(z) from a checkpoint — a checkpoint folder, or a run folder whose newest checkpoint is used — and write them as a PNG grid.',
+  )
+  .argument(
+    '<run-or-checkpoint>',
+    'e.g. runs/gan-mnist-20261126-101500 or .../checkpoints/step-00000500',
+  )
+  .option('--n <count>', 'number of samples', positive, 64)
+  .option('--seed <n>', 'seeds the noise z', integer, 0)
+  .option('--ema', "use the moving average of G's weights (runs trained with --ema)", false)
+  .option('--out <file>', 'PNG file to write (default: <run>/samples/sample-step-N-seed-S.png)')
+  .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
+  .action(async (target: string, o) => {
+    await sampleCommand({
+      target,
+      count: o.n,
+      seed: o.seed,
+      ema: o.ema,
+      out: o.out,
+      backend: o.backend,
     });
   });
 

@@ -167,6 +167,59 @@ const metrics = async (dir: string) =>
     .split('\n')
     .map((l) => JSON.parse(l) as { step: number; dLoss: number; gLoss: number });
 
+describe('latent sample', () => {
+  it('draws a grid from a run folder or a checkpoint, and says what is wrong otherwise', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const trained = latent(
+      'train',
+      '--max-steps',
+      '2',
+      '--batch-size',
+      '20',
+      '--data-limit',
+      '100',
+      '--ema',
+      '0.9',
+      '--out',
+      out,
+      '--name',
+      'r',
+    );
+    expect(trained.status).toBe(0);
+    const run = join(out, 'r');
+    const a = latent('sample', run, '--n', '9', '--seed', '4');
+    expect(a.status, a.stderr).toBe(0);
+    const fileA = join(run, 'samples', 'sample-step-000002-seed-4.png');
+    const grid = decodePng(await readFile(fileA));
+    expect([grid.width, grid.height]).toEqual([3 * 56 + 4 * 2, 3 * 56 + 4 * 2]);
+    // The same seed from the checkpoint folder itself gives the same picture; another seed does not.
+    const same = join(out, 'same.png');
+    expect(
+      latent(
+        'sample',
+        join(run, 'checkpoints', 'step-00000002'),
+        '--n',
+        '9',
+        '--seed',
+        '4',
+        '--out',
+        same,
+      ).status,
+    ).toBe(0);
+    expect((await readFile(same)).equals(await readFile(fileA))).toBe(true);
+    const other = join(out, 'other.png');
+    expect(latent('sample', run, '--n', '9', '--seed', '5', '--out', other).status).toBe(0);
+    expect((await readFile(other)).equals(await readFile(fileA))).toBe(false);
+    expect(latent('sample', run, '--ema', '--out', join(out, 'ema.png')).status).toBe(0);
+
+    const missing = latent('sample', out);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(
+      /neither a checkpoint folder .* nor a run folder with checkpoints/,
+    );
+  });
+});
+
 describe('latent resume', () => {
   it('continues a stopped run exactly: the same losses as a run that never stopped', async () => {
     const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
