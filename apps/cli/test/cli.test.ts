@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCheckpoint } from '@latent/train/node';
+import { listCheckpoints, readCheckpoint } from '@latent/train/node';
 import { decodePng } from '@latent/vis';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -300,5 +300,80 @@ describe('Ctrl-C', () => {
     const resumed = latent('resume', join(out, 'run'), '--max-steps', String(step + 2));
     expect(resumed.status).toBe(0);
     expect(resumed.stderr).toContain(`finished at step ${step + 2}`);
+  });
+});
+
+describe('killed at random moments', () => {
+  it('always resumes from the last complete checkpoint and loses none', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const run = join(out, 'run');
+    const checkpoints = join(run, 'checkpoints');
+    // 100 images at batch 20: a checkpoint (about 48 MB for the paper's model) every 5 steps.
+    // Kills alternate between a random moment and the inside of a checkpoint write.
+    const train = [
+      'train',
+      '--batch-size',
+      '20',
+      '--data-limit',
+      '100',
+      '--epochs',
+      '200',
+      '--sample-count',
+      '4',
+    ];
+    let random = 12345;
+    const nextRandom = () => {
+      random = (random * 1103515245 + 12345) % 2 ** 31;
+      return random / 2 ** 31;
+    };
+    const kills = 6;
+    let resumes = 0;
+    let lost = 0;
+    let midWrite = 0;
+    let newest = -1;
+    for (let i = 0; i < kills; i++) {
+      const args = i === 0 ? [...train, '--out', out, '--name', 'run'] : ['resume', run];
+      if (i > 0) resumes++;
+      const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: 'ignore' });
+      const exited = new Promise<void>((done) => child.on('exit', () => done()));
+      // Wait for a checkpoint newer than the last one seen, then kill after a random delay.
+      for (;;) {
+        const found = (await listCheckpoints(checkpoints)).at(-1);
+        if (found && found.step > newest) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      if (i % 2 === 0) {
+        await new Promise((r) => setTimeout(r, nextRandom() * 600));
+      } else {
+        // Aim inside a checkpoint write: kill as soon as a partial folder appears.
+        const deadline = Date.now() + 10_000;
+        while (
+          Date.now() < deadline &&
+          !(await readdir(checkpoints)).some((e) => e.includes('.partial-'))
+        ) {
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      }
+      child.kill('SIGKILL');
+      await exited;
+      const entries = await readdir(checkpoints);
+      if (entries.some((e) => e.includes('.partial-'))) midWrite++;
+      const latest = (await listCheckpoints(checkpoints)).at(-1);
+      try {
+        if (!latest || latest.step <= newest) throw new Error('no newer checkpoint');
+        await readCheckpoint(latest.path);
+        newest = latest.step;
+      } catch {
+        lost++;
+      }
+    }
+    const finish = latent('resume', run, '--max-steps', String(newest + 5));
+    resumes++;
+    expect(finish.status, finish.stderr).toBe(0);
+    expect(finish.stderr).toContain(`from step ${newest}`);
+    console.log(
+      `${kills} kills (${midWrite} during a checkpoint write), ${resumes} resumes, ${lost} lost`,
+    );
+    expect(lost).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@latent/backend';
@@ -140,7 +140,11 @@ describe('checkpoints', () => {
     expect((await listCheckpoints(root)).map((c) => c.step)).toEqual([1, 3, 5]);
     await expect(readCheckpoint(join(root, checkpointName(5)))).resolves.toBeTruthy();
 
+    // A writer killed mid-write leaves a hidden partial folder: never listed, removed by the next prune.
+    await mkdir(join(root, '.step-00000007.partial-99999'));
+    expect((await listCheckpoints(root)).map((c) => c.step)).toEqual([1, 3, 5]);
     await pruneCheckpoints(root, 2);
     expect((await listCheckpoints(root)).map((c) => c.step)).toEqual([3, 5]);
+    expect((await readdir(root)).sort()).toEqual(['not-a-folder', 'step-00000003', 'step-00000005']);
   });
 });

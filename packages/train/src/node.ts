@@ -81,11 +81,21 @@ export async function listCheckpoints(dir: string): Promise<{ path: string; step
   return found.sort((a, b) => a.step - b.step);
 }
 
-/** Deletes all but the newest `keep` checkpoints under `dir`. */
+/**
+ * Deletes all but the newest `keep` checkpoints under `dir`, and the partial
+ * folders that killed writers left behind.
+ */
 export async function pruneCheckpoints(dir: string, keep: number): Promise<void> {
   const all = await listCheckpoints(dir);
-  for (const old of all.slice(0, Math.max(0, all.length - keep)))
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) {
     await rm(old.path, { recursive: true, force: true });
+  }
+  const own = `.partial-${process.pid}`;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (/^\.step-\d{8}\.partial-\d+$/.test(name) && !name.endsWith(own)) {
+      await rm(join(dir, name), { recursive: true, force: true });
+    }
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
