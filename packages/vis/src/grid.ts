@@ -1,3 +1,5 @@
+import { drawText, measureText } from './font.js';
+
 /**
  * A picture ready to show or save: RGBA, row-major, 4 bytes a pixel, so
  * `data.length === width * height * 4`. Alpha is 255 for everything this
@@ -50,6 +52,16 @@ export interface ImageGridOptions {
   background?: Rgb;
   /** Integer upscaling factor for each image (nearest neighbour); default 1. */
   scale?: number;
+  /**
+   * Text drawn left of each row (row i gets `rowLabels[i]`; missing or extra
+   * entries are ignored), in the built-in 5 x 7 pixel font: class names,
+   * steps, interpolation methods. Adds a gutter as wide as the longest label.
+   */
+  rowLabels?: readonly string[];
+  /** Integer size of the label font; default 2 for cells 24 px or taller, else 1. */
+  labelScale?: number;
+  /** Label colour; default light grey on a dark background, near-black on a light one. */
+  labelColor?: Rgb;
 }
 
 const DEFAULT_BACKGROUND: Rgb = [64, 64, 64];
@@ -61,13 +73,28 @@ const DEFAULT_BACKGROUND: Rgb = [64, 64, 64];
  *   (so `images.length === count * height * width * channels`), in the value
  *   range given by `options.range`.
  * @returns an image of width `columns * width * scale + (columns + 1) * padding`
+ *   (plus a gutter for `rowLabels`)
  *   and height `rows * height * scale + (rows + 1) * padding`, where
  *   `rows = ceil(count / columns)`.
  * @throws Error naming the offending option or the size mismatch.
  */
 export function imageGrid(images: Uint8Array | Float32Array, options: ImageGridOptions): RgbaImage {
+  return renderGrid('imageGrid', images, options);
+}
+
+/**
+ * Lays out images in cells, optionally at chosen cells (`slots[i]` is the cell
+ * of image i, row-major; other cells stay background). Shared by
+ * {@link imageGrid} and the class-conditional grid; not part of the package's API.
+ */
+export function renderGrid(
+  caller: string,
+  images: Uint8Array | Float32Array,
+  options: ImageGridOptions,
+  slots?: { of: ArrayLike<number>; count: number },
+): RgbaImage {
   const fail = (defect: string): never => {
-    throw new Error(`imageGrid: ${defect}`);
+    throw new Error(`${caller}: ${defect}`);
   };
   if (!(images instanceof Uint8Array || images instanceof Float32Array)) {
     fail(`images must be a Uint8Array or a Float32Array, got ${describe(images)}`);
@@ -107,10 +134,18 @@ export function imageGrid(images: Uint8Array | Float32Array, options: ImageGridO
     );
   }
 
-  const rows = Math.ceil(count / columns);
+  const rows = Math.ceil((slots?.count ?? count) / columns);
   const cellW = width * scale;
   const cellH = height * scale;
-  const outW = columns * cellW + (columns + 1) * padding;
+  const labels = options.rowLabels?.slice(0, rows) ?? [];
+  const labelScale = options.labelScale ?? (cellH >= 24 ? 2 : 1);
+  positiveInteger('labelScale', labelScale, fail);
+  // The gutter holds the longest label with `labelMargin` on both sides (the
+  // first column's own padding counts towards the right one).
+  const labelMargin = Math.max(padding, 3 * labelScale);
+  const longest = Math.max(0, ...labels.map((l) => measureText(l, labelScale).width));
+  const gutter = longest > 0 ? longest + 2 * labelMargin - padding : 0;
+  const outW = gutter + columns * cellW + (columns + 1) * padding;
   const outH = rows * cellH + (rows + 1) * padding;
   const data = new Uint8ClampedArray(outW * outH * 4);
   const [bgR, bgG, bgB] = background;
@@ -128,8 +163,10 @@ export function imageGrid(images: Uint8Array | Float32Array, options: ImageGridO
   // One upscaled source row, copied `scale` times, so each value is mapped once.
   const row = new Uint8ClampedArray(rowBytes);
   for (let i = 0; i < count; i++) {
-    const left = padding + (i % columns) * (cellW + padding);
-    const top = padding + Math.floor(i / columns) * (cellH + padding);
+    const slot = slots ? slots.of[i]! : i;
+    if (slot < 0) continue;
+    const left = gutter + padding + (slot % columns) * (cellW + padding);
+    const top = padding + Math.floor(slot / columns) * (cellH + padding);
     const base = i * perImage;
     for (let y = 0; y < height; y++) {
       const src = base + y * width * channels;
@@ -151,7 +188,18 @@ export function imageGrid(images: Uint8Array | Float32Array, options: ImageGridO
       }
     }
   }
-  return { width: outW, height: outH, data };
+  const image = { width: outW, height: outH, data };
+  if (gutter > 0) {
+    // Rec. 601 luma of the background decides between light and dark text.
+    const luma = 0.299 * bgR + 0.587 * bgG + 0.114 * bgB;
+    const color = options.labelColor ?? (luma < 128 ? [235, 235, 235] : [25, 25, 25]);
+    const textH = measureText('', labelScale).height;
+    labels.forEach((label, r) => {
+      const top = padding + r * (cellH + padding) + Math.floor((cellH - textH) / 2);
+      drawText(image, label, labelMargin, top, { color, scale: labelScale });
+    });
+  }
+  return image;
 }
 
 function positiveInteger(name: string, value: unknown, fail: (defect: string) => never): void {

@@ -1,7 +1,7 @@
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { imageGrid, type RgbaImage } from './grid.js';
-import { decodePng, encodePng } from './png.js';
+import { decodePng, encodePng, pngDataUrl } from './png.js';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -206,5 +206,16 @@ describe('decodePng normalises other PNG layouts to RGBA', () => {
     expect(Array.from(decodePng(withTrns(rgb, [1, 2, 3])).data)).toEqual([
       1, 2, 3, 0, 1, 2, 4, 255, 1, 2, 3, 0,
     ]);
+  });
+});
+
+describe('pngDataUrl', () => {
+  it('is the base64 of encodePng behind the PNG media type', () => {
+    const image = randomImage(5, 3, 9);
+    const url = pngDataUrl(image);
+    expect(url.startsWith('data:image/png;base64,')).toBe(true);
+    const bytes = new Uint8Array(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64'));
+    expect(bytes).toEqual(encodePng(image));
+    expect(decodePng(bytes)).toEqual(image);
   });
 });

@@ -1,5 +1,6 @@
 import { type DecodedPng, decode, encode } from 'fast-png';
 import type { RgbaImage } from './grid.js';
+import { base64 } from './svg.js';
 
 /**
  * Encodes an image as a PNG file (8-bit RGBA, non-interlaced).
@@ -20,6 +21,14 @@ export function encodePng(image: RgbaImage): Uint8Array {
     );
   }
   return encode({ width, height, data, depth: 8, channels: 4 });
+}
+
+/**
+ * The image as a `data:image/png;base64,...` URL: for `<img src>` in a
+ * self-contained HTML report, or `<image href>` inside an SVG.
+ */
+export function pngDataUrl(image: RgbaImage): string {
+  return `data:image/png;base64,${base64(encodePng(image))}`;
 }
 
 /**
