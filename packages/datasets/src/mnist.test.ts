@@ -1,13 +1,20 @@
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { initBackend } from '@latent/backend';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BatchIterator } from './batches.js';
+import { binarizeImages } from './binarize.js';
+import { pixelMean } from './images.js';
 import type { Mnist } from './mnist.js';
 import { MNIST_FILES } from './mnist.js';
 import { loadMnist, mnistDataDir } from './node.js';
 
 let mnist: Mnist;
 beforeAll(async () => {
+  await initBackend('cpu');
   mnist = await loadMnist();
 });
 
@@ -23,8 +30,8 @@ describe('MNIST from the real IDX files', () => {
     }
   });
 
-  it('keeps the official label order (first training labels 5 0 4 1 9, first test labels 7 2 1 0 4)', () => {
-    expect(Array.from(mnist.train.labels?.subarray(0, 5) ?? [])).toEqual([5, 0, 4, 1, 9]);
+  it('keeps the official label order (first training labels 5 0 4 1 9 2 1 3, first test labels 7 2 1 0 4)', () => {
+    expect(Array.from(mnist.train.labels?.subarray(0, 8) ?? [])).toEqual([5, 0, 4, 1, 9, 2, 1, 3]);
     expect(Array.from(mnist.test.labels?.subarray(0, 5) ?? [])).toEqual([7, 2, 1, 0, 4]);
   });
 
@@ -52,6 +59,34 @@ describe('MNIST from the real IDX files', () => {
     const bytes = await readFile(labels);
     await writeFile(labels, bytes.subarray(0, 5000));
     await expect(loadMnist(dir)).rejects.toThrow(`${labels}: truncated`);
+  });
+
+  it('reads gzipped files (name + .gz) as they are usually distributed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'latent-mnist-'));
+    for (const name of Object.values(MNIST_FILES))
+      await writeFile(
+        join(dir, `${name}.gz`),
+        gzipSync(await readFile(join(mnistDataDir(), name)), { level: 1 }),
+      );
+    const gz = await loadMnist(dir);
+    expect(Buffer.compare(gz.test.images, mnist.test.images)).toBe(0); // toEqual is slow on 7.8 MB
+    expect(Array.from(gz.train.labels?.subarray(0, 8) ?? [])).toEqual([5, 0, 4, 1, 9, 2, 1, 3]);
+  });
+
+  it('binarizes statically (a fixed draw) and dynamically (a draw per batch) with the ink mean kept', () => {
+    const fixed = binarizeImages(mnist.test, { method: 'sample', seed: 1 });
+    let ones = 0;
+    for (const v of fixed.images) if (v === 255) ones++;
+    expect(ones / fixed.images.length).toBeCloseTo(
+      pixelMean(mnist.test).reduce((s, v) => s + v, 0) / 784,
+      2,
+    );
+    const it = new BatchIterator(mnist.test, { batchSize: 256, seed: 2, range: 'binary' });
+    const b = it.next();
+    const v = b.x.dataSync();
+    expect(b.x.shape).toEqual([256, 784]);
+    expect(v.every((p) => p === 0 || p === 1)).toBe(true);
+    tf.dispose([b.x, b.labels]);
   });
 
   it('says which file is missing', async () => {

@@ -1,3 +1,4 @@
+import { fetchAll, gunzip, type ProgressCallback } from './fetch.js';
 import { type ImageSet, imageSetFromIdx, sliceImages } from './images.js';
 
 export const MNIST_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
@@ -48,50 +49,22 @@ export function mnistFromBytes(files: MnistBytes): Mnist {
 
 /**
  * Loads MNIST in a browser (or any `fetch`) from a base URL that serves the four
- * IDX files under their original names. `onProgress` receives bytes loaded so far.
+ * IDX files under their original names, uncompressed or gzipped (with or
+ * without a `.gz` suffix given by `suffix`). `onProgress` receives the bytes
+ * loaded so far and the total (0 while unknown).
  */
 export async function fetchMnist(
   baseUrl: string,
-  onProgress?: (loaded: number, total: number) => void,
+  onProgress?: ProgressCallback,
+  suffix = '',
 ): Promise<Mnist> {
   const names = Object.entries(MNIST_FILES) as [MnistFile, string][];
-  const totals = new Map<string, number>();
-  const loaded = new Map<string, number>();
-  const report = () => {
-    if (!onProgress) return;
-    let l = 0;
-    let t = 0;
-    for (const [, name] of names) {
-      l += loaded.get(name) ?? 0;
-      t += totals.get(name) ?? 0;
-    }
-    onProgress(l, t);
-  };
+  const urls = names.map(([, name]) => `${baseUrl.replace(/\/$/, '')}/${name}${suffix}`);
+  const bodies = await fetchAll(urls, onProgress);
   const entries = await Promise.all(
-    names.map(async ([role, name]) => {
-      const url = `${baseUrl.replace(/\/$/, '')}/${name}`;
-      const res = await fetch(url);
-      if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`);
-      totals.set(name, Number(res.headers.get('content-length') ?? 0));
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      const reader = res.body?.getReader();
-      if (!reader) throw new Error(`${url}: response has no body`);
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        size += value.length;
-        loaded.set(name, size);
-        report();
-      }
-      const bytes = new Uint8Array(size);
-      let at = 0;
-      for (const c of chunks) {
-        bytes.set(c, at);
-        at += c.length;
-      }
-      return [role, { bytes, source: url }] as const;
+    names.map(async ([role], k) => {
+      const source = urls[k]!;
+      return [role, { bytes: await gunzip(bodies[k]!, source), source }] as const;
     }),
   );
   return mnistFromBytes(Object.fromEntries(entries) as MnistBytes);
