@@ -133,6 +133,8 @@ Examples:
     1,
   )
   .option('--keep-checkpoints <n>', 'keep the newest n checkpoints', positive, 3)
+  .option('--json', 'print every training event as one JSON line on stdout, for scripts', false)
+  .option('--preview', "draw each epoch's sample grid in the terminal", false)
   .action(async (o) => {
     const config = {
       epochs: o.epochs,
@@ -164,7 +166,12 @@ Examples:
       out: o.out,
       name: o.name,
       dataLimit: o.dataLimit,
-      checkpoints: { every: o.checkpointEvery, keep: o.keepCheckpoints },
+      output: {
+        checkpointEvery: o.checkpointEvery,
+        keepCheckpoints: o.keepCheckpoints,
+        json: o.json,
+        preview: o.preview ?? false,
+      },
     });
   });
 
@@ -190,13 +197,20 @@ program
     1,
   )
   .option('--keep-checkpoints <n>', 'keep the newest n checkpoints', positive, 3)
+  .option('--json', 'print every training event as one JSON line on stdout, for scripts', false)
+  .option('--preview', "draw each epoch's sample grid in the terminal", false)
   .action(async (run: string, o) => {
     const config = { epochs: o.epochs, maxSteps: o.maxSteps, logEvery: o.logEvery };
     await resumeCommand({
       run,
       config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
       backend: o.backend,
-      checkpoints: { every: o.checkpointEvery, keep: o.keepCheckpoints },
+      output: {
+        checkpointEvery: o.checkpointEvery,
+        keepCheckpoints: o.keepCheckpoints,
+        json: o.json,
+        preview: o.preview ?? false,
+      },
     });
   });
 

@@ -10,9 +10,12 @@ export class Progress {
   constructor(
     private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly plainEverySeconds = 10,
+    /** Only `log` lines, no bar (when stdout carries --json events). */
+    private readonly barless = false,
   ) {}
 
   update(done: number, total: number, stepsPerSecond: number, detail: string): void {
+    if (this.barless) return;
     const fraction = total > 0 ? Math.min(1, done / total) : 0;
     const eta = stepsPerSecond > 0 ? (total - done) / stepsPerSecond : Number.NaN;
     const head = `${(fraction * 100).toFixed(0).padStart(3)}% ${done}/${total} steps · ${stepsPerSecond.toFixed(2)} steps/s · ETA ${formatDuration(eta)}`;

@@ -12,16 +12,21 @@ import {
   readCheckpoint,
   writeCheckpoint,
 } from '@latent/train/node';
-import { encodePng, imageGrid } from '@latent/vis';
+import { ansiColorMode, ansiImage, encodePng, imageGrid } from '@latent/vis';
 import { writeFileAtomic } from './files.js';
 import { formatDuration, Progress } from './progress.js';
+import { writeReport } from './report.js';
 
-/** How often and how many checkpoints a run keeps. */
-export interface CheckpointPolicy {
-  /** Write one after every `every` epochs (and when the run stops). */
-  every: number;
-  /** Keep the newest `keep` checkpoints. */
-  keep: number;
+/** How a run reports and how often and how many checkpoints it keeps. */
+export interface RunOutput {
+  /** Write a checkpoint after every `checkpointEvery` epochs (and when the run stops). */
+  checkpointEvery: number;
+  /** Keep the newest `keepCheckpoints` checkpoints. */
+  keepCheckpoints: number;
+  /** Print every event as one JSON line on stdout (for scripts) instead of a progress bar. */
+  json: boolean;
+  /** Draw each epoch's sample grid in the terminal. */
+  preview: boolean;
 }
 
 export interface TrainCommandOptions {
@@ -33,7 +38,7 @@ export interface TrainCommandOptions {
   name?: string;
   /** Use only the first N training images (quick experiments, tests). */
   dataLimit?: number;
-  checkpoints: CheckpointPolicy;
+  output: RunOutput;
 }
 
 /** What a run folder's config.json holds besides the run config. */
@@ -71,7 +76,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   await runTrainer(
     trainer,
     runDir,
-    opts.checkpoints,
+    opts.output,
     `with ${backend.name}${backend.simd ? ' (SIMD)' : ''}`,
   );
 }
@@ -81,7 +86,7 @@ export interface ResumeCommandOptions {
   /** Run config fields that may change on resume: epochs, maxSteps, logEvery. */
   config: Partial<Pick<GanRunConfig, 'epochs' | 'maxSteps' | 'logEvery'>>;
   backend?: string;
-  checkpoints: CheckpointPolicy;
+  output: RunOutput;
 }
 
 /**
@@ -119,12 +124,7 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
       `${runDir} already reached step ${trainer.step} of ${trainer.totalSteps}; pass a larger --epochs or --max-steps to train on.`,
     );
   }
-  await runTrainer(
-    trainer,
-    runDir,
-    opts.checkpoints,
-    `from step ${trainer.step} with ${backend.name}`,
-  );
+  await runTrainer(trainer, runDir, opts.output, `from step ${trainer.step} with ${backend.name}`);
 }
 
 async function trainingData(limit?: number): Promise<ImageSet> {
@@ -137,11 +137,11 @@ async function trainingData(limit?: number): Promise<ImageSet> {
 async function runTrainer(
   trainer: GanTrainer,
   runDir: string,
-  policy: CheckpointPolicy,
+  output: RunOutput,
   how: string,
 ): Promise<void> {
   const { model, data } = trainer.options;
-  const progress = new Progress();
+  const progress = new Progress(process.stderr, 10, output.json);
   progress.log(
     `latent: training ${model.name} on ${data.name} (${data.count} images) ${how}; writing ${runDir}`,
   );
@@ -155,7 +155,7 @@ async function runTrainer(
       join(checkpointDir, checkpointName(trainer.step)),
       await trainer.checkpoint(),
     );
-    await pruneCheckpoints(checkpointDir, policy.keep);
+    await pruneCheckpoints(checkpointDir, output.keepCheckpoints);
     lastCheckpoint = trainer.step;
   };
 
@@ -180,6 +180,7 @@ async function runTrainer(
   }
 
   async function handle(e: TrainEvent): Promise<void> {
+    if (output.json && e.type !== 'samples') process.stdout.write(`${JSON.stringify(e)}\n`);
     switch (e.type) {
       case 'start':
         total = e.totalSteps;
@@ -206,7 +207,7 @@ async function runTrainer(
       }
       case 'epoch':
         progress.log(`epoch ${e.epoch} done in ${formatDuration(e.seconds)} (${e.step} steps)`);
-        if (e.epoch % policy.every === 0) await saveCheckpoint();
+        if (e.epoch % output.checkpointEvery === 0) await saveCheckpoint();
         break;
       case 'samples': {
         const grid = imageGrid(e.images, {
@@ -221,6 +222,19 @@ async function runTrainer(
           ? `step-${String(e.step).padStart(6, '0')}.png`
           : `epoch-${String(e.epoch).padStart(3, '0')}.png`;
         await writeFileAtomic(join(runDir, 'samples', file), encodePng(grid));
+        if (output.preview && !e.partial) {
+          const width = Math.min(grid.width, (process.stderr.columns ?? 80) - 1);
+          progress.log(
+            `epoch ${e.epoch} samples:\n${ansiImage(grid, { width, color: ansiColorMode(process.env) })}`,
+          );
+        }
+        if (!e.partial && e.epoch > 0) await writeReport(runDir);
+        if (output.json) {
+          const { type, epoch, step, partial, diversity } = e;
+          process.stdout.write(
+            `${JSON.stringify({ type, epoch, step, partial, diversity, file: join(runDir, 'samples', file) })}\n`,
+          );
+        }
         break;
       }
       case 'warning':
@@ -228,6 +242,7 @@ async function runTrainer(
         break;
       case 'done':
         await saveCheckpoint();
+        await writeReport(runDir);
         progress.end();
         progress.log(
           `latent: ${e.reason === 'aborted' ? 'stopped' : 'finished'} at step ${e.step} (epoch ${e.epoch}) after ${formatDuration(e.seconds)}; ` +

@@ -88,6 +88,13 @@ describe('latent train', () => {
     expect([before.width, before.height]).toEqual([4 * 56 + 5 * 2, 4 * 56 + 5 * 2]);
     expect(Buffer.from(after.data).equals(Buffer.from(before.data))).toBe(false);
 
+    // A self-contained report with both charts and the grids inline, and the grid animation.
+    const report = await readFile(join(dir, 'report.html'), 'utf8');
+    expect(report.match(/<svg/g)?.length).toBe(2);
+    expect(report).toContain('data:image/png;base64,');
+    expect(report).not.toMatch(/src="(?!data:)/);
+    expect((await readFile(join(dir, 'training.gif'))).subarray(0, 6).toString()).toBe('GIF89a');
+
     // A checkpoint after epoch 1 (step 5) and one at the stop (step 6), both loadable.
     expect((await readdir(join(dir, 'checkpoints'))).sort()).toEqual([
       'step-00000005',
@@ -107,6 +114,40 @@ describe('latent train', () => {
       expect(l.dReal).toBeGreaterThan(0);
       expect(l.dReal).toBeLessThan(1);
     }
+  });
+
+  it('--json prints one event per line for scripts', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const run = latent(
+      'train',
+      '--max-steps',
+      '3',
+      '--batch-size',
+      '20',
+      '--data-limit',
+      '100',
+      '--sample-count',
+      '4',
+      '--json',
+      '--out',
+      out,
+      '--name',
+      'j',
+    );
+    expect(run.status).toBe(0);
+    const events = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(events[0]).toMatchObject({ type: 'start', totalSteps: 3 });
+    expect(events.filter((e) => e.type === 'step').map((e) => e.step)).toEqual([1, 2, 3]);
+    const samples = events.filter((e) => e.type === 'samples');
+    expect(samples[0]).toMatchObject({
+      epoch: 0,
+      file: join(out, 'j', 'samples', 'epoch-000.png'),
+    });
+    expect(samples[0].images).toBeUndefined();
+    expect(events.at(-1)).toMatchObject({ type: 'done', step: 3 });
   });
 
   it('explains a bad flag value and exits non-zero', () => {

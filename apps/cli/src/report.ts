@@ -1,0 +1,120 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  compareImages,
+  decodePng,
+  encodeGif,
+  lineChart,
+  pngDataUrl,
+  type RgbaImage,
+} from '@latent/vis';
+import { writeFileAtomic } from './files.js';
+
+interface MetricsLine {
+  step: number;
+  dLoss: number;
+  gLoss: number;
+  dReal: number;
+  dFake: number;
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string,
+  );
+
+/**
+ * Writes `report.html` (self-contained: config, loss and D(x)/D(G(z)) charts,
+ * every epoch's grid, and epoch 0 beside the newest, as the note's Figure 1.3)
+ * and `training.gif` (the fixed-noise grid epoch by epoch) into a run folder,
+ * from the files the run has written so far. Called after every epoch.
+ */
+export async function writeReport(runDir: string): Promise<void> {
+  const config = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  const metrics = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8').catch(() => ''))
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as MetricsLine);
+  const names = (await readdir(join(runDir, 'samples')).catch(() => [] as string[]))
+    .filter((n) => /^epoch-\d{3}\.png$/.test(n))
+    .sort();
+  const grids: { name: string; image: RgbaImage }[] = [];
+  for (const name of names)
+    grids.push({ name, image: decodePng(await readFile(join(runDir, 'samples', name))) });
+
+  const steps = metrics.map((m) => m.step);
+  const losses = lineChart(
+    [
+      { label: 'D loss', x: steps, y: metrics.map((m) => m.dLoss) },
+      { label: 'G loss', x: steps, y: metrics.map((m) => m.gLoss) },
+    ],
+    { title: 'Losses', smoothing: 0.8 },
+  );
+  const outputs = lineChart(
+    [
+      { label: 'mean D(x)', x: steps, y: metrics.map((m) => m.dReal) },
+      { label: 'mean D(G(z))', x: steps, y: metrics.map((m) => m.dFake) },
+    ],
+    {
+      title: "The discriminator's outputs",
+      smoothing: 0.8,
+      yDomain: [0, 1],
+      referenceLines: [{ y: 0.5, label: 'D = 1/2' }],
+    },
+  );
+  const first = grids[0];
+  const last = grids.at(-1);
+  const comparison =
+    first && last && last !== first
+      ? compareImages([
+          { image: first.image, caption: 'BEFORE TRAINING' },
+          { image: last.image, caption: `AFTER EPOCH ${Number(last.name.slice(6, 9))}` },
+        ])
+      : undefined;
+  const rows = Object.entries(config)
+    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(JSON.stringify(v))}</td></tr>`)
+    .join('');
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>latent run report</title>
+<style>
+body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1f2937; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin-bottom: 0; } h2 { font-size: 1.15rem; margin-top: 2rem; }
+.sub { color: #6b7280; margin-top: 0.2rem; }
+.charts { display: flex; flex-wrap: wrap; gap: 1rem; }
+.grids { display: flex; flex-wrap: wrap; gap: 1rem; }
+figure { margin: 0; } figcaption { color: #6b7280; font-size: 0.85rem; }
+img { image-rendering: pixelated; max-width: 100%; }
+table { border-collapse: collapse; font-size: 0.85rem; } th, td { text-align: left; padding: 0.15rem 0.8rem 0.15rem 0; }
+th { color: #6b7280; font-weight: 500; }
+</style></head><body>
+<h1>latent run report</h1>
+<p class="sub">${escapeHtml(runDir)} · ${metrics.at(-1)?.step ?? 0} steps · ${Math.max(0, grids.length - 1)} epochs</p>
+<h2>Training curves</h2>
+<div class="charts">${metrics.length > 0 ? losses + outputs : '<p>No metrics yet.</p>'}</div>
+${comparison ? `<h2>Before and after (the same fixed noise)</h2><img alt="samples before and after training" src="${pngDataUrl(comparison)}">` : ''}
+<h2>Samples per epoch</h2>
+<div class="grids">${grids
+    .map(
+      (g) =>
+        `<figure><img alt="${g.name}" width="${Math.round(g.image.width / 2)}" src="${pngDataUrl(g.image)}"><figcaption>${g.name.replace('.png', '')}</figcaption></figure>`,
+    )
+    .join('')}</div>
+<h2>Run config</h2>
+<table>${rows}</table>
+</body></html>
+`;
+  await writeFileAtomic(join(runDir, 'report.html'), html);
+  if (grids.length > 1) {
+    await writeFileAtomic(
+      join(runDir, 'training.gif'),
+      encodeGif(
+        grids.map((g) => g.image),
+        { delay: 500 },
+      ),
+    );
+  }
+}
