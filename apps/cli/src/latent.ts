@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { BACKENDS } from '@latent/backend';
 import { resolveGanRunConfig } from '@latent/train';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { UsageError } from './errors.js';
 import { sampleCommand } from './sample.js';
 import { resumeCommand, trainCommand } from './train.js';
 
@@ -30,7 +31,9 @@ const program = new Command()
     'Train generative models (GANs as in Goodfellow et al. 2014) on TensorFlow.js from a terminal.',
   )
   .showHelpAfterError('(run with --help for usage)')
-  .configureOutput({ outputError: (text, write) => write(`latent: ${text}`) });
+  .configureOutput({ outputError: (text, write) => write(`latent: ${text}`) })
+  // Throw instead of exiting, so usage errors get status 2 below.
+  .exitOverride();
 
 const defaults = resolveGanRunConfig({});
 const d = (text: string, value: unknown) => `${text} (default: ${value})`;
@@ -227,6 +230,12 @@ program
   .option('--n <count>', 'number of samples', positive, 64)
   .option('--seed <n>', 'seeds the noise z', integer, 0)
   .option('--ema', "use the moving average of G's weights (runs trained with --ema)", false)
+  .option(
+    '--interpolate <steps>',
+    'draw --n strips of <steps> images, each walking between two random z',
+    positive,
+  )
+  .option('--linear', 'interpolate linearly instead of along the great circle (slerp)', false)
   .option('--out <file>', 'PNG file to write (default: <run>/samples/sample-step-N-seed-S.png)')
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
   .action(async (target: string, o) => {
@@ -235,6 +244,8 @@ program
       count: o.n,
       seed: o.seed,
       ema: o.ema,
+      interpolate: o.interpolate,
+      linear: o.linear,
       out: o.out,
       backend: o.backend,
     });
@@ -259,10 +270,15 @@ const FLAG_OF_FIELD: Record<string, string> = {
 try {
   await program.parseAsync();
 } catch (e) {
-  const message = (e as Error).message.replace(/^ {2}(\w+):/gm, (line, field: string) => {
-    const flag = FLAG_OF_FIELD[field];
-    return flag ? `  ${field} (${flag}):` : line;
-  });
-  process.stderr.write(`latent: error: ${message}\n`);
-  process.exitCode = 1;
+  if (e instanceof CommanderError) {
+    // --help and --version end here with status 0; commander has printed any error.
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else {
+    const message = (e as Error).message.replace(/^ {2}(\w+):/gm, (line, field: string) => {
+      const flag = FLAG_OF_FIELD[field];
+      return flag ? `  ${field} (${flag}):` : line;
+    });
+    process.stderr.write(`latent: error: ${message}\n`);
+    process.exitCode = e instanceof UsageError ? 2 : 1;
+  }
 }

@@ -4,7 +4,7 @@ import { initBackend } from '@latent/backend';
 import { disposeParams, loadParams, type MlpGanConfig, mlpGan } from '@latent/models';
 import type { Checkpoint } from '@latent/train';
 import { listCheckpoints, readCheckpoint } from '@latent/train/node';
-import { encodePng, imageGrid } from '@latent/vis';
+import { encodePng, imageGrid, interpolationGrid, lerp, slerp } from '@latent/vis';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from './files.js';
 
@@ -15,6 +15,10 @@ export interface SampleCommandOptions {
   seed: number;
   /** Use the generator's moving average (runs trained with --ema). */
   ema: boolean;
+  /** Draw `count` strips of this many images each, walking between two random z. */
+  interpolate?: number;
+  /** Interpolate linearly instead of along the great circle (slerp). */
+  linear?: boolean;
   out?: string;
   backend: string;
 }
@@ -40,25 +44,40 @@ export async function sampleCommand(opts: SampleCommandOptions): Promise<void> {
     { specs: manifest.weights.specs, data: checkpoint.weights },
     opts.ema ? 'ema' : 'generator',
   );
-  const images = tf.tidy(() =>
-    model.generate(generator, model.sampleNoise(opts.count, opts.seed), {
-      training: false,
-      seed: 0,
-    }),
-  );
+  const steps = opts.interpolate ?? 1;
+  const total = opts.count * steps;
+  const images = tf.tidy(() => {
+    let z = model.sampleNoise(opts.interpolate ? 2 * opts.count : opts.count, opts.seed);
+    if (opts.interpolate) {
+      // One strip per pair (z_2i, z_2i+1): steps points from one to the other.
+      const ends = z.arraySync();
+      const path = new Float32Array(total * model.noiseDim);
+      for (let i = 0; i < opts.count; i++) {
+        const walk = (opts.linear ? lerp : slerp)(
+          ends[2 * i] as number[],
+          ends[2 * i + 1] as number[],
+          steps,
+        );
+        path.set(walk, i * steps * model.noiseDim);
+      }
+      z = tf.tensor2d(path, [total, model.noiseDim]);
+    }
+    return model.generate(generator, z, { training: false, seed: 0 });
+  });
   const pixels = (await images.data()) as Float32Array;
   images.dispose();
   disposeParams(generator);
   const [height, width, channels] = model.imageShape;
+  const layout = {
+    count: total,
+    height,
+    width,
+    channels: channels as 1 | 3,
+    range: model.pixelRange,
+    scale: 2,
+  };
   const png = encodePng(
-    imageGrid(pixels, {
-      count: opts.count,
-      height,
-      width,
-      channels: channels as 1 | 3,
-      range: model.pixelRange,
-      scale: 2,
-    }),
+    opts.interpolate ? interpolationGrid(pixels, { ...layout, steps }) : imageGrid(pixels, layout),
   );
   const step = manifest.progress.step;
   const out = resolve(
@@ -66,7 +85,7 @@ export async function sampleCommand(opts: SampleCommandOptions): Promise<void> {
       join(
         runDir ?? dir,
         'samples',
-        `sample-step-${String(step).padStart(6, '0')}-seed-${opts.seed}${opts.ema ? '-ema' : ''}.png`,
+        `sample-step-${String(step).padStart(6, '0')}-seed-${opts.seed}${opts.interpolate ? '-interpolation' : ''}${opts.ema ? '-ema' : ''}.png`,
       ),
   );
   await writeFileAtomic(out, png);

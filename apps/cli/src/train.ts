@@ -13,6 +13,7 @@ import {
   writeCheckpoint,
 } from '@latent/train/node';
 import { ansiColorMode, ansiImage, encodePng, imageGrid } from '@latent/vis';
+import { asUsage, UsageError } from './errors.js';
 import { writeFileAtomic } from './files.js';
 import { formatDuration, Progress } from './progress.js';
 import { writeReport } from './report.js';
@@ -56,7 +57,7 @@ interface RunInfo {
  */
 export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   const fromFile = opts.configFile ? await readConfigFile(opts.configFile) : {};
-  const config = resolveGanRunConfig({ ...fromFile, ...opts.config });
+  const config = asUsage(() => resolveGanRunConfig({ ...fromFile, ...opts.config }));
   const runDir = resolve(opts.out, opts.name ?? defaultRunName());
   await claimRunDir(runDir);
   const backend = await initBackend(opts.backend);
@@ -110,7 +111,7 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
       `${latest.path} holds a '${manifest.model.name}' model; this latent resumes mlp-gan runs.`,
     );
   }
-  const config = resolveGanRunConfig({ ...manifest.config, ...opts.config });
+  const config = asUsage(() => resolveGanRunConfig({ ...manifest.config, ...opts.config }));
   const backend = await initBackend(opts.backend ?? info.backend);
   const trainer = new GanTrainer({
     model: mlpGan(manifest.model.config as MlpGanConfig),
@@ -259,7 +260,7 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new Error(`Cannot read config file ${path}: ${(e as Error).message}`);
+    throw new UsageError(`Cannot read config file ${path}: ${(e as Error).message}`);
   }
   try {
     const value: unknown = JSON.parse(text);
@@ -267,7 +268,7 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
       throw new Error('expected a JSON object');
     return value as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`Config file ${path} is not a JSON object: ${(e as Error).message}`);
+    throw new UsageError(`Config file ${path} is not a JSON object: ${(e as Error).message}`);
   }
 }
 

@@ -150,17 +150,20 @@ describe('latent train', () => {
     expect(events.at(-1)).toMatchObject({ type: 'done', step: 3 });
   });
 
-  it('explains a bad flag value and exits non-zero', () => {
+  it('explains a bad flag value and exits with status 2', () => {
     const bad = latent('train', '--k', '0');
-    expect(bad.status).toBe(1);
+    expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/Invalid run config:\n\s+k: Too small/);
     const lr = latent('train', '--lr', '-1');
     expect(lr.stderr).toMatch(/learningRate \(--lr\): Too small/);
     const nan = latent('train', '--lr', 'fast');
-    expect(nan.status).toBe(1);
+    expect(nan.status).toBe(2);
     expect(nan.stderr).toContain("'fast' is not a number");
     const backend = latent('train', '--backend', 'tpu');
     expect(backend.stderr).toMatch(/Allowed choices are wasm, cpu/);
+    expect(backend.status).toBe(2);
+    expect(latent('train', '--no-such-flag').status).toBe(2);
+    expect(latent('train', '--help').status).toBe(0);
   });
 
   it('refuses to write into a run folder that already has files', async () => {
@@ -197,7 +200,7 @@ describe('latent train', () => {
     });
     await writeFile(file, '{"batchSize": ');
     const broken = latent('train', '--config', file, '--out', out, '--name', 'r2');
-    expect(broken.status).toBe(1);
+    expect(broken.status).toBe(2);
     expect(broken.stderr).toContain(`Config file ${file} is not a JSON object`);
   });
 });
@@ -252,6 +255,13 @@ describe('latent sample', () => {
     expect(latent('sample', run, '--n', '9', '--seed', '5', '--out', other).status).toBe(0);
     expect((await readFile(other)).equals(await readFile(fileA))).toBe(false);
     expect(latent('sample', run, '--ema', '--out', join(out, 'ema.png')).status).toBe(0);
+    // 3 strips of 5 images between pairs of random z.
+    expect(
+      latent('sample', run, '--n', '3', '--interpolate', '5', '--out', join(out, 'walk.png'))
+        .status,
+    ).toBe(0);
+    const walk = decodePng(await readFile(join(out, 'walk.png')));
+    expect([walk.width, walk.height]).toEqual([5 * 56 + 6 * 2, 3 * 56 + 4 * 2]);
 
     const missing = latent('sample', out);
     expect(missing.status).toBe(1);

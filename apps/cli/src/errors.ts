@@ -1,0 +1,13 @@
+/** Bad input from the command line or a config file: exits with status 2, like a wrong flag. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Runs `fn`, turning any error it throws into a UsageError with the same message. */
+export function asUsage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
