@@ -5,6 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { UsageError } from './errors.js';
 import { sampleCommand } from './sample.js';
 import { resumeCommand, trainCommand } from './train.js';
+import { DATASETS, GAN_MODELS, VAE_MODELS } from './zoo.js';
 
 function number(value: string): number {
   const n = Number(value);
@@ -28,7 +29,7 @@ function positive(value: string): number {
 const program = new Command()
   .name('latent')
   .description(
-    'Train generative models (GANs as in Goodfellow et al. 2014) on TensorFlow.js from a terminal.',
+    'Train generative models (GANs as in Goodfellow et al. 2014, and VAEs) on TensorFlow.js from a terminal.',
   )
   .showHelpAfterError('(run with --help for usage)')
   .configureOutput({ outputError: (text, write) => write(`latent: ${text}`) })
@@ -40,7 +41,7 @@ const d = (text: string, value: unknown) => `${text} (default: ${value})`;
 
 program
   .command('train')
-  .summary("train the 2014 paper's GAN on MNIST")
+  .summary('train a GAN or a VAE (default: the 2014 GAN on MNIST)')
   .description(
     "Train the 2014 paper's MNIST GAN (Goodfellow et al.) by Algorithm 1: k discriminator updates, then one generator update, SGD with momentum. Defaults are the paper's.",
   )
@@ -57,7 +58,19 @@ Examples:
   latent train --epochs 10 --name long      ten epochs into runs/long
   latent train --max-steps 50 --data-limit 1000 --backend cpu   a quick trial`,
   )
-  .option('--epochs <n>', d('passes over the 50,000 training images', defaults.epochs), integer)
+  .addOption(
+    new Option(
+      '--model <name>',
+      `the GAN or VAE to train, see \`latent models\` (default: ${defaults.model})`,
+    ).choices([...Object.keys(GAN_MODELS), ...Object.keys(VAE_MODELS)]),
+  )
+  .addOption(
+    new Option(
+      '--dataset <name>',
+      `the training data, see \`latent datasets\` (default: ${defaults.dataset})`,
+    ).choices(Object.keys(DATASETS)),
+  )
+  .option('--epochs <n>', d('passes over the training images', defaults.epochs), integer)
   .option('--max-steps <n>', 'stop after n steps (one step = k D updates + 1 G update)', integer)
   .option(
     '--k <n>',
@@ -117,6 +130,8 @@ Examples:
     d("keep an EMA of G's weights for samples, e.g. 0.999 (0: off)", defaults.emaDecay),
     number,
   )
+  .option('--beta <weight>', 'VAEs: weight of the KL term (1: the ELBO)', number)
+  .option('--kl-warmup <steps>', 'VAEs: raise the KL weight from 0 over this many steps', integer)
   .option(
     '--seed <n>',
     d('seeds initialization, data order, noise and dropout', defaults.seed),
@@ -140,6 +155,8 @@ Examples:
   .option('--preview', "draw each epoch's sample grid in the terminal", false)
   .action(async (o) => {
     const config = {
+      model: o.model,
+      dataset: o.dataset,
       epochs: o.epochs,
       maxSteps: o.maxSteps,
       k: o.k,
@@ -158,6 +175,8 @@ Examples:
       beta1: o.beta1,
       beta2: o.beta2,
       emaDecay: o.ema,
+      beta: o.beta,
+      klWarmupSteps: o.klWarmup,
       seed: o.seed,
       logEvery: o.logEvery,
       sampleCount: o.sampleCount,
@@ -236,6 +255,11 @@ program
     positive,
   )
   .option('--linear', 'interpolate linearly instead of along the great circle (slerp)', false)
+  .option(
+    '--class <c>',
+    'conditional models: draw only class c (default: sample i draws class i mod the class count)',
+    integer,
+  )
   .option('--out <file>', 'PNG file to write (default: <run>/samples/sample-step-N-seed-S.png)')
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
   .action(async (target: string, o) => {
@@ -246,9 +270,30 @@ program
       ema: o.ema,
       interpolate: o.interpolate,
       linear: o.linear,
+      classIndex: o.class,
       out: o.out,
       backend: o.backend,
     });
+  });
+
+program
+  .command('models')
+  .description('list the GANs and VAEs `latent train --model` can train')
+  .action(() => {
+    for (const [name, { about }] of [
+      ...Object.entries(GAN_MODELS),
+      ...Object.entries(VAE_MODELS),
+    ]) {
+      process.stdout.write(`${name.padEnd(10)} ${about}\n`);
+    }
+  });
+
+program
+  .command('datasets')
+  .description('list the training data `latent train --dataset` can load')
+  .action(() => {
+    for (const [name, { about }] of Object.entries(DATASETS))
+      process.stdout.write(`${name.padEnd(14)} ${about}\n`);
   });
 
 /** Run-config fields named by their flags, so a config error points at what to type. */

@@ -10,13 +10,8 @@ import {
 } from '@latent/vis';
 import { writeFileAtomic } from './files.js';
 
-interface MetricsLine {
-  step: number;
-  dLoss: number;
-  gLoss: number;
-  dReal: number;
-  dFake: number;
-}
+/** One line of metrics.jsonl: the step, and a mean per statistic (a GAN's or a VAE's). */
+type MetricsLine = { step: number } & Record<string, number>;
 
 const escapeHtml = (text: string) =>
   text.replace(
@@ -47,25 +42,43 @@ export async function writeReport(runDir: string): Promise<void> {
     grids.push({ name, image: decodePng(await readFile(join(runDir, 'samples', name))) });
 
   const steps = metrics.map((m) => m.step);
-  const losses = lineChart(
-    [
-      { label: 'D loss', x: steps, y: metrics.map((m) => m.dLoss) },
-      { label: 'G loss', x: steps, y: metrics.map((m) => m.gLoss) },
-    ],
-    { title: 'Losses', smoothing: 0.8 },
-  );
-  const outputs = lineChart(
-    [
-      { label: 'mean D(x)', x: steps, y: metrics.map((m) => m.dReal) },
-      { label: 'mean D(G(z))', x: steps, y: metrics.map((m) => m.dFake) },
-    ],
-    {
-      title: "The discriminator's outputs",
-      smoothing: 0.8,
-      yDomain: [0, 1],
-      referenceLines: [{ y: 0.5, label: 'D = 1/2' }],
-    },
-  );
+  const series = (pairs: [string, string][]) =>
+    pairs.map(([key, label]) => ({ label, x: steps, y: metrics.map((m) => m[key] as number) }));
+  const isGan = metrics.some((m) => 'dLoss' in m);
+  const charts = isGan
+    ? lineChart(
+        series([
+          ['dLoss', 'D loss'],
+          ['gLoss', 'G loss'],
+        ]),
+        { title: 'Losses', smoothing: 0.8 },
+      ) +
+      lineChart(
+        series([
+          ['dReal', 'mean D(x)'],
+          ['dFake', 'mean D(G(z))'],
+        ]),
+        {
+          title: "The discriminator's outputs",
+          smoothing: 0.8,
+          yDomain: [0, 1],
+          referenceLines: [{ y: 0.5, label: 'D = 1/2' }],
+        },
+      )
+    : lineChart(
+        series([
+          ['loss', '-ELBO'],
+          ['reconstruction', 'reconstruction'],
+        ]),
+        {
+          title: 'Negative ELBO (nats)',
+          smoothing: 0.8,
+        },
+      ) +
+      lineChart(series([['kl', 'KL(q(z|x) || p(z))']]), {
+        title: 'KL term (nats)',
+        smoothing: 0.8,
+      });
   const first = grids[0];
   const last = grids.at(-1);
   const comparison =
@@ -94,7 +107,7 @@ th { color: #6b7280; font-weight: 500; }
 <h1>latent run report</h1>
 <p class="sub">${escapeHtml(runDir)} · ${metrics.at(-1)?.step ?? 0} steps · ${Math.max(0, grids.length - 1)} epochs</p>
 <h2>Training curves</h2>
-<div class="charts">${metrics.length > 0 ? losses + outputs : '<p>No metrics yet.</p>'}</div>
+<div class="charts">${metrics.length > 0 ? charts : '<p>No metrics yet.</p>'}</div>
 ${comparison ? `<h2>Before and after (the same fixed noise)</h2><img alt="samples before and after training" src="${pngDataUrl(comparison)}">` : ''}
 <h2>Samples per epoch</h2>
 <div class="grids">${grids

@@ -1,12 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { initBackend } from '@latent/backend';
-import { disposeParams, loadParams, type MlpGanConfig, mlpGan } from '@latent/models';
+import { disposeParams, loadParams, samplePrior } from '@latent/models';
 import type { Checkpoint } from '@latent/train';
 import { listCheckpoints, readCheckpoint } from '@latent/train/node';
 import { encodePng, imageGrid, interpolationGrid, lerp, slerp } from '@latent/vis';
 import * as tf from '@tensorflow/tfjs-core';
+import { UsageError } from './errors.js';
 import { writeFileAtomic } from './files.js';
+import { modelFromCheckpoint, vaeFromCheckpoint } from './zoo.js';
 
 export interface SampleCommandOptions {
   /** A run folder (its newest checkpoint is used) or a checkpoint folder. */
@@ -19,6 +21,8 @@ export interface SampleCommandOptions {
   interpolate?: number;
   /** Interpolate linearly instead of along the great circle (slerp). */
   linear?: boolean;
+  /** Conditional models: draw only this class (default: class i mod C for sample i). */
+  classIndex?: number;
   out?: string;
   backend: string;
 }
@@ -29,25 +33,26 @@ export async function sampleCommand(opts: SampleCommandOptions): Promise<void> {
   const checkpoint = await readCheckpoint(dir);
   await initBackend(opts.backend);
   const { manifest } = checkpoint;
-  const model = modelOf(checkpoint, dir);
-  const { generator, discriminator } = model.init(0);
-  disposeParams(discriminator);
-  const hasEma = manifest.weights.specs.some((s) => s.name.startsWith('ema.'));
-  if (opts.ema && !hasEma) {
-    disposeParams(generator);
-    throw new Error(
-      `${dir} holds no moving average of G; train with --ema 0.999 to keep one, or drop --ema.`,
-    );
+  const model = samplerOf(checkpoint, dir, opts.ema);
+  if (opts.classIndex !== undefined) {
+    const classes = model.numClasses;
+    if (!classes) {
+      model.dispose();
+      throw new UsageError(
+        `${model.name} is not conditional; --class applies to cgan, acgan and cvae runs.`,
+      );
+    }
+    if (opts.classIndex >= classes) {
+      model.dispose();
+      throw new UsageError(
+        `--class ${opts.classIndex} is out of range: ${model.name} knows classes 0 to ${classes - 1}.`,
+      );
+    }
   }
-  loadParams(
-    generator,
-    { specs: manifest.weights.specs, data: checkpoint.weights },
-    opts.ema ? 'ema' : 'generator',
-  );
   const steps = opts.interpolate ?? 1;
   const total = opts.count * steps;
   const images = tf.tidy(() => {
-    let z = model.sampleNoise(opts.interpolate ? 2 * opts.count : opts.count, opts.seed);
+    let z = model.noise(opts.interpolate ? 2 * opts.count : opts.count, opts.seed);
     if (opts.interpolate) {
       // One strip per pair (z_2i, z_2i+1): steps points from one to the other.
       const ends = z.arraySync();
@@ -62,11 +67,20 @@ export async function sampleCommand(opts: SampleCommandOptions): Promise<void> {
       }
       z = tf.tensor2d(path, [total, model.noiseDim]);
     }
-    return model.generate(generator, z, { training: false, seed: 0 });
+    // Conditional models: sample i draws class i mod C (each interpolation strip keeps one class).
+    const classes = model.numClasses;
+    const classOf = (i: number) => opts.classIndex ?? Math.floor(i / steps) % (classes ?? 1);
+    const labels = classes
+      ? tf.tensor1d(
+          Array.from({ length: total }, (_, i) => classOf(i)),
+          'int32',
+        )
+      : undefined;
+    return model.draw(z, labels);
   });
   const pixels = (await images.data()) as Float32Array;
   images.dispose();
-  disposeParams(generator);
+  model.dispose();
   const [height, width, channels] = model.imageShape;
   const layout = {
     count: total,
@@ -94,6 +108,63 @@ export async function sampleCommand(opts: SampleCommandOptions): Promise<void> {
   );
 }
 
+/** What `sample` needs of a checkpoint's model: its prior and the map from z to images. */
+interface Sampler {
+  name: string;
+  noiseDim: number;
+  imageShape: readonly [number, number, number];
+  pixelRange: '[0,1]' | '[-1,1]';
+  numClasses?: number;
+  noise(count: number, seed: number): tf.Tensor2D;
+  draw(z: tf.Tensor2D, labels?: tf.Tensor1D): tf.Tensor;
+  dispose(): void;
+}
+
+/** G of a GAN checkpoint (or its moving average), or the decoder of a VAE's, loaded from the weights. */
+function samplerOf({ manifest, weights }: Checkpoint, dir: string, ema: boolean): Sampler {
+  const encoded = { specs: manifest.weights.specs, data: weights };
+  const { name, config } = manifest.model;
+  if (manifest.kind === 'vae') {
+    if (ema)
+      throw new Error(`${dir} is a VAE checkpoint; --ema applies to GANs trained with --ema.`);
+    const model = vaeFromCheckpoint(name, config, dir);
+    const { encoder, decoder } = model.init(0);
+    disposeParams(encoder);
+    loadParams(decoder, encoded, 'decoder');
+    return {
+      name,
+      noiseDim: model.latentDim,
+      imageShape: model.imageShape,
+      pixelRange: '[0,1]',
+      numClasses: model.numClasses,
+      noise: (count, seed) => samplePrior(model, count, seed),
+      draw: (z, labels) =>
+        tf.sigmoid(model.decode(decoder, z, { training: false, seed: 0, labels })),
+      dispose: () => disposeParams(decoder),
+    };
+  }
+  const model = modelFromCheckpoint(name, config, dir);
+  const { generator, discriminator } = model.init(0);
+  disposeParams(discriminator);
+  if (ema && !manifest.weights.specs.some((s) => s.name.startsWith('ema.'))) {
+    disposeParams(generator);
+    throw new Error(
+      `${dir} holds no moving average of G; train with --ema 0.999 to keep one, or drop --ema.`,
+    );
+  }
+  loadParams(generator, encoded, ema ? 'ema' : 'generator');
+  return {
+    name,
+    noiseDim: model.noiseDim,
+    imageShape: model.imageShape,
+    pixelRange: model.pixelRange,
+    numClasses: model.numClasses,
+    noise: (count, seed) => model.sampleNoise(count, seed),
+    draw: (z, labels) => model.generate(generator, z, { training: false, seed: 0, labels }),
+    dispose: () => disposeParams(generator),
+  };
+}
+
 /** The checkpoint folder a target names: itself, or a run folder's newest checkpoint. */
 async function findCheckpoint(target: string): Promise<{ dir: string; runDir?: string }> {
   if (await exists(join(target, 'checkpoint.json'))) return { dir: target };
@@ -104,13 +175,6 @@ async function findCheckpoint(target: string): Promise<{ dir: string; runDir?: s
     );
   }
   return { dir: newest.path, runDir: target };
-}
-
-function modelOf({ manifest }: Checkpoint, dir: string) {
-  if (manifest.model.name === 'mlp-gan') return mlpGan(manifest.model.config as MlpGanConfig);
-  throw new Error(
-    `${dir} holds a '${manifest.model.name}' model, which this latent cannot sample yet.`,
-  );
 }
 
 async function exists(path: string): Promise<boolean> {

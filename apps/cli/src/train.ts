@@ -1,10 +1,17 @@
 import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { initBackend } from '@latent/backend';
-import { type ImageSet, sliceImages } from '@latent/datasets';
-import { loadMnist } from '@latent/datasets/node';
-import { type MlpGanConfig, mlpGan } from '@latent/models';
-import { type GanRunConfig, GanTrainer, resolveGanRunConfig, type TrainEvent } from '@latent/train';
+import {
+  type Checkpoint,
+  type GanRunConfig,
+  GanTrainer,
+  resolveGanRunConfig,
+  resolveVaeRunConfig,
+  type TrainEvent,
+  type Trainer,
+  VaeTrainer,
+  vaeRunConfigSchema,
+} from '@latent/train';
 import {
   checkpointName,
   listCheckpoints,
@@ -17,6 +24,15 @@ import { asUsage, UsageError } from './errors.js';
 import { writeFileAtomic } from './files.js';
 import { formatDuration, Progress } from './progress.js';
 import { writeReport } from './report.js';
+import {
+  ganModel,
+  isVae,
+  modelFromCheckpoint,
+  paperSettings,
+  trainingSet,
+  VAE_MODELS,
+  vaeFromCheckpoint,
+} from './zoo.js';
 
 /** How a run reports and how often and how many checkpoints it keeps. */
 export interface RunOutput {
@@ -42,12 +58,10 @@ export interface TrainCommandOptions {
   output: RunOutput;
 }
 
-/** What a run folder's config.json holds besides the run config. */
+/** What a run folder's config.json holds besides the run config and the model's config. */
 interface RunInfo {
   backend: string;
   dataLimit?: number;
-  model: string;
-  modelConfig: MlpGanConfig;
 }
 
 /**
@@ -57,25 +71,59 @@ interface RunInfo {
  */
 export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   const fromFile = opts.configFile ? await readConfigFile(opts.configFile) : {};
-  const config = asUsage(() => resolveGanRunConfig({ ...fromFile, ...opts.config }));
+  const requested = { ...fromFile, ...opts.config };
+  if (typeof requested.model === 'string' && isVae(requested.model))
+    return trainVae(requested, opts);
+  // Validate first (naming any bad field), then fill in what the model's paper uses.
+  const named = asUsage(() => resolveGanRunConfig(requested));
   const runDir = resolve(opts.out, opts.name ?? defaultRunName());
   await claimRunDir(runDir);
   const backend = await initBackend(opts.backend);
-  const data = await trainingData(opts.dataLimit);
-  const model = mlpGan();
-  const info: RunInfo = {
-    backend: backend.name,
-    dataLimit: opts.dataLimit,
-    model: model.name,
-    modelConfig: model.config,
-  };
+  const data = await trainingSet(named.dataset, opts.dataLimit);
+  const model = ganModel(named.model, [data.height, data.width, data.channels]);
+  const config = asUsage(() => resolveGanRunConfig({ ...paperSettings(model), ...requested }));
+  const info: RunInfo = { backend: backend.name, dataLimit: opts.dataLimit };
   await writeFileAtomic(
     join(runDir, 'config.json'),
-    `${JSON.stringify({ ...config, ...info }, null, 2)}\n`,
+    `${JSON.stringify({ ...config, ...info, modelConfig: model.config }, null, 2)}\n`,
   );
   const trainer = new GanTrainer({ model, data, config });
   await runTrainer(
     trainer,
+    model.name,
+    runDir,
+    opts.output,
+    `with ${backend.name}${backend.simd ? ' (SIMD)' : ''}`,
+  );
+}
+
+/** `latent train --model <a VAE>`: the same run folder, from the VAE trainer. */
+async function trainVae(
+  requested: Record<string, unknown>,
+  opts: TrainCommandOptions,
+): Promise<void> {
+  const known = new Set(Object.keys(vaeRunConfigSchema.shape));
+  const ganOnly = Object.keys(requested).filter((k) => !known.has(k));
+  if (ganOnly.length > 0) {
+    throw new UsageError(
+      `${ganOnly.join(', ')} ${ganOnly.length > 1 ? 'apply' : 'applies'} to GANs only, not to ${requested.model}`,
+    );
+  }
+  const config = asUsage(() => resolveVaeRunConfig(requested));
+  const runDir = resolve(opts.out, opts.name ?? defaultRunName());
+  await claimRunDir(runDir);
+  const backend = await initBackend(opts.backend);
+  const data = await trainingSet(config.dataset, opts.dataLimit);
+  const model = VAE_MODELS[config.model].make([data.height, data.width, data.channels]);
+  const info: RunInfo = { backend: backend.name, dataLimit: opts.dataLimit };
+  await writeFileAtomic(
+    join(runDir, 'config.json'),
+    `${JSON.stringify({ ...config, ...info, modelConfig: model.config }, null, 2)}\n`,
+  );
+  const trainer = new VaeTrainer({ model, data, config });
+  await runTrainer(
+    trainer,
+    model.name,
     runDir,
     opts.output,
     `with ${backend.name}${backend.simd ? ' (SIMD)' : ''}`,
@@ -106,45 +154,76 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
   const checkpoint = await readCheckpoint(latest.path);
   const info = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as RunInfo;
   const { manifest } = checkpoint;
-  if (manifest.model.name !== 'mlp-gan') {
-    throw new Error(
-      `${latest.path} holds a '${manifest.model.name}' model; this latent resumes mlp-gan runs.`,
+  const backend = await initBackend(opts.backend ?? info.backend);
+  const { name, config: modelConfig } = manifest.model;
+  const how = `from step ${manifest.progress.step} with ${backend.name}`;
+  if (manifest.kind === 'vae') {
+    const config = asUsage(() => resolveVaeRunConfig({ ...manifest.config, ...opts.config }));
+    const model = vaeFromCheckpoint(name, modelConfig, latest.path);
+    const data = await trainingSet(config.dataset, info.dataLimit);
+    return continueRun(
+      new VaeTrainer({ model, data, config }),
+      checkpoint,
+      name,
+      runDir,
+      opts.output,
+      how,
     );
   }
   const config = asUsage(() => resolveGanRunConfig({ ...manifest.config, ...opts.config }));
-  const backend = await initBackend(opts.backend ?? info.backend);
-  const trainer = new GanTrainer({
-    model: mlpGan(manifest.model.config as MlpGanConfig),
-    data: await trainingData(info.dataLimit),
-    config,
-  });
-  trainer.restore(checkpoint);
+  const model = modelFromCheckpoint(name, modelConfig, latest.path);
+  const data = await trainingSet(config.dataset, info.dataLimit);
+  return continueRun(
+    new GanTrainer({ model, data, config }),
+    checkpoint,
+    name,
+    runDir,
+    opts.output,
+    how,
+  );
+}
+
+/** A trainer the CLI can drive. */
+type RunnableTrainer<S extends object> = Trainer<S> & {
+  dispose(): void;
+  options: { data: { name: string; count: number } };
+};
+
+async function continueRun<S extends object>(
+  trainer: RunnableTrainer<S>,
+  checkpoint: Checkpoint,
+  modelName: string,
+  runDir: string,
+  output: RunOutput,
+  how: string,
+): Promise<void> {
+  try {
+    trainer.restore(checkpoint);
+  } catch (e) {
+    trainer.dispose();
+    throw e;
+  }
   if (trainer.step >= trainer.totalSteps) {
     trainer.dispose();
     throw new Error(
       `${runDir} already reached step ${trainer.step} of ${trainer.totalSteps}; pass a larger --epochs or --max-steps to train on.`,
     );
   }
-  await runTrainer(trainer, runDir, opts.output, `from step ${trainer.step} with ${backend.name}`);
-}
-
-async function trainingData(limit?: number): Promise<ImageSet> {
-  const { train } = await loadMnist();
-  if (!limit) return train;
-  return sliceImages(train, 0, Math.min(limit, train.count), `mnist-train[:${limit}]`);
+  await runTrainer(trainer, modelName, runDir, output, how);
 }
 
 /** Drives a trainer and turns its events into a progress line and files. */
-async function runTrainer(
-  trainer: GanTrainer,
+async function runTrainer<S extends object>(
+  trainer: RunnableTrainer<S>,
+  modelName: string,
   runDir: string,
   output: RunOutput,
   how: string,
 ): Promise<void> {
-  const { model, data } = trainer.options;
+  const { data } = trainer.options;
   const progress = new Progress(process.stderr, 10, output.json);
   progress.log(
-    `latent: training ${model.name} on ${data.name} (${data.count} images) ${how}; writing ${runDir}`,
+    `latent: training ${modelName} on ${data.name} (${data.count} images) ${how}; writing ${runDir}`,
   );
   const checkpointDir = join(runDir, 'checkpoints');
   const metricsPath = join(runDir, 'metrics.jsonl');
@@ -180,7 +259,7 @@ async function runTrainer(
     trainer.dispose();
   }
 
-  async function handle(e: TrainEvent): Promise<void> {
+  async function handle(e: TrainEvent<S>): Promise<void> {
     if (output.json && e.type !== 'samples') process.stdout.write(`${JSON.stringify(e)}\n`);
     switch (e.type) {
       case 'start':
@@ -190,19 +269,14 @@ async function runTrainer(
         // Steps per second since the first step (which pays one-off warm-up costs).
         if (!rateFrom) rateFrom = { step: e.step, time: performance.now() };
         else rate = ((e.step - rateFrom.step) * 1000) / (performance.now() - rateFrom.time);
-        progress.update(
-          e.step,
-          total,
-          rate,
-          `epoch ${e.epoch + 1} · D ${e.dLoss.toFixed(3)} G ${e.gLoss.toFixed(3)} · D(x) ${e.dReal.toFixed(2)} D(G(z)) ${e.dFake.toFixed(2)}`,
-        );
+        progress.update(e.step, total, rate, `epoch ${e.epoch + 1} · ${describeStats(e)}`);
         break;
       case 'log': {
-        const stepsPerSecond = e.steps / Math.max(e.seconds, 1e-9);
-        const { dLoss, gLoss, dReal, dFake, step, epoch } = e;
+        const { type: _, step, epoch, steps, seconds, ...stats } = e;
+        const stepsPerSecond = steps / Math.max(seconds, 1e-9);
         await appendFile(
           metricsPath,
-          `${JSON.stringify({ step, epoch, dLoss, gLoss, dReal, dFake, stepsPerSecond })}\n`,
+          `${JSON.stringify({ step, epoch, ...stats, stepsPerSecond })}\n`,
         );
         break;
       }
@@ -283,8 +357,17 @@ async function claimRunDir(dir: string): Promise<void> {
   }
 }
 
+/** The live numbers of a step, for the progress line: a GAN's losses and D's outputs, a VAE's ELBO terms. */
+function describeStats(stats: object): string {
+  const s = stats as Record<string, number>;
+  if ('dLoss' in s) {
+    return `D ${s.dLoss?.toFixed(3)} G ${s.gLoss?.toFixed(3)} · D(x) ${s.dReal?.toFixed(2)} D(G(z)) ${s.dFake?.toFixed(2)}`;
+  }
+  return `-ELBO ${s.loss?.toFixed(1)} · reconstruction ${s.reconstruction?.toFixed(1)} · KL ${s.kl?.toFixed(1)} nats`;
+}
+
 function defaultRunName(): string {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, '0');
-  return `gan-mnist-${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+  return `run-${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }

@@ -21,7 +21,9 @@ describe('latent --help', () => {
   it('lists the commands and explains every train flag', () => {
     const top = latent('--help');
     expect(top.status).toBe(0);
-    expect(top.stdout).toMatch(/train .*train the 2014 paper's GAN on MNIST/);
+    expect(top.stdout).toMatch(/train \[options\]\s+train a GAN or a VAE/);
+    for (const command of ['resume', 'sample', 'models', 'datasets'])
+      expect(top.stdout).toContain(command);
     const train = latent('train', '--help');
     for (const flag of [
       '--epochs',
@@ -210,6 +212,94 @@ const metrics = async (dir: string) =>
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as { step: number; dLoss: number; gLoss: number });
+
+describe('the model zoo and datasets', () => {
+  it('lists them, and trains a conditional DCGAN on Fashion-MNIST with its paper settings', async () => {
+    expect(latent('models').stdout).toMatch(/^dcgan +Radford et al\. 2016/m);
+    expect(latent('datasets').stdout).toMatch(/^fashion-mnist +Fashion-MNIST/m);
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const run = latent(
+      'train',
+      '--model',
+      'cgan',
+      '--dataset',
+      'fashion-mnist',
+      '--max-steps',
+      '2',
+      '--data-limit',
+      '200',
+      '--batch-size',
+      '20',
+      '--sample-count',
+      '20',
+      '--out',
+      out,
+      '--name',
+      'c',
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const config = JSON.parse(await readFile(join(out, 'c', 'config.json'), 'utf8'));
+    // The DCGAN paper's optimizer fills what the command line left open; flags still win.
+    expect(config).toMatchObject({
+      model: 'cgan',
+      dataset: 'fashion-mnist',
+      optimizer: 'adam',
+      learningRate: 0.0002,
+      batchSize: 20,
+    });
+    expect(config.modelConfig.classes).toBe(10);
+    const sample = latent('sample', join(out, 'c'), '--n', '10');
+    expect(sample.status, sample.stderr).toBe(0);
+    expect(latent('sample', join(out, 'c'), '--n', '4', '--class', '7').status).toBe(0);
+    expect(latent('sample', join(out, 'c'), '--class', '10').stderr).toMatch(
+      /--class 10 is out of range: cgan knows classes 0 to 9/,
+    );
+  });
+});
+
+describe('a VAE from the terminal', () => {
+  it('trains, samples and resumes the Kingma & Welling VAE, and refuses GAN-only flags', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const run = join(out, 'v');
+    const common = [
+      '--data-limit',
+      '200',
+      '--batch-size',
+      '50',
+      '--log-every',
+      '2',
+      '--sample-count',
+      '16',
+    ];
+    const trained = latent(
+      'train',
+      '--model',
+      'mlp-vae',
+      '--epochs',
+      '1',
+      ...common,
+      '--out',
+      out,
+      '--name',
+      'v',
+    );
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(trained.stderr).toMatch(/-ELBO [\d.]+ · reconstruction [\d.]+ · KL [\d.]+ nats/);
+    const lines = (await readFile(join(run, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ step: 2 });
+    expect(lines[0].loss).toBeCloseTo(lines[0].reconstruction + lines[0].kl, 3);
+    expect(await readFile(join(run, 'report.html'), 'utf8')).toContain('Negative ELBO');
+    expect(latent('sample', run, '--n', '4', '--out', join(out, 's.png')).status).toBe(0);
+    const resumed = latent('resume', run, '--epochs', '2');
+    expect(resumed.stderr).toContain('finished at step 8');
+    expect(latent('train', '--model', 'mlp-vae', '--k', '2', '--out', out).stderr).toMatch(
+      /k applies to GANs only/,
+    );
+  });
+});
 
 describe('latent sample', () => {
   it('draws a grid from a run folder or a checkpoint, and says what is wrong otherwise', async () => {

@@ -5,9 +5,11 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import simdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import threadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import './gradients.js';
+import './wasm-kernels.js';
 import { activate, assertBackendName, type BackendInfo, type BackendName } from './common.js';
 
 export { BACKENDS, type BackendInfo, type BackendName } from './common.js';
+export { useFastWasmConv2DBackpropInput } from './wasm-kernels.js';
 
 let wasmPathsSet = false;
 

@@ -49,3 +49,19 @@ describe.each(['cpu', 'wasm'] as const)('matMul gradient on %s', (backend) => {
     tf.dispose([w, x, ...Object.values(grads)]);
   });
 });
+
+describe.each(['cpu', 'wasm'] as const)('second derivatives on %s', (backend) => {
+  it('differentiate twice through leaky ReLU (comparison masks have zero gradient)', async () => {
+    await initBackend(backend);
+    // f(x) = sum(leakyRelu(x) x); f'(x) = 2x (x > 0), 0.4x (x < 0); d/dx sum f'(x) = 2 or 0.4.
+    const x = tf.tensor1d([-2, -0.5, 1, 3]);
+    const first = (v: tf.Tensor) =>
+      tf.grad((u: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(u, 0.2), u)))(v);
+    const second = tf.grad((v: tf.Tensor) => tf.sum(first(v)))(x);
+    const got = Array.from(second.dataSync());
+    [0.4, 0.4, 2, 2].forEach((want, i) => {
+      expect(got[i]).toBeCloseTo(want, 5);
+    });
+    tf.dispose([x, second]);
+  });
+});

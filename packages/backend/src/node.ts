@@ -4,9 +4,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import './gradients.js';
+import './wasm-kernels.js';
 import { activate, assertBackendName, type BackendInfo, type BackendName } from './common.js';
 
 export { BACKENDS, type BackendInfo, type BackendName } from './common.js';
+export { useFastWasmConv2DBackpropInput } from './wasm-kernels.js';
 
 let wasmPathsSet = false;
 

@@ -36,6 +36,7 @@ export function decodeImage(
   if (hasPngSignature(bytes)) {
     if (bytes.length < 24) fail(`truncated PNG (${bytes.length} bytes, no header)`);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    checkPngChunks(bytes, view, fail);
     const width = view.getUint32(16, false);
     const height = view.getUint32(20, false);
     if (width === 0 || height === 0) fail(`PNG declares an empty ${width}x${height} image`);
@@ -81,6 +82,24 @@ export function decodeImage(
   return fail(
     `not a PNG or JPEG file (first bytes ${hex(bytes.subarray(0, 4)) || 'none: the file is empty'})`,
   );
+}
+
+/**
+ * The size check above reads the IHDR at its fixed place, so make sure that is
+ * the IHDR the decoder uses: the first chunk, and the only one. fast-png takes
+ * chunks in any order and lets a later IHDR replace the first, which would let
+ * a file pass the check with a small size and then decode (and allocate) a huge
+ * one. Walking the chunk headers costs nothing next to decoding.
+ */
+function checkPngChunks(bytes: Uint8Array, view: DataView, fail: (defect: string) => never): void {
+  const type = (at: number) => String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+  if (type(8) !== 'IHDR') fail(`PNG does not start with an IHDR chunk (found '${type(8)}')`);
+  // Each step advances at least 12 bytes: no loop can run longer than the file.
+  for (let at = 8; at + 8 <= bytes.length; at += 12 + view.getUint32(at, false)) {
+    const t = type(at);
+    if (t === 'IHDR' && at !== 8) fail(`PNG has a second IHDR chunk at byte ${at}`);
+    if (t === 'IEND') break;
+  }
 }
 
 /** Grey PNGs of 1, 2 or 4 bits: rows are byte-aligned, samples scaled to 0..255. */

@@ -7,6 +7,12 @@ export interface ApplyOptions {
   training: boolean;
   /** Seeds this call's randomness (dropout masks); the trainer passes one per step. */
   seed: number;
+  /**
+   * Class labels, int32 [b] in [0, numClasses), for conditional models (those
+   * with `numClasses`); the same labels go to `generate` for z and to
+   * `discriminate` for the images. Unconditional models ignore them.
+   */
+  labels?: tf.Tensor1D;
 }
 
 /**
@@ -36,6 +42,34 @@ export interface GanModel<Config = unknown> {
   sampleNoise(count: number, seed: number): tf.Tensor2D;
   /** G(z): z [b, noiseDim] -> images in `pixelRange`, shaped per `layout`. */
   generate(generator: ParamTree, z: tf.Tensor2D, options: ApplyOptions): tf.Tensor;
-  /** D's logits: images shaped per `layout` -> [b]; D(x) = sigmoid(logit). */
+  /**
+   * D's logits: images shaped per `layout` -> [b]; D(x) = sigmoid(logit). For a
+   * WGAN critic (`loss: 'wasserstein'`) the unbounded critic value f(x).
+   */
   discriminate(discriminator: ParamTree, x: tf.Tensor, options: ApplyOptions): tf.Tensor1D;
+  /**
+   * Conditional models only: the number of classes. `generate` and
+   * `discriminate` then need `options.labels` (int32 [b], one per row); an
+   * AC-GAN's `discriminate` ignores them (its D infers the class).
+   */
+  readonly numClasses?: number;
+  /**
+   * AC-GAN only (Odena et al. 2017): D's source logits [b] and class logits
+   * [b, numClasses] in one pass; the trainer adds the class cross-entropy
+   * log P(C = c | x) to both players' objectives.
+   */
+  discriminateWithClasses?(
+    discriminator: ParamTree,
+    x: tf.Tensor,
+    options: ApplyOptions,
+  ): { logits: tf.Tensor1D; classLogits: tf.Tensor2D };
+  /**
+   * The objective the model was designed for: `'gan'` (cross-entropy on
+   * logits, the default when absent) or `'wasserstein'` (WGAN-GP: the critic
+   * maximizes E f(x) - E f(G(z)) with a gradient penalty of weight 10 and no
+   * sigmoid).
+   */
+  readonly loss?: 'gan' | 'wasserstein';
+  /** The batch size of the model's paper, for trainers and benchmarks. */
+  readonly paperBatchSize?: number;
 }

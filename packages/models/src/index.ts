@@ -1,5 +1,56 @@
+export {
+  acgan,
+  type Conditioning,
+  type ConvGanConfig,
+  type ConvLayerSpec,
+  conditionalGan,
+  convGan,
+  type DiscriminatorNorm,
+  dcgan,
+  dcganConfig,
+  sampleLabels,
+  sngan,
+  wganGp,
+} from './conv-gan.js';
 export type { ApplyOptions, GanModel } from './gan.js';
-export { type DenseParams, dense, dropout, initDense, maxout } from './layers.js';
+export {
+  DCGAN_INIT,
+  fans,
+  GLOROT_INIT,
+  HE_INIT,
+  type Init,
+  initTensor,
+  VAE_INIT,
+} from './init.js';
+export {
+  type Activation,
+  activate,
+  type BatchNormOptions,
+  type BatchNormParams,
+  batchNorm,
+  type ConvParams,
+  type ConvSpec,
+  conv2d,
+  conv2dTranspose,
+  type DenseParams,
+  dense,
+  dropout,
+  type EmbeddingParams,
+  embedding,
+  initBatchNorm,
+  initConv2d,
+  initConv2dTranspose,
+  initDense,
+  initEmbedding,
+  initLayerNorm,
+  initSpectralNorm,
+  type LayerNormParams,
+  layerNorm,
+  maxout,
+  oneHot,
+  type SpectralNormParams,
+  spectralNormalize,
+} from './layers.js';
 export { type MlpGanConfig, mlpGan, PAPER_MNIST_GAN } from './mlp-gan.js';
 export {
   countParams,
@@ -9,3 +60,17 @@ export {
   trainableVariables,
 } from './params.js';
 export { type EncodedParams, encodeParams, loadParams } from './serialize.js';
+export { type SummaryRow, summary, summaryRows } from './summary.js';
+export { TOY_GAN, type ToyGanConfig, toyGan } from './toy-gan.js';
+export {
+  CONV_VAE,
+  type ConvVaeConfig,
+  conditionalVae,
+  convVae,
+  type MlpVaeConfig,
+  mlpVae,
+  PAPER_MNIST_VAE,
+  reparameterize,
+  samplePrior,
+  type VaeModel,
+} from './vae.js';

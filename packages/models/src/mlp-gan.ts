@@ -74,6 +74,8 @@ export function mlpGan(overrides: Partial<MlpGanConfig> = {}): GanModel<MlpGanCo
     imageShape: config.imageShape,
     layout: 'flat',
     pixelRange: '[0,1]',
+    /** The paper's code trains on minibatches of 100. */
+    paperBatchSize: 100,
 
     init(seed, dataMean) {
       if (dataMean && dataMean.length !== pixels) {

@@ -10,16 +10,23 @@ export interface ParamTree {
 }
 
 /**
- * Flattens a tree to `{"dense0.kernel": Variable, ...}` in a stable key order.
- * The one walker behind saving, loading, optimizer state and counting.
+ * Flattens a tree to `{"dense0.kernel": Variable, ...}` in a stable key order
+ * (sorted; `sorted = false` keeps the tree's creation order, which the zoo
+ * keeps equal to forward order, for display). The one walker behind saving,
+ * loading, optimizer state, counting and `summary`.
  */
-export function flattenParams(tree: ParamTree, prefix = ''): Record<string, tf.Variable> {
+export function flattenParams(
+  tree: ParamTree,
+  prefix = '',
+  sorted = true,
+): Record<string, tf.Variable> {
   const out: Record<string, tf.Variable> = {};
-  for (const key of Object.keys(tree).sort()) {
+  const keys = sorted ? Object.keys(tree).sort() : Object.keys(tree);
+  for (const key of keys) {
     const node = tree[key] as tf.Variable | ParamTree;
     const name = prefix ? `${prefix}.${key}` : key;
     if (node instanceof tf.Variable) out[name] = node;
-    else Object.assign(out, flattenParams(node, name));
+    else Object.assign(out, flattenParams(node, name, sorted));
   }
   return out;
 }

@@ -145,6 +145,10 @@ describe('checkpoints', () => {
     expect((await listCheckpoints(root)).map((c) => c.step)).toEqual([1, 3, 5]);
     await pruneCheckpoints(root, 2);
     expect((await listCheckpoints(root)).map((c) => c.step)).toEqual([3, 5]);
-    expect((await readdir(root)).sort()).toEqual(['not-a-folder', 'step-00000003', 'step-00000005']);
+    expect((await readdir(root)).sort()).toEqual([
+      'not-a-folder',
+      'step-00000003',
+      'step-00000005',
+    ]);
   });
 });

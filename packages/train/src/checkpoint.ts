@@ -1,7 +1,7 @@
 import type { BatchState } from '@latent/datasets';
 import type * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { ganRunConfigSchema } from './config.js';
+import { ganRunConfigSchema, vaeRunConfigSchema } from './config.js';
 
 /** Written in every checkpoint.json; a reader refuses anything else. */
 export const CHECKPOINT_FORMAT = 'latent-checkpoint';
@@ -16,13 +16,16 @@ const specSchema = z.object({
 const manifestSchema = z.object({
   format: z.literal(CHECKPOINT_FORMAT),
   version: z.literal(CHECKPOINT_VERSION),
-  kind: z.literal('gan'),
+  /** Which trainer wrote it. */
+  kind: z.enum(['gan', 'vae']),
   createdAt: z.string(),
   model: z.object({ name: z.string(), config: z.unknown() }),
-  config: ganRunConfigSchema,
+  /** The run config; the trainer that restores it validates it with its own schema. */
+  config: z.record(z.string(), z.unknown()),
   data: z.object({ name: z.string(), count: z.number().int().positive() }),
   progress: z.object({
     step: z.number().int().nonnegative(),
+    /** Discriminator updates (GANs; 0 for a VAE). */
     dUpdates: z.number().int().nonnegative(),
     batches: z.object({
       seed: z.number().int().nonnegative(),
@@ -44,7 +47,11 @@ const manifestSchema = z.object({
  * and the step, so these are the whole RNG state), and the manifest of
  * weights.bin (G, D and the optimizers' slots, in tfjs's weight format).
  */
-export type CheckpointManifest = Omit<z.infer<typeof manifestSchema>, 'progress' | 'weights'> & {
+export type CheckpointManifest = Omit<
+  z.infer<typeof manifestSchema>,
+  'config' | 'progress' | 'weights'
+> & {
+  config: Record<string, unknown>;
   progress: { step: number; dUpdates: number; batches: BatchState };
   weights: { specs: tf.io.WeightsManifestEntry[]; byteLength: number; checksum: string };
 };
@@ -80,13 +87,17 @@ export function parseCheckpoint(json: unknown, weights: ArrayBuffer, source: str
     );
   }
   const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (i) => `${i.path.join('.') || '(root)'}: ${i.message}`,
+  const invalid = (issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []) => {
+    const problems = issues.map(
+      (i) => `${[...prefix, ...i.path].map(String).join('.') || '(root)'}: ${i.message}`,
     );
-    throw new CheckpointError(`${source}: checkpoint.json is invalid: ${problems.join('; ')}`);
-  }
-  const manifest = parsed.data as CheckpointManifest;
+    return new CheckpointError(`${source}: checkpoint.json is invalid: ${problems.join('; ')}`);
+  };
+  if (!parsed.success) throw invalid(parsed.error.issues);
+  const configSchema = parsed.data.kind === 'gan' ? ganRunConfigSchema : vaeRunConfigSchema;
+  const config = configSchema.safeParse(parsed.data.config);
+  if (!config.success) throw invalid(config.error.issues, ['config']);
+  const manifest = { ...parsed.data, config: config.data } as CheckpointManifest;
   const expected = manifest.weights.specs.reduce(
     (n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1),
     0,

@@ -10,8 +10,12 @@ const DEFAULT_LEARNING_RATE = { sgd: 0.1, adam: 2e-4, rmsprop: 5e-5 } as const;
  */
 export const ganRunConfigSchema = z
   .object({
-    dataset: z.enum(['mnist']).default('mnist'),
-    model: z.enum(['mlp-gan']).default('mlp-gan'),
+    /** Training data, by name (the CLI and the web app load it). */
+    dataset: z.enum(['mnist', 'fashion-mnist', 'toy']).default('mnist'),
+    /** The GAN of the model zoo, by name (see `@latent/models`). */
+    model: z
+      .enum(['mlp-gan', 'dcgan', 'cgan', 'acgan', 'wgan-gp', 'sngan', 'toy-gan'])
+      .default('mlp-gan'),
     seed: z
       .number()
       .int()
@@ -90,5 +94,52 @@ export function resolveGanRunConfig(input: unknown): GanRunConfig {
     const at = issue.path.length > 0 ? issue.path.join('.') : '(config)';
     return `  ${at}: ${issue.message}`;
   });
+  throw new Error(`Invalid run config:\n${lines.join('\n')}`);
+}
+
+/**
+ * One schema for a VAE training run. Defaults follow Kingma & Welling 2014's
+ * MNIST experiment (minibatch 100, 20 latent dimensions in the model), with
+ * Adam in place of their Adagrad and dynamic binarization of the pixels.
+ */
+export const vaeRunConfigSchema = z
+  .object({
+    dataset: z.enum(['mnist', 'fashion-mnist']).default('mnist'),
+    model: z.enum(['mlp-vae', 'conv-vae', 'cvae']).default('mlp-vae'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(0),
+    epochs: z.number().int().positive().default(1),
+    maxSteps: z.number().int().positive().optional(),
+    batchSize: z.number().int().positive().default(100),
+    /** `dynamic`: each pixel is 1 with its intensity as probability, redrawn every epoch; `none`: intensities in [0, 1]. */
+    binarize: z.enum(['dynamic', 'none']).default('dynamic'),
+    optimizer: z.enum(['sgd', 'adam', 'rmsprop']).default('adam'),
+    learningRate: z.number().positive().default(1e-3),
+    momentum: z.number().min(0).max(1).default(0.9),
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.999),
+    rho: z.number().min(0).lt(1).default(0.9),
+    /** Weight of the KL term (beta-VAE); 1 is the ELBO. */
+    beta: z.number().nonnegative().default(1),
+    /** Raise the KL weight linearly from 0 to `beta` over this many steps (0: no warm-up). */
+    klWarmupSteps: z.number().int().nonnegative().default(0),
+    logEvery: z.number().int().positive().default(10),
+    sampleCount: z.number().int().positive().max(1024).default(100),
+  })
+  .strict();
+
+export type VaeRunConfig = z.output<typeof vaeRunConfigSchema>;
+
+/** Validates and fills defaults of a VAE run config; throws listing every bad field. */
+export function resolveVaeRunConfig(input: unknown): VaeRunConfig {
+  const result = vaeRunConfigSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const lines = result.error.issues.map(
+    (issue) => `  ${issue.path.join('.') || '(config)'}: ${issue.message}`,
+  );
   throw new Error(`Invalid run config:\n${lines.join('\n')}`);
 }

@@ -17,7 +17,7 @@ export interface GanStats {
  * a progress bar and files; the web app posts them from its worker. A
  * `warning` follows an epoch's `samples` when G has collapsed.
  */
-export type TrainEvent =
+export type TrainEvent<S extends object = GanStats> =
   | { type: 'start'; step: number; epoch: number; totalSteps: number; stepsPerEpoch: number }
   | ({
       type: 'step';
@@ -25,28 +25,10 @@ export type TrainEvent =
       epoch: number;
       learningRate: number;
       momentum: number;
-    } & GanStats)
-  | ({ type: 'log'; step: number; epoch: number; steps: number; seconds: number } & GanStats)
+    } & S)
+  | ({ type: 'log'; step: number; epoch: number; steps: number; seconds: number } & S)
   | { type: 'epoch'; epoch: number; step: number; seconds: number }
-  | {
-      type: 'samples';
-      /** Epochs completed when drawn: 0 is before any training. */
-      epoch: number;
-      step: number;
-      /** True when drawn at a stop that was not an epoch's end. */
-      partial: boolean;
-      /** [count, height, width, channels] values in the model's pixel range, row-major. */
-      images: Float32Array;
-      count: number;
-      shape: readonly [number, number, number];
-      pixelRange: '[0,1]' | '[-1,1]';
-      /**
-       * Mean over pixels of the standard deviation across the samples, in
-       * units of the full pixel range: ~0.3 for MNIST itself, ~0 when every z
-       * gives the same image.
-       */
-      diversity: number;
-    }
+  | SamplesEvent
   | {
       type: 'warning';
       step: number;
@@ -62,6 +44,27 @@ export type TrainEvent =
       reason: 'finished' | 'max-steps' | 'aborted';
       seconds: number;
     };
+
+/** A grid's worth of generated images. */
+export interface SamplesEvent {
+  type: 'samples';
+  /** Epochs completed when drawn: 0 is before any training. */
+  epoch: number;
+  step: number;
+  /** True when drawn at a stop that was not an epoch's end. */
+  partial: boolean;
+  /** [count, height, width, channels] values in the model's pixel range, row-major. */
+  images: Float32Array;
+  count: number;
+  shape: readonly [number, number, number];
+  pixelRange: '[0,1]' | '[-1,1]';
+  /**
+   * Mean over pixels of the standard deviation across the samples, in
+   * units of the full pixel range: ~0.3 for MNIST itself, ~0 when every z
+   * gives the same image.
+   */
+  diversity: number;
+}
 
 /** Raised when a loss stops being finite; says which network and step. */
 export class TrainingDivergedError extends Error {

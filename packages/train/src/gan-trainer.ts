@@ -1,22 +1,15 @@
-import { BatchIterator, deriveSeed, type ImageSet, pixelMean } from '@latent/datasets';
+import { BatchIterator, type DataSet, deriveSeed, isPointSet, pixelMean } from '@latent/datasets';
 import {
+  type ApplyOptions,
   disposeParams,
-  encodeParams,
   flattenParams,
   type GanModel,
-  loadParams,
   type ParamTree,
+  sampleLabels,
 } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  CHECKPOINT_FORMAT,
-  CHECKPOINT_VERSION,
-  type Checkpoint,
-  CheckpointError,
-  checksum,
-} from './checkpoint.js';
 import type { GanRunConfig } from './config.js';
-import { type GanStats, type TrainEvent, TrainingDivergedError } from './events.js';
+import type { GanStats, SamplesEvent, TrainEvent } from './events.js';
 import {
   discriminatorLoss,
   discriminatorReport,
@@ -25,17 +18,13 @@ import {
   r1Penalty,
 } from './losses.js';
 import { createOptimizer, learningRateAt, momentumAt, type Optimizer } from './optim.js';
+import { meanStdAcross, Trainer } from './trainer.js';
 
 export interface GanTrainerOptions {
   model: GanModel;
   /** Training images; batches are scaled to the model's pixel range. */
-  data: ImageSet;
+  data: DataSet;
   config: GanRunConfig;
-}
-
-export interface RunOptions {
-  /** Stops the run between steps; `run` then ends with a `done` event of reason `aborted`. */
-  signal?: AbortSignal;
 }
 
 /**
@@ -45,22 +34,24 @@ export interface RunOptions {
  * All randomness (initialization, data order, z, dropout masks) derives from
  * `config.seed` and the step number, so a run is reproducible on one backend.
  */
-export class GanTrainer {
+export class GanTrainer extends Trainer<GanStats> {
   readonly generator: ParamTree;
   readonly discriminator: ParamTree;
   readonly batches: BatchIterator;
-  /** Iterations of Algorithm 1 completed. */
-  step = 0;
   private readonly dOpt: Optimizer;
   private readonly gOpt: Optimizer;
   /** Exponential moving average of G's weights (when `emaDecay` > 0); samples use it. */
   private readonly ema: ParamTree | undefined;
   private readonly fixedNoise: tf.Tensor2D;
+  /** For conditional models: sample i of the grid draws class i mod numClasses (a column per class). */
+  private readonly fixedLabels: tf.Tensor1D | undefined;
   private dUpdates = 0;
 
   constructor(readonly options: GanTrainerOptions) {
+    super();
     const { model, data, config } = options;
-    const params = model.init(config.seed, pixelMean(data));
+    // Image models may start G at the data's mean image; toy point sets have none.
+    const params = model.init(config.seed, isPointSet(data) ? undefined : pixelMean(data));
     this.generator = params.generator;
     this.discriminator = params.discriminator;
     const settings = { beta1: config.beta1, beta2: config.beta2, rho: config.rho, epsilon: 1e-8 };
@@ -75,10 +66,18 @@ export class GanTrainer {
       layout: model.layout,
     });
     this.fixedNoise = model.sampleNoise(config.sampleCount, deriveSeed(config.seed, 'fixed-noise'));
-  }
-
-  get epoch(): number {
-    return this.batches.state.epoch;
+    const classes = model.numClasses;
+    if (classes && !data.labels) {
+      throw new Error(
+        `${model.name} is conditional: its training data needs labels, and ${data.name} has none`,
+      );
+    }
+    this.fixedLabels = classes
+      ? tf.tensor1d(
+          Array.from({ length: config.sampleCount }, (_, i) => i % classes),
+          'int32',
+        )
+      : undefined;
   }
 
   /** Iterations of Algorithm 1 that make up `config.epochs` passes over the data. */
@@ -105,6 +104,7 @@ export class GanTrainer {
       dStats?.dispose();
       dStats = this.discriminatorStep(
         batch.x,
+        batch.labels,
         deriveSeed(config.seed, 'd', this.step, j),
         momentum,
       );
@@ -128,7 +128,12 @@ export class GanTrainer {
    *
    * @returns [dLoss, mean D(x), mean D(G(z))]
    */
-  private discriminatorStep(x: tf.Tensor, seed: number, momentum: number): tf.Tensor1D {
+  private discriminatorStep(
+    x: tf.Tensor,
+    labels: tf.Tensor1D | undefined,
+    seed: number,
+    momentum: number,
+  ): tf.Tensor1D {
     const { model, config } = this.options;
     this.dUpdates += 1;
     const settings = {
@@ -142,35 +147,49 @@ export class GanTrainer {
     let means: tf.Tensor | undefined;
     const result = tf.tidy(() => {
       const z = model.sampleNoise(config.batchSize, deriveSeed(seed, 'z'));
+      const fakeLabels = this.sampleLabels(deriveSeed(seed, 'y'));
       const fake = model.generate(this.generator, z, {
         training: true,
         seed: deriveSeed(seed, 'g'),
+        labels: fakeLabels,
       });
-      const d = (input: tf.Tensor, stream: string) =>
-        model.discriminate(this.discriminator, input, {
-          training: true,
-          seed: deriveSeed(seed, stream),
-        });
+      const d = (input: tf.Tensor, stream: string, y = labels) =>
+        this.discriminate(input, { training: true, seed: deriveSeed(seed, stream), labels: y });
       const { grads, value } = tf.variableGrads(() => {
         const real = d(x, 'dx');
-        const faked = d(fake, 'dz');
+        const faked = d(fake, 'dz', fakeLabels);
         // Kept past variableGrads' own scope, which disposes everything but the loss.
         means = tf.keep(
           tf.stack([
-            tf.mean(discriminatorReport(config.loss, real)),
-            tf.mean(discriminatorReport(config.loss, faked)),
+            tf.mean(discriminatorReport(config.loss, real.logits)),
+            tf.mean(discriminatorReport(config.loss, faked.logits)),
           ]),
         );
-        let loss = discriminatorLoss(config.loss, real, faked, config.labelSmoothing);
+        let loss = discriminatorLoss(config.loss, real.logits, faked.logits, config.labelSmoothing);
+        // AC-GAN: D also learns to tell the class of data and of samples.
+        if (real.classLogits && faked.classLogits && labels && fakeLabels) {
+          loss = tf.add(
+            loss,
+            tf.add(
+              classCrossEntropy(real.classLogits, labels),
+              classCrossEntropy(faked.classLogits, fakeLabels),
+            ),
+          );
+        }
         if (config.loss === 'wgan-gp') {
-          const penalty = gradientPenalty((v) => d(v, 'dgp'), x, fake, deriveSeed(seed, 'gp'));
+          const penalty = gradientPenalty(
+            (v) => d(v, 'dgp').logits,
+            x,
+            fake,
+            deriveSeed(seed, 'gp'),
+          );
           loss = tf.add(loss, tf.mul(penalty, config.gradientPenalty));
         }
         if (config.r1 > 0)
           loss = tf.add(
             loss,
             tf.mul(
-              r1Penalty((v) => d(v, 'dx'), x),
+              r1Penalty((v) => d(v, 'dx').logits, x),
               config.r1,
             ),
           );
@@ -199,16 +218,23 @@ export class GanTrainer {
     };
     return tf.tidy(() => {
       const z = model.sampleNoise(config.batchSize, deriveSeed(seed, 'z'));
+      const labels = this.sampleLabels(deriveSeed(seed, 'y'));
       const { grads, value } = tf.variableGrads(() => {
         const fake = model.generate(this.generator, z, {
           training: true,
           seed: deriveSeed(seed, 'g'),
+          labels,
         });
-        const logits = model.discriminate(this.discriminator, fake, {
+        const out = this.discriminate(fake, {
           training: true,
           seed: deriveSeed(seed, 'd'),
+          labels,
         });
-        return generatorObjective(config.loss, logits, config.generatorLoss);
+        const loss = generatorObjective(config.loss, out.logits, config.generatorLoss);
+        // AC-GAN: G also wants D to recognise the class it was asked to draw.
+        return out.classLogits && labels
+          ? tf.add(loss, classCrossEntropy(out.classLogits, labels))
+          : loss;
       }, this.gOpt.variables);
       this.gOpt.apply(
         this.gOpt.variables.map((v) => grads[v.name]),
@@ -229,138 +255,80 @@ export class GanTrainer {
     });
   }
 
+  /** Uniform class labels for a batch of samples (conditional models), or undefined. */
+  private sampleLabels(seed: number): tf.Tensor1D | undefined {
+    const classes = this.options.model.numClasses;
+    return classes ? sampleLabels(this.options.config.batchSize, classes, seed) : undefined;
+  }
+
+  /** D's logits, and its class logits when the model is an AC-GAN. */
+  private discriminate(
+    x: tf.Tensor,
+    options: ApplyOptions,
+  ): { logits: tf.Tensor1D; classLogits?: tf.Tensor2D } {
+    const { model } = this.options;
+    return model.discriminateWithClasses
+      ? model.discriminateWithClasses(this.discriminator, x, options)
+      : { logits: model.discriminate(this.discriminator, x, options) };
+  }
+
   /** G(fixed noise) in inference mode, as plain floats [count, h, w, c] in the model's range. */
   async samples(): Promise<Float32Array> {
     const { model } = this.options;
     const images = tf.tidy(() =>
-      model.generate(this.ema ?? this.generator, this.fixedNoise, { training: false, seed: 0 }),
+      model.generate(this.ema ?? this.generator, this.fixedNoise, {
+        training: false,
+        seed: 0,
+        labels: this.fixedLabels,
+      }),
     );
     const data = (await images.data()) as Float32Array;
     images.dispose();
     return data;
   }
 
-  /**
-   * Trains until `config.epochs` (or `config.maxSteps`) is reached, yielding
-   * events. Throws TrainingDivergedError when a loss is not finite.
-   */
-  async *run({ signal }: RunOptions = {}): AsyncGenerator<TrainEvent> {
-    const { config } = this.options;
-    const total = this.totalSteps;
-    const runStart = now();
-    let epochStart = runStart;
-    let logStart = runStart;
-    const sums = [0, 0, 0, 0];
-    let logged = 0;
-    yield {
-      type: 'start',
-      step: this.step,
-      epoch: this.epoch,
-      totalSteps: total,
-      stepsPerEpoch: Math.ceil(this.batches.batchesPerEpoch / config.k),
-    };
-    if (this.step === 0) yield await this.samplesEvent(false);
+  protected readonly statNames = ['dLoss', 'gLoss', 'dReal', 'dFake'] as const;
 
-    let reason: 'finished' | 'max-steps' | 'aborted' = 'finished';
-    while (this.step < total) {
-      if (signal?.aborted) {
-        reason = 'aborted';
-        break;
-      }
-      const epoch = this.epoch;
-      const { stats, epochEnded } = this.trainStep();
-      const values = await stats.data();
-      stats.dispose();
-      const s: GanStats = {
-        dLoss: values[0]!,
-        gLoss: values[1]!,
-        dReal: values[2]!,
-        dFake: values[3]!,
-      };
-      if (!Number.isFinite(s.dLoss)) {
-        throw new TrainingDivergedError(
-          `discriminator loss became ${s.dLoss} at step ${this.step} (epoch ${epoch + 1}); lower the learning rate`,
-        );
-      }
-      if (!Number.isFinite(s.gLoss)) {
-        throw new TrainingDivergedError(
-          `generator loss became ${s.gLoss} at step ${this.step} (epoch ${epoch + 1}); lower the learning rate`,
-        );
-      }
-      yield {
-        type: 'step',
-        step: this.step,
-        epoch,
-        learningRate: learningRateAt(
-          { ...config, learningRate: config.generatorLearningRate },
-          this.step,
-        ),
-        momentum: momentumAt(config, epoch),
-        ...s,
-      };
-      sums[0]! += s.dLoss;
-      sums[1]! += s.gLoss;
-      sums[2]! += s.dReal;
-      sums[3]! += s.dFake;
-      logged += 1;
-      const last = this.step === total || signal?.aborted;
-      if (logged === config.logEvery || last) {
-        const t = now();
-        yield {
-          type: 'log',
-          step: this.step,
-          epoch,
-          steps: logged,
-          seconds: (t - logStart) / 1000,
-          dLoss: sums[0]! / logged,
-          gLoss: sums[1]! / logged,
-          dReal: sums[2]! / logged,
-          dFake: sums[3]! / logged,
-        };
-        sums.fill(0);
-        logged = 0;
-        logStart = t;
-      }
-      if (epochEnded) {
-        const t = now();
-        yield {
-          type: 'epoch',
-          epoch: epoch + 1,
-          step: this.step,
-          seconds: (t - epochStart) / 1000,
-        };
-        epochStart = t;
-        const samples = await this.samplesEvent(false);
-        yield samples;
-        if (samples.diversity < config.collapseThreshold) {
-          yield {
-            type: 'warning',
-            step: this.step,
-            epoch: epoch + 1,
-            kind: 'mode-collapse',
-            message:
-              `mode collapse: G's ${samples.count} fixed-noise samples are near-identical after epoch ${epoch + 1} ` +
-              `(per-pixel spread ${samples.diversity.toFixed(3)}, below ${config.collapseThreshold}); ` +
-              'it may recover with more epochs, or try another seed or a lower learning rate',
-          };
-        }
-      }
-      // A macrotask turn lets signal handlers and worker messages run between steps.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    }
-    if (reason === 'finished' && config.maxSteps !== undefined && this.step === config.maxSteps)
-      reason = 'max-steps';
-    if (this.batches.state.batch !== 0) yield await this.samplesEvent(true);
-    yield {
-      type: 'done',
-      step: this.step,
-      epoch: this.epoch,
-      reason,
-      seconds: (now() - runStart) / 1000,
+  protected get loop() {
+    return this.options.config;
+  }
+
+  /** Iterations of Algorithm 1 in one pass over the data (each uses k minibatches). */
+  get stepsPerEpoch(): number {
+    return Math.ceil(this.batches.batchesPerEpoch / this.options.config.k);
+  }
+
+  protected stepSettings(epoch: number): { learningRate: number; momentum: number } {
+    const { config } = this.options;
+    return {
+      learningRate: learningRateAt(
+        { ...config, learningRate: config.generatorLearningRate },
+        this.step,
+      ),
+      momentum: momentumAt(config, epoch),
     };
   }
 
-  private async samplesEvent(partial: boolean): Promise<Extract<TrainEvent, { type: 'samples' }>> {
+  protected owner(stat: keyof GanStats): string {
+    return stat === 'gLoss' ? 'generator loss' : 'discriminator loss';
+  }
+
+  protected override afterEpoch(samples: SamplesEvent): TrainEvent | undefined {
+    const { config } = this.options;
+    if (samples.diversity >= config.collapseThreshold) return undefined;
+    return {
+      type: 'warning',
+      step: this.step,
+      epoch: samples.epoch,
+      kind: 'mode-collapse',
+      message:
+        `mode collapse: G's ${samples.count} fixed-noise samples are near-identical after epoch ${samples.epoch} ` +
+        `(per-pixel spread ${samples.diversity.toFixed(3)}, below ${config.collapseThreshold}); ` +
+        'it may recover with more epochs, or try another seed or a lower learning rate',
+    };
+  }
+
+  protected async samplesEvent(partial: boolean): Promise<SamplesEvent> {
     const { model, config } = this.options;
     const images = await this.samples();
     const span = model.pixelRange === '[0,1]' ? 1 : 2;
@@ -377,79 +345,23 @@ export class GanTrainer {
     };
   }
 
-  /**
-   * Everything needed to continue this run exactly: call it between steps (for
-   * example while handling an `epoch` event).
-   */
-  async checkpoint(): Promise<Checkpoint> {
+  protected readonly kind = 'gan';
+
+  protected identity() {
     const { model, data, config } = this.options;
-    const encoded = await encodeParams(this.stateTree());
-    return {
-      manifest: {
-        format: CHECKPOINT_FORMAT,
-        version: CHECKPOINT_VERSION,
-        kind: 'gan',
-        createdAt: new Date().toISOString(),
-        model: { name: model.name, config: model.config },
-        config,
-        data: { name: data.name, count: data.count },
-        progress: { step: this.step, dUpdates: this.dUpdates, batches: this.batches.state },
-        weights: {
-          specs: encoded.specs,
-          byteLength: encoded.data.byteLength,
-          checksum: checksum(encoded.data),
-        },
-      },
-      weights: encoded.data,
-    };
+    return { model: { name: model.name, config: model.config }, config, data };
   }
 
-  /**
-   * Continues from a checkpoint: weights, optimizer slots, step and data
-   * position. Refuses (changing nothing) a checkpoint of another model, of
-   * other data, or of a run whose training settings differ; `epochs`,
-   * `maxSteps`, `logEvery` and `sampleCount` may differ, so a run can be
-   * extended.
-   */
-  restore({ manifest, weights }: Checkpoint): void {
-    const { model, data, config } = this.options;
-    const problems: string[] = [];
-    if (manifest.model.name !== model.name) {
-      problems.push(`it holds model '${manifest.model.name}', this run trains '${model.name}'`);
-    } else if (JSON.stringify(manifest.model.config) !== JSON.stringify(model.config)) {
-      problems.push(
-        `its ${model.name} has another configuration: ${JSON.stringify(manifest.model.config)}`,
-      );
-    }
-    if (manifest.data.count !== data.count) {
-      problems.push(
-        `it was trained on ${manifest.data.count} images of ${manifest.data.name}, this run has ${data.count} of ${data.name}`,
-      );
-    }
-    const free = new Set(['epochs', 'maxSteps', 'logEvery', 'sampleCount', 'collapseThreshold']);
-    for (const key of Object.keys(config) as (keyof GanRunConfig)[]) {
-      if (!free.has(key) && manifest.config[key] !== config[key]) {
-        problems.push(
-          `${key} is ${JSON.stringify(manifest.config[key])} there, ${JSON.stringify(config[key])} here`,
-        );
-      }
-    }
-    if (problems.length > 0)
-      throw new CheckpointError(`checkpoint does not match this run: ${problems.join('; ')}`);
-    const position = this.batches.state;
-    try {
-      this.batches.restore(manifest.progress.batches);
-      loadParams(this.stateTree(), { specs: manifest.weights.specs, data: weights });
-    } catch (e) {
-      this.batches.restore(position);
-      throw new CheckpointError(`checkpoint does not match this run: ${(e as Error).message}`);
-    }
-    this.step = manifest.progress.step;
-    this.dUpdates = manifest.progress.dUpdates;
+  protected override get dUpdateCount(): number {
+    return this.dUpdates;
   }
 
-  /** G, D and both optimizers' slots as one tree: the variables a checkpoint holds. */
-  private stateTree(): ParamTree {
+  protected override set dUpdateCount(n: number) {
+    this.dUpdates = n;
+  }
+
+  /** G, D and both optimizers' slots (and the EMA) as one tree: the variables a checkpoint holds. */
+  protected stateTree(): ParamTree {
     return {
       generator: this.generator,
       discriminator: this.discriminator,
@@ -466,25 +378,8 @@ export class GanTrainer {
     this.gOpt.dispose();
     if (this.ema) disposeParams(this.ema);
     this.fixedNoise.dispose();
+    this.fixedLabels?.dispose();
   }
-}
-
-/** Mean over positions of the standard deviation across `count` rows of `values`. */
-function meanStdAcross(values: Float32Array, count: number): number {
-  const size = values.length / count;
-  let total = 0;
-  for (let j = 0; j < size; j++) {
-    let sum = 0;
-    let sq = 0;
-    for (let i = 0; i < count; i++) {
-      const v = values[i * size + j] as number;
-      sum += v;
-      sq += v * v;
-    }
-    const mean = sum / count;
-    total += Math.sqrt(Math.max(0, sq / count - mean * mean));
-  }
-  return total / size;
 }
 
 /** A tree of the same shape with `fn` applied to every variable. */
@@ -499,6 +394,10 @@ function trainable(tree: ParamTree): Record<string, tf.Variable> {
   return Object.fromEntries(Object.entries(flattenParams(tree)).filter(([, v]) => v.trainable));
 }
 
-function now(): number {
-  return globalThis.performance.now();
+/** Mean softmax cross-entropy of class logits [b, C] against int32 labels [b]. */
+function classCrossEntropy(classLogits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  const classes = classLogits.shape[1];
+  return tf.neg(
+    tf.mean(tf.sum(tf.mul(tf.oneHot(labels, classes), tf.logSoftmax(classLogits)), 1)),
+  ) as tf.Scalar;
 }

@@ -12,9 +12,17 @@ export {
   type GanRunConfigInput,
   ganRunConfigSchema,
   resolveGanRunConfig,
+  resolveVaeRunConfig,
+  type VaeRunConfig,
+  vaeRunConfigSchema,
 } from './config.js';
-export { type GanStats, type TrainEvent, TrainingDivergedError } from './events.js';
-export { GanTrainer, type GanTrainerOptions, type RunOptions } from './gan-trainer.js';
+export {
+  type GanStats,
+  type SamplesEvent,
+  type TrainEvent,
+  TrainingDivergedError,
+} from './events.js';
+export { GanTrainer, type GanTrainerOptions } from './gan-trainer.js';
 export {
   discriminatorLoss,
   discriminatorReport,
@@ -41,6 +49,7 @@ export {
   type SgdSchedule,
   type UpdateSettings,
 } from './optim.js';
+export { type LoopSettings, type RunOptions, Trainer } from './trainer.js';
 export {
   bernoulliLogLikelihood,
   elbo,
@@ -50,3 +59,4 @@ export {
   klWeight,
   latentLogDensities,
 } from './vae-losses.js';
+export { type VaeStats, VaeTrainer, type VaeTrainerOptions } from './vae-trainer.js';

@@ -1,3 +1,4 @@
+/// <reference path="./gifenc.d.ts" />
 import * as gifenc from 'gifenc';
 import type { RgbaImage } from './grid.js';
 

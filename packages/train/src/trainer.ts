@@ -1,0 +1,272 @@
+import type { BatchIterator } from '@latent/datasets';
+import { encodeParams, loadParams, type ParamTree } from '@latent/models';
+import type * as tf from '@tensorflow/tfjs-core';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+  CheckpointError,
+  checksum,
+} from './checkpoint.js';
+import { type SamplesEvent, type TrainEvent, TrainingDivergedError } from './events.js';
+
+/** Run-config fields a resumed run may change: how long and how it reports, not how it trains. */
+const FREE_ON_RESUME = new Set([
+  'epochs',
+  'maxSteps',
+  'logEvery',
+  'sampleCount',
+  'collapseThreshold',
+]);
+
+export interface RunOptions {
+  /** Stops the run between steps; `run` then ends with a `done` event of reason `aborted`. */
+  signal?: AbortSignal;
+}
+
+/** The part of a run config the training loop reads. */
+export interface LoopSettings {
+  epochs: number;
+  maxSteps?: number;
+  logEvery: number;
+  sampleCount: number;
+}
+
+/**
+ * The training loop every trainer shares: it calls `trainStep()`, reads its
+ * statistics once per step, stops on a non-finite value, and yields the same
+ * typed events (`start`, `step`, `log`, `epoch`, `samples`, `warning`,
+ * `done`). A GAN and a VAE differ only in what a step does and which
+ * statistics it reports (`S`).
+ */
+export abstract class Trainer<S extends object> {
+  /** Training steps completed. */
+  step = 0;
+  abstract readonly batches: BatchIterator;
+  protected abstract readonly loop: LoopSettings;
+  /** Names of the statistics, in the order `trainStep` returns them. */
+  protected abstract readonly statNames: readonly (keyof S & string)[];
+
+  /** One training step; returns its statistics as a float32 tensor (read and disposed by the loop). */
+  abstract trainStep(): { stats: tf.Tensor1D; epochEnded: boolean };
+  /** Steps that make up the run (epochs, capped by maxSteps). */
+  abstract get totalSteps(): number;
+  /** Steps in one pass over the data. */
+  abstract get stepsPerEpoch(): number;
+  /** Images from the fixed noise, for the `samples` event. */
+  protected abstract samplesEvent(partial: boolean): Promise<SamplesEvent>;
+  /** The learning rate and momentum the last step used, for `step` events. */
+  protected abstract stepSettings(epoch: number): { learningRate: number; momentum: number };
+  /** Which network a statistic belongs to, for the divergence message. */
+  protected abstract owner(stat: keyof S & string): string;
+  /** A warning to emit after an epoch's samples (e.g. mode collapse), if any. */
+  protected afterEpoch(_samples: SamplesEvent): TrainEvent<S> | undefined {
+    return undefined;
+  }
+
+  /** Which trainer this is, as checkpoints record it. */
+  protected abstract readonly kind: 'gan' | 'vae';
+  /** Every variable a checkpoint holds: networks, optimizer slots, averages. */
+  protected abstract stateTree(): ParamTree;
+  /** What a checkpoint must match to be restored here. */
+  protected abstract identity(): {
+    model: { name: string; config: unknown };
+    config: object;
+    data: { name: string; count: number };
+  };
+  /** Discriminator updates so far (GANs); part of a checkpoint's progress. */
+  protected get dUpdateCount(): number {
+    return 0;
+  }
+  protected set dUpdateCount(_n: number) {}
+
+  get epoch(): number {
+    return this.batches.state.epoch;
+  }
+
+  /**
+   * Everything needed to continue this run exactly: call it between steps
+   * (for example while handling an `epoch` event).
+   */
+  async checkpoint(): Promise<Checkpoint> {
+    const { model, config, data } = this.identity();
+    const encoded = await encodeParams(this.stateTree());
+    return {
+      manifest: {
+        format: CHECKPOINT_FORMAT,
+        version: CHECKPOINT_VERSION,
+        kind: this.kind,
+        createdAt: new Date().toISOString(),
+        model,
+        config: config as Record<string, unknown>,
+        data: { name: data.name, count: data.count },
+        progress: { step: this.step, dUpdates: this.dUpdateCount, batches: this.batches.state },
+        weights: {
+          specs: encoded.specs,
+          byteLength: encoded.data.byteLength,
+          checksum: checksum(encoded.data),
+        },
+      },
+      weights: encoded.data,
+    };
+  }
+
+  /**
+   * Continues from a checkpoint: weights, optimizer state, step and data
+   * position. Refuses (changing nothing) a checkpoint of another trainer,
+   * model or data, or of a run whose training settings differ; `epochs`,
+   * `maxSteps`, `logEvery`, `sampleCount` and `collapseThreshold` may differ,
+   * so a run can be extended.
+   */
+  restore({ manifest, weights }: Checkpoint): void {
+    const { model, config, data } = this.identity();
+    const problems: string[] = [];
+    if (manifest.kind !== this.kind)
+      problems.push(
+        `it was written by the ${manifest.kind} trainer, this is the ${this.kind} trainer`,
+      );
+    if (manifest.model.name !== model.name) {
+      problems.push(`it holds model '${manifest.model.name}', this run trains '${model.name}'`);
+    } else if (JSON.stringify(manifest.model.config) !== JSON.stringify(model.config)) {
+      problems.push(
+        `its ${model.name} has another configuration: ${JSON.stringify(manifest.model.config)}`,
+      );
+    }
+    if (manifest.data.count !== data.count) {
+      problems.push(
+        `it was trained on ${manifest.data.count} images of ${manifest.data.name}, this run has ${data.count} of ${data.name}`,
+      );
+    }
+    for (const [key, value] of Object.entries(config)) {
+      const saved = manifest.config[key];
+      if (!FREE_ON_RESUME.has(key) && JSON.stringify(saved) !== JSON.stringify(value)) {
+        problems.push(`${key} is ${JSON.stringify(saved)} there, ${JSON.stringify(value)} here`);
+      }
+    }
+    if (problems.length > 0)
+      throw new CheckpointError(`checkpoint does not match this run: ${problems.join('; ')}`);
+    const position = this.batches.state;
+    try {
+      this.batches.restore(manifest.progress.batches);
+      loadParams(this.stateTree(), { specs: manifest.weights.specs, data: weights });
+    } catch (e) {
+      this.batches.restore(position);
+      throw new CheckpointError(`checkpoint does not match this run: ${(e as Error).message}`);
+    }
+    this.step = manifest.progress.step;
+    this.dUpdateCount = manifest.progress.dUpdates;
+  }
+
+  /**
+   * Trains until the configured epochs (or maxSteps) are reached, yielding
+   * events. Throws TrainingDivergedError when a statistic is not finite.
+   */
+  async *run({ signal }: RunOptions = {}): AsyncGenerator<TrainEvent<S>> {
+    const total = this.totalSteps;
+    const runStart = now();
+    let epochStart = runStart;
+    let logStart = runStart;
+    const sums = new Map<string, number>(this.statNames.map((n) => [n, 0]));
+    let logged = 0;
+    yield {
+      type: 'start',
+      step: this.step,
+      epoch: this.epoch,
+      totalSteps: total,
+      stepsPerEpoch: this.stepsPerEpoch,
+    };
+    if (this.step === 0) yield await this.samplesEvent(false);
+
+    let reason: 'finished' | 'max-steps' | 'aborted' = 'finished';
+    while (this.step < total) {
+      if (signal?.aborted) {
+        reason = 'aborted';
+        break;
+      }
+      const epoch = this.epoch;
+      const { stats, epochEnded } = this.trainStep();
+      const values = await stats.data();
+      stats.dispose();
+      const s = Object.fromEntries(this.statNames.map((n, i) => [n, values[i] as number])) as S;
+      for (const name of this.statNames) {
+        const v = (s as Record<string, number>)[name] as number;
+        if (!Number.isFinite(v)) {
+          throw new TrainingDivergedError(
+            `${this.owner(name)} became ${v} at step ${this.step} (epoch ${epoch + 1}); lower the learning rate`,
+          );
+        }
+        sums.set(name, (sums.get(name) as number) + v);
+      }
+      yield { type: 'step', step: this.step, epoch, ...this.stepSettings(epoch), ...s };
+      logged += 1;
+      if (logged === this.loop.logEvery || this.step === total || signal?.aborted) {
+        const t = now();
+        const means = Object.fromEntries([...sums].map(([n, sum]) => [n, sum / logged])) as S;
+        yield {
+          type: 'log',
+          step: this.step,
+          epoch,
+          steps: logged,
+          seconds: (t - logStart) / 1000,
+          ...means,
+        };
+        for (const n of this.statNames) sums.set(n, 0);
+        logged = 0;
+        logStart = t;
+      }
+      if (epochEnded) {
+        const t = now();
+        yield {
+          type: 'epoch',
+          epoch: epoch + 1,
+          step: this.step,
+          seconds: (t - epochStart) / 1000,
+        };
+        epochStart = t;
+        const samples = await this.samplesEvent(false);
+        yield samples;
+        const warning = this.afterEpoch(samples);
+        if (warning) yield warning;
+      }
+      // A macrotask turn lets signal handlers and worker messages run between steps.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    if (
+      reason === 'finished' &&
+      this.loop.maxSteps !== undefined &&
+      this.step === this.loop.maxSteps
+    ) {
+      reason = 'max-steps';
+    }
+    if (this.batches.state.batch !== 0) yield await this.samplesEvent(true);
+    yield {
+      type: 'done',
+      step: this.step,
+      epoch: this.epoch,
+      reason,
+      seconds: (now() - runStart) / 1000,
+    };
+  }
+}
+
+/** Mean over positions of the standard deviation across `count` rows of `values`. */
+export function meanStdAcross(values: Float32Array, count: number): number {
+  const size = values.length / count;
+  let total = 0;
+  for (let j = 0; j < size; j++) {
+    let sum = 0;
+    let sq = 0;
+    for (let i = 0; i < count; i++) {
+      const v = values[i * size + j] as number;
+      sum += v;
+      sq += v * v;
+    }
+    const mean = sum / count;
+    total += Math.sqrt(Math.max(0, sq / count - mean * mean));
+  }
+  return total / size;
+}
+
+function now(): number {
+  return globalThis.performance.now();
+}

@@ -1,0 +1,193 @@
+import { BatchIterator, deriveSeed, type ImageSet } from '@latent/datasets';
+import {
+  disposeParams,
+  flattenParams,
+  type ParamTree,
+  reparameterize,
+  samplePrior,
+  type VaeModel,
+} from '@latent/models';
+import * as tf from '@tensorflow/tfjs-core';
+import type { VaeRunConfig } from './config.js';
+import type { SamplesEvent } from './events.js';
+import { createOptimizer, type Optimizer } from './optim.js';
+import { meanStdAcross, Trainer } from './trainer.js';
+import { bernoulliLogLikelihood, gaussianKl, klWeight } from './vae-losses.js';
+
+/** A VAE step's statistics, in nats per example. */
+export interface VaeStats {
+  /** The minimized loss: -(log p(x|z) - beta KL). */
+  loss: number;
+  /** -log p(x|z) for one z ~ q(z|x). */
+  reconstruction: number;
+  /** KL(q(z|x) || p(z)). */
+  kl: number;
+}
+
+export interface VaeTrainerOptions {
+  model: VaeModel;
+  /** Training images; pixels are scaled to [0, 1] (and binarized if the config says so). */
+  data: ImageSet;
+  config: VaeRunConfig;
+}
+
+/**
+ * Trains a VAE (Kingma & Welling 2014) by maximizing the ELBO with the
+ * reparameterization trick, one minibatch and one z per example a step,
+ * through the same loop and events as the GAN trainer.
+ */
+export class VaeTrainer extends Trainer<VaeStats> {
+  readonly encoder: ParamTree;
+  readonly decoder: ParamTree;
+  readonly batches: BatchIterator;
+  protected readonly statNames = ['loss', 'reconstruction', 'kl'] as const;
+  private readonly optimizer: Optimizer;
+  private readonly fixedZ: tf.Tensor2D;
+  private readonly fixedLabels: tf.Tensor1D | undefined;
+
+  constructor(readonly options: VaeTrainerOptions) {
+    super();
+    const { model, data, config } = options;
+    const params = model.init(config.seed);
+    this.encoder = params.encoder;
+    this.decoder = params.decoder;
+    const trainable = Object.fromEntries(
+      Object.entries(flattenParams({ encoder: this.encoder, decoder: this.decoder })).filter(
+        ([, v]) => v.trainable,
+      ),
+    );
+    this.optimizer = createOptimizer(config.optimizer, trainable, { ...config, epsilon: 1e-8 });
+    this.batches = new BatchIterator(data, {
+      batchSize: config.batchSize,
+      seed: deriveSeed(config.seed, 'data'),
+      range: config.binarize === 'dynamic' ? 'binary' : '[0,1]',
+      layout: model.layout,
+    });
+    this.fixedZ = samplePrior(model, config.sampleCount, deriveSeed(config.seed, 'fixed-noise'));
+    const classes = model.numClasses;
+    if (classes && !data.labels) {
+      throw new Error(
+        `${model.name} is conditional: its training data needs labels, and ${data.name} has none`,
+      );
+    }
+    this.fixedLabels = classes
+      ? tf.tensor1d(
+          Array.from({ length: config.sampleCount }, (_, i) => i % classes),
+          'int32',
+        )
+      : undefined;
+  }
+
+  protected readonly kind = 'vae';
+
+  protected identity() {
+    const { model, data, config } = this.options;
+    return { model: { name: model.name, config: model.config }, config, data };
+  }
+
+  /** Encoder, decoder and the optimizer's slots: the variables a checkpoint holds. */
+  protected stateTree(): ParamTree {
+    return { encoder: this.encoder, decoder: this.decoder, optimizer: this.optimizer.slots };
+  }
+
+  protected get loop() {
+    return this.options.config;
+  }
+
+  get stepsPerEpoch(): number {
+    return this.batches.batchesPerEpoch;
+  }
+
+  get totalSteps(): number {
+    const { config } = this.options;
+    return Math.min(
+      config.epochs * this.batches.batchesPerEpoch,
+      config.maxSteps ?? Number.POSITIVE_INFINITY,
+    );
+  }
+
+  /** One step on a minibatch: descend -ELBO (with the KL weight of the warm-up). Returns [loss, reconstruction, kl]. */
+  trainStep(): { stats: tf.Tensor1D; epochEnded: boolean } {
+    const { model, config } = this.options;
+    const batch = this.batches.next();
+    const seed = deriveSeed(config.seed, 'step', this.step);
+    const beta = klWeight(this.step, config.klWarmupSteps, config.beta);
+    let parts: tf.Tensor | undefined;
+    const stats = tf.tidy(() => {
+      const options = { training: true, seed, labels: batch.labels };
+      const { grads, value } = tf.variableGrads(() => {
+        const { mean, logVar } = model.encode(this.encoder, batch.x, options);
+        const z = reparameterize(mean, logVar, deriveSeed(seed, 'eps'));
+        const logits = model.decode(this.decoder, z, options);
+        const reconstruction = tf.neg(bernoulliLogLikelihood(logits, batch.x));
+        const kl = gaussianKl(mean, logVar);
+        // Kept past variableGrads' own scope, which disposes everything but the loss.
+        parts = tf.keep(tf.stack([tf.mean(reconstruction), tf.mean(kl)]));
+        return tf.mean(tf.add(reconstruction, tf.mul(kl, beta))) as tf.Scalar;
+      }, this.optimizer.variables);
+      this.optimizer.apply(
+        this.optimizer.variables.map((v) => grads[v.name]),
+        { learningRate: config.learningRate, momentum: config.momentum, update: this.step + 1 },
+      );
+      return tf.concat([tf.reshape(value, [1]), parts as tf.Tensor]) as tf.Tensor1D;
+    });
+    parts?.dispose();
+    tf.dispose([batch.x, batch.labels]);
+    this.step += 1;
+    return { stats, epochEnded: batch.lastInEpoch };
+  }
+
+  /** The decoder's mean image for the fixed prior samples: [count, h, w, c] in [0, 1]. */
+  async samples(): Promise<Float32Array> {
+    const { model } = this.options;
+    const images = tf.tidy(() =>
+      tf.sigmoid(
+        model.decode(this.decoder, this.fixedZ, {
+          training: false,
+          seed: 0,
+          labels: this.fixedLabels,
+        }),
+      ),
+    );
+    const data = (await images.data()) as Float32Array;
+    images.dispose();
+    return data;
+  }
+
+  protected stepSettings(): { learningRate: number; momentum: number } {
+    const { config } = this.options;
+    return {
+      learningRate: config.learningRate,
+      momentum: config.optimizer === 'sgd' ? config.momentum : 0,
+    };
+  }
+
+  protected owner(stat: keyof VaeStats): string {
+    return stat === 'kl' ? "the encoder's KL term" : `the VAE's ${stat}`;
+  }
+
+  protected async samplesEvent(partial: boolean): Promise<SamplesEvent> {
+    const { model, config } = this.options;
+    const images = await this.samples();
+    return {
+      type: 'samples',
+      epoch: this.epoch,
+      step: this.step,
+      partial,
+      images,
+      count: config.sampleCount,
+      shape: model.imageShape,
+      pixelRange: '[0,1]',
+      diversity: meanStdAcross(images, config.sampleCount),
+    };
+  }
+
+  /** Frees every tensor the trainer holds. */
+  dispose(): void {
+    disposeParams(this.encoder);
+    disposeParams(this.decoder);
+    this.optimizer.dispose();
+    this.fixedZ.dispose();
+    this.fixedLabels?.dispose();
+  }
+}
