@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { nodeBundleOptions } from './node-bundle.mjs';
 
 const [script, ...args] = process.argv.slice(2);
 if (!script) {
@@ -17,28 +18,7 @@ if (!script) {
   process.exit(2);
 }
 const outfile = join(dirname(resolve(script)), `.latent-run-${process.pid}.mjs`);
-await build({
-  entryPoints: [resolve(script)],
-  outfile,
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  conditions: ['@latent/source'],
-  mainFields: ['module', 'main'],
-  logLevel: 'warning',
-  // tfjs and the emscripten glue of the wasm backend use require/__dirname in Node.
-  banner: {
-    js: [
-      "import { createRequire as __latentCreateRequire } from 'node:module';",
-      "import { fileURLToPath as __latentFileURLToPath } from 'node:url';",
-      "import { dirname as __latentDirname } from 'node:path';",
-      'const require = __latentCreateRequire(import.meta.url);',
-      'const __filename = __latentFileURLToPath(import.meta.url);',
-      'const __dirname = __latentDirname(__filename);',
-    ].join('\n'),
-  },
-});
+await build({ ...nodeBundleOptions, entryPoints: [resolve(script)], outfile });
 let result;
 try {
   result = spawnSync(process.execPath, [outfile, ...args], { stdio: 'inherit' });

@@ -86,15 +86,19 @@ export const ganRunConfigSchema = z
 export type GanRunConfig = z.output<typeof ganRunConfigSchema>;
 export type GanRunConfigInput = z.input<typeof ganRunConfigSchema>;
 
-/** Validates and fills defaults; throws an Error listing every bad field and why. */
-export function resolveGanRunConfig(input: unknown): GanRunConfig {
-  const result = ganRunConfigSchema.safeParse(input ?? {});
+/** Parses with a run-config schema; throws an Error listing every bad field and why. */
+function resolveWith<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
-    const at = issue.path.length > 0 ? issue.path.join('.') : '(config)';
-    return `  ${at}: ${issue.message}`;
-  });
+  const lines = result.error.issues.map(
+    (issue) => `  ${issue.path.join('.') || '(config)'}: ${issue.message}`,
+  );
   throw new Error(`Invalid run config:\n${lines.join('\n')}`);
+}
+
+/** Validates a GAN run config and fills its defaults; throws listing every bad field. */
+export function resolveGanRunConfig(input: unknown): GanRunConfig {
+  return resolveWith(ganRunConfigSchema, input);
 }
 
 /**
@@ -134,12 +138,7 @@ export const vaeRunConfigSchema = z
 
 export type VaeRunConfig = z.output<typeof vaeRunConfigSchema>;
 
-/** Validates and fills defaults of a VAE run config; throws listing every bad field. */
+/** Validates a VAE run config and fills its defaults; throws listing every bad field. */
 export function resolveVaeRunConfig(input: unknown): VaeRunConfig {
-  const result = vaeRunConfigSchema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const lines = result.error.issues.map(
-    (issue) => `  ${issue.path.join('.') || '(config)'}: ${issue.message}`,
-  );
-  throw new Error(`Invalid run config:\n${lines.join('\n')}`);
+  return resolveWith(vaeRunConfigSchema, input);
 }

@@ -18,7 +18,7 @@ import {
   r1Penalty,
 } from './losses.js';
 import { createOptimizer, learningRateAt, momentumAt, type Optimizer } from './optim.js';
-import { meanStdAcross, Trainer } from './trainer.js';
+import { fixedClassLabels, meanStdAcross, Trainer } from './trainer.js';
 
 export interface GanTrainerOptions {
   model: GanModel;
@@ -66,18 +66,7 @@ export class GanTrainer extends Trainer<GanStats> {
       layout: model.layout,
     });
     this.fixedNoise = model.sampleNoise(config.sampleCount, deriveSeed(config.seed, 'fixed-noise'));
-    const classes = model.numClasses;
-    if (classes && !data.labels) {
-      throw new Error(
-        `${model.name} is conditional: its training data needs labels, and ${data.name} has none`,
-      );
-    }
-    this.fixedLabels = classes
-      ? tf.tensor1d(
-          Array.from({ length: config.sampleCount }, (_, i) => i % classes),
-          'int32',
-        )
-      : undefined;
+    this.fixedLabels = fixedClassLabels(model, data, config.sampleCount);
   }
 
   /** Iterations of Algorithm 1 that make up `config.epochs` passes over the data. */

@@ -1,6 +1,6 @@
 import type { BatchIterator } from '@latent/datasets';
 import { encodeParams, loadParams, type ParamTree } from '@latent/models';
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -247,6 +247,30 @@ export abstract class Trainer<S extends object> {
       seconds: (now() - runStart) / 1000,
     };
   }
+}
+
+/**
+ * The labels of the fixed-noise grid for a conditional model (sample i draws
+ * class i mod C, so a grid with C columns has a column per class), or
+ * undefined for an unconditional one. Refuses unlabelled data for a
+ * conditional model.
+ */
+export function fixedClassLabels(
+  model: { name: string; numClasses?: number },
+  data: { name: string; labels?: Uint8Array },
+  count: number,
+): tf.Tensor1D | undefined {
+  const classes = model.numClasses;
+  if (!classes) return undefined;
+  if (!data.labels) {
+    throw new Error(
+      `${model.name} is conditional: its training data needs labels, and ${data.name} has none`,
+    );
+  }
+  return tf.tensor1d(
+    Array.from({ length: count }, (_, i) => i % classes),
+    'int32',
+  );
 }
 
 /** Mean over positions of the standard deviation across `count` rows of `values`. */

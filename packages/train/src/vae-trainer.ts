@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { VaeRunConfig } from './config.js';
 import type { SamplesEvent } from './events.js';
 import { createOptimizer, type Optimizer } from './optim.js';
-import { meanStdAcross, Trainer } from './trainer.js';
+import { fixedClassLabels, meanStdAcross, Trainer } from './trainer.js';
 import { bernoulliLogLikelihood, gaussianKl, klWeight } from './vae-losses.js';
 
 /** A VAE step's statistics, in nats per example. */
@@ -64,18 +64,7 @@ export class VaeTrainer extends Trainer<VaeStats> {
       layout: model.layout,
     });
     this.fixedZ = samplePrior(model, config.sampleCount, deriveSeed(config.seed, 'fixed-noise'));
-    const classes = model.numClasses;
-    if (classes && !data.labels) {
-      throw new Error(
-        `${model.name} is conditional: its training data needs labels, and ${data.name} has none`,
-      );
-    }
-    this.fixedLabels = classes
-      ? tf.tensor1d(
-          Array.from({ length: config.sampleCount }, (_, i) => i % classes),
-          'int32',
-        )
-      : undefined;
+    this.fixedLabels = fixedClassLabels(model, data, config.sampleCount);
   }
 
   protected readonly kind = 'vae';
