@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { initBackend } from '@latent/backend';
+import { type BackendInfo, initBackend } from '@latent/backend';
 import {
   type Checkpoint,
   type GanRunConfig,
@@ -82,19 +82,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   const data = await trainingSet(named.dataset, opts.dataLimit);
   const model = ganModel(named.model, [data.height, data.width, data.channels]);
   const config = asUsage(() => resolveGanRunConfig({ ...paperSettings(model), ...requested }));
-  const info: RunInfo = { backend: backend.name, dataLimit: opts.dataLimit };
-  await writeFileAtomic(
-    join(runDir, 'config.json'),
-    `${JSON.stringify({ ...config, ...info, modelConfig: model.config }, null, 2)}\n`,
-  );
-  const trainer = new GanTrainer({ model, data, config });
-  await runTrainer(
-    trainer,
-    model.name,
-    runDir,
-    opts.output,
-    `with ${backend.name}${backend.simd ? ' (SIMD)' : ''}`,
-  );
+  await startRun(new GanTrainer({ model, data, config }), model, config, runDir, backend, opts);
 }
 
 /** `latent train --model <a VAE>`: the same run folder, from the VAE trainer. */
@@ -115,12 +103,23 @@ async function trainVae(
   const backend = await initBackend(opts.backend);
   const data = await trainingSet(config.dataset, opts.dataLimit);
   const model = VAE_MODELS[config.model].make([data.height, data.width, data.channels]);
+  await startRun(new VaeTrainer({ model, data, config }), model, config, runDir, backend, opts);
+}
+
+/** Writes the run folder's config.json (run config, backend, data limit, model config) and trains. */
+async function startRun<S extends object>(
+  trainer: RunnableTrainer<S>,
+  model: { name: string; config: unknown },
+  config: object,
+  runDir: string,
+  backend: BackendInfo,
+  opts: TrainCommandOptions,
+): Promise<void> {
   const info: RunInfo = { backend: backend.name, dataLimit: opts.dataLimit };
   await writeFileAtomic(
     join(runDir, 'config.json'),
     `${JSON.stringify({ ...config, ...info, modelConfig: model.config }, null, 2)}\n`,
   );
-  const trainer = new VaeTrainer({ model, data, config });
   await runTrainer(
     trainer,
     model.name,

@@ -18,7 +18,7 @@ import {
   r1Penalty,
 } from './losses.js';
 import { createOptimizer, learningRateAt, momentumAt, type Optimizer } from './optim.js';
-import { fixedClassLabels, meanStdAcross, Trainer } from './trainer.js';
+import { fixedClassLabels, Trainer } from './trainer.js';
 
 export interface GanTrainerOptions {
   model: GanModel;
@@ -317,21 +317,9 @@ export class GanTrainer extends Trainer<GanStats> {
     };
   }
 
-  protected async samplesEvent(partial: boolean): Promise<SamplesEvent> {
-    const { model, config } = this.options;
-    const images = await this.samples();
-    const span = model.pixelRange === '[0,1]' ? 1 : 2;
-    return {
-      type: 'samples',
-      epoch: this.epoch,
-      step: this.step,
-      partial,
-      images,
-      count: config.sampleCount,
-      shape: model.imageShape,
-      pixelRange: model.pixelRange,
-      diversity: meanStdAcross(images, config.sampleCount) / span,
-    };
+  protected get picture() {
+    const { imageShape, pixelRange } = this.options.model;
+    return { shape: imageShape, pixelRange };
   }
 
   protected readonly kind = 'gan';

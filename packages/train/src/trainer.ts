@@ -53,8 +53,13 @@ export abstract class Trainer<S extends object> {
   abstract get totalSteps(): number;
   /** Steps in one pass over the data. */
   abstract get stepsPerEpoch(): number;
-  /** Images from the fixed noise, for the `samples` event. */
-  protected abstract samplesEvent(partial: boolean): Promise<SamplesEvent>;
+  /** Images from the fixed noise: [sampleCount, h, w, c] in `picture.pixelRange`. */
+  abstract samples(): Promise<Float32Array>;
+  /** Shape and value range of the images `samples()` returns. */
+  protected abstract get picture(): {
+    shape: readonly [number, number, number];
+    pixelRange: '[0,1]' | '[-1,1]';
+  };
   /** The learning rate and momentum the last step used, for `step` events. */
   protected abstract stepSettings(epoch: number): { learningRate: number; momentum: number };
   /** Which network a statistic belongs to, for the divergence message. */
@@ -82,6 +87,25 @@ export abstract class Trainer<S extends object> {
 
   get epoch(): number {
     return this.batches.state.epoch;
+  }
+
+  /** The fixed-noise grid as a `samples` event, with its diversity in units of the full pixel range. */
+  protected async samplesEvent(partial: boolean): Promise<SamplesEvent> {
+    const { shape, pixelRange } = this.picture;
+    const images = await this.samples();
+    const count = this.loop.sampleCount;
+    const span = pixelRange === '[0,1]' ? 1 : 2;
+    return {
+      type: 'samples',
+      epoch: this.epoch,
+      step: this.step,
+      partial,
+      images,
+      count,
+      shape,
+      pixelRange,
+      diversity: meanStdAcross(images, count) / span,
+    };
   }
 
   /**

@@ -9,9 +9,8 @@ import {
 } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
 import type { VaeRunConfig } from './config.js';
-import type { SamplesEvent } from './events.js';
 import { createOptimizer, type Optimizer } from './optim.js';
-import { fixedClassLabels, meanStdAcross, Trainer } from './trainer.js';
+import { fixedClassLabels, Trainer } from './trainer.js';
 import { bernoulliLogLikelihood, gaussianKl, klWeight } from './vae-losses.js';
 
 /** A VAE step's statistics, in nats per example. */
@@ -155,20 +154,8 @@ export class VaeTrainer extends Trainer<VaeStats> {
     return stat === 'kl' ? "the encoder's KL term" : `the VAE's ${stat}`;
   }
 
-  protected async samplesEvent(partial: boolean): Promise<SamplesEvent> {
-    const { model, config } = this.options;
-    const images = await this.samples();
-    return {
-      type: 'samples',
-      epoch: this.epoch,
-      step: this.step,
-      partial,
-      images,
-      count: config.sampleCount,
-      shape: model.imageShape,
-      pixelRange: '[0,1]',
-      diversity: meanStdAcross(images, config.sampleCount),
-    };
+  protected get picture() {
+    return { shape: this.options.model.imageShape, pixelRange: '[0,1]' as const };
   }
 
   /** Frees every tensor the trainer holds. */
