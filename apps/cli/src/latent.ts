@@ -4,7 +4,7 @@ import { resolveGanRunConfig } from '@latent/train';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
 import { sampleCommand } from './sample.js';
-import { resumeCommand, trainCommand } from './train.js';
+import { type RunOutput, resumeCommand, trainCommand } from './train.js';
 import { DATASETS, GAN_MODELS, VAE_MODELS } from './zoo.js';
 
 function number(value: string): number {
@@ -26,6 +26,10 @@ function positive(value: string): number {
   return n;
 }
 
+function widths(value: string): number[] {
+  return value.split(',').map((part) => positive(part.trim()));
+}
+
 const program = new Command()
   .name('latent')
   .description(
@@ -39,7 +43,29 @@ const program = new Command()
 const defaults = resolveGanRunConfig({});
 const d = (text: string, value: unknown) => `${text} (default: ${value})`;
 
-program
+/** The options of `train` and `resume` that say how a run reports and keeps checkpoints. */
+function withRunOutput(command: Command): Command {
+  return command
+    .option(
+      '--checkpoint-every <steps>',
+      "write a checkpoint every n steps (default: at each epoch's end), and always when the run stops",
+      positive,
+    )
+    .option('--keep <n>', 'keep the newest n checkpoints', positive, 3)
+    .option('--json', 'print every training event as one JSON line on stdout, for scripts', false)
+    .option('--preview', "draw each epoch's sample grid in the terminal", false);
+}
+
+function runOutput(o: Record<string, unknown>): RunOutput {
+  return {
+    checkpointEvery: o.checkpointEvery as number | undefined,
+    keep: o.keep as number,
+    json: o.json === true,
+    preview: o.preview === true,
+  };
+}
+
+const train = program
   .command('train')
   .summary('train a GAN or a VAE (default: the 2014 GAN on MNIST)')
   .description(
@@ -132,6 +158,24 @@ Examples:
   )
   .option('--beta <weight>', 'VAEs: weight of the KL term (1: the ELBO)', number)
   .option('--kl-warmup <steps>', 'VAEs: raise the KL weight from 0 over this many steps', integer)
+  .option('--latent-dim <n>', "VAEs: size of z (default: the model's, 20 for mlp-vae)", positive)
+  .option(
+    '--hidden <widths>',
+    'MLP VAEs: hidden layer widths of the encoder, mirrored by the decoder, e.g. 500,500 (default: 500)',
+    widths,
+  )
+  .addOption(
+    new Option(
+      '--decoder <kind>',
+      'MLP VAEs: p(x|z), bernoulli on binarized pixels or gaussian on grey levels (default: bernoulli)',
+    ).choices(['bernoulli', 'gaussian']),
+  )
+  .addOption(
+    new Option(
+      '--binarize <how>',
+      'VAEs: dynamic = redraw binary pixels each epoch, none = grey levels (default: dynamic; none with --decoder gaussian)',
+    ).choices(['dynamic', 'none']),
+  )
   .option(
     '--seed <n>',
     d('seeds initialization, data order, noise and dropout', defaults.seed),
@@ -143,61 +187,51 @@ Examples:
   .option('--config <file>', 'a JSON run config; flags override its fields')
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
   .option('--out <dir>', 'folder that holds the run folders', 'runs')
-  .option('--name <name>', 'run folder name (default: gan-mnist-<date>-<time>)')
-  .option(
-    '--checkpoint-every <epochs>',
-    'write a checkpoint every n epochs, and when the run stops',
-    positive,
-    1,
-  )
-  .option('--keep-checkpoints <n>', 'keep the newest n checkpoints', positive, 3)
-  .option('--json', 'print every training event as one JSON line on stdout, for scripts', false)
-  .option('--preview', "draw each epoch's sample grid in the terminal", false)
-  .action(async (o) => {
-    const config = {
-      model: o.model,
-      dataset: o.dataset,
-      epochs: o.epochs,
-      maxSteps: o.maxSteps,
-      k: o.k,
-      batchSize: o.batchSize,
-      learningRate: o.lr,
-      momentum: o.momentum,
-      finalMomentum: o.finalMomentum,
-      loss: o.loss,
-      generatorLoss: o.gLoss,
-      labelSmoothing: o.labelSmoothing,
-      gradientPenalty: o.gp,
-      r1: o.r1,
-      optimizer: o.optimizer,
-      generatorLearningRate: o.gLr,
-      discriminatorLearningRate: o.dLr,
-      beta1: o.beta1,
-      beta2: o.beta2,
-      emaDecay: o.ema,
-      beta: o.beta,
-      klWarmupSteps: o.klWarmup,
-      seed: o.seed,
-      logEvery: o.logEvery,
-      sampleCount: o.sampleCount,
-    };
-    await trainCommand({
-      config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
-      configFile: o.config,
-      backend: o.backend,
-      out: o.out,
-      name: o.name,
-      dataLimit: o.dataLimit,
-      output: {
-        checkpointEvery: o.checkpointEvery,
-        keepCheckpoints: o.keepCheckpoints,
-        json: o.json,
-        preview: o.preview ?? false,
-      },
-    });
+  .option('--name <name>', 'run folder name (default: run-<date>-<time>)');
+withRunOutput(train).action(async (o) => {
+  const config = {
+    model: o.model,
+    dataset: o.dataset,
+    epochs: o.epochs,
+    maxSteps: o.maxSteps,
+    k: o.k,
+    batchSize: o.batchSize,
+    learningRate: o.lr,
+    momentum: o.momentum,
+    finalMomentum: o.finalMomentum,
+    loss: o.loss,
+    generatorLoss: o.gLoss,
+    labelSmoothing: o.labelSmoothing,
+    gradientPenalty: o.gp,
+    r1: o.r1,
+    optimizer: o.optimizer,
+    generatorLearningRate: o.gLr,
+    discriminatorLearningRate: o.dLr,
+    beta1: o.beta1,
+    beta2: o.beta2,
+    emaDecay: o.ema,
+    beta: o.beta,
+    klWarmupSteps: o.klWarmup,
+    latentDim: o.latentDim,
+    hidden: o.hidden,
+    decoder: o.decoder,
+    binarize: o.binarize,
+    seed: o.seed,
+    logEvery: o.logEvery,
+    sampleCount: o.sampleCount,
+  };
+  await trainCommand({
+    config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
+    configFile: o.config,
+    backend: o.backend,
+    out: o.out,
+    name: o.name,
+    dataLimit: o.dataLimit,
+    output: runOutput(o),
   });
+});
 
-program
+const resume = program
   .command('resume')
   .summary('continue a run from its newest checkpoint')
   .description(
@@ -211,30 +245,16 @@ program
     new Option('--backend <name>', 'tfjs backend (default: the one the run used)').choices(
       BACKENDS,
     ),
-  )
-  .option(
-    '--checkpoint-every <epochs>',
-    'write a checkpoint every n epochs, and when the run stops',
-    positive,
-    1,
-  )
-  .option('--keep-checkpoints <n>', 'keep the newest n checkpoints', positive, 3)
-  .option('--json', 'print every training event as one JSON line on stdout, for scripts', false)
-  .option('--preview', "draw each epoch's sample grid in the terminal", false)
-  .action(async (run: string, o) => {
-    const config = { epochs: o.epochs, maxSteps: o.maxSteps, logEvery: o.logEvery };
-    await resumeCommand({
-      run,
-      config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
-      backend: o.backend,
-      output: {
-        checkpointEvery: o.checkpointEvery,
-        keepCheckpoints: o.keepCheckpoints,
-        json: o.json,
-        preview: o.preview ?? false,
-      },
-    });
+  );
+withRunOutput(resume).action(async (run: string, o) => {
+  const config = { epochs: o.epochs, maxSteps: o.maxSteps, logEvery: o.logEvery };
+  await resumeCommand({
+    run,
+    config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
+    backend: o.backend,
+    output: runOutput(o),
   });
+});
 
 program
   .command('sample')

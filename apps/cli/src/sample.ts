@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { initBackend } from '@latent/backend';
-import { disposeParams, loadParams, samplePrior } from '@latent/models';
+import { decodedMean, disposeParams, loadParams, samplePrior } from '@latent/models';
 import type { Checkpoint } from '@latent/train';
 import { listCheckpoints, readCheckpoint } from '@latent/train/node';
 import { encodePng, imageGrid, interpolationGrid, lerp, slerp } from '@latent/vis';
@@ -139,7 +139,7 @@ function samplerOf({ manifest, weights }: Checkpoint, dir: string, ema: boolean)
       numClasses: model.numClasses,
       noise: (count, seed) => samplePrior(model, count, seed),
       draw: (z, labels) =>
-        tf.sigmoid(model.decode(decoder, z, { training: false, seed: 0, labels })),
+        decodedMean(model, model.decode(decoder, z, { training: false, seed: 0, labels })),
       dispose: () => disposeParams(decoder),
     };
   }

@@ -9,6 +9,7 @@ import {
   resolveVaeRunConfig,
   type TrainEvent,
   type Trainer,
+  TrainingDivergedError,
   VaeTrainer,
   vaeRunConfigSchema,
 } from '@latent/train';
@@ -36,10 +37,10 @@ import {
 
 /** How a run reports and how often and how many checkpoints it keeps. */
 export interface RunOutput {
-  /** Write a checkpoint after every `checkpointEvery` epochs (and when the run stops). */
-  checkpointEvery: number;
-  /** Keep the newest `keepCheckpoints` checkpoints. */
-  keepCheckpoints: number;
+  /** Write a checkpoint every `checkpointEvery` steps; absent: at each epoch's end. Always when the run stops. */
+  checkpointEvery?: number;
+  /** Keep the newest `keep` checkpoints. */
+  keep: number;
   /** Print every event as one JSON line on stdout (for scripts) instead of a progress bar. */
   json: boolean;
   /** Draw each epoch's sample grid in the terminal. */
@@ -97,12 +98,14 @@ async function trainVae(
       `${ganOnly.join(', ')} ${ganOnly.length > 1 ? 'apply' : 'applies'} to GANs only, not to ${requested.model}`,
     );
   }
-  const config = asUsage(() => resolveVaeRunConfig(requested));
+  // A Gaussian decoder models grey levels, so it implies unbinarized pixels unless told otherwise.
+  const implied = requested.decoder === 'gaussian' ? { binarize: 'none' } : {};
+  const config = asUsage(() => resolveVaeRunConfig({ ...implied, ...requested }));
   const runDir = resolve(opts.out, opts.name ?? defaultRunName());
   await claimRunDir(runDir);
   const backend = await initBackend(opts.backend);
   const data = await trainingSet(config.dataset, opts.dataLimit);
-  const model = VAE_MODELS[config.model].make([data.height, data.width, data.channels]);
+  const model = VAE_MODELS[config.model].make([data.height, data.width, data.channels], config);
   await startRun(new VaeTrainer({ model, data, config }), model, config, runDir, backend, opts);
 }
 
@@ -230,12 +233,23 @@ async function runTrainer<S extends object>(
 
   const saveCheckpoint = async () => {
     if (trainer.step === lastCheckpoint) return;
-    await writeCheckpoint(
-      join(checkpointDir, checkpointName(trainer.step)),
-      await trainer.checkpoint(),
-    );
-    await pruneCheckpoints(checkpointDir, output.keepCheckpoints);
+    try {
+      await writeCheckpoint(
+        join(checkpointDir, checkpointName(trainer.step)),
+        await trainer.checkpoint(),
+      );
+    } catch (e) {
+      throw new Error(`${(e as Error).message}. ${await lastGood()}`);
+    }
+    await pruneCheckpoints(checkpointDir, output.keep);
     lastCheckpoint = trainer.step;
+  };
+  /** Where the run can be picked up again, for messages about a failure. */
+  const lastGood = async () => {
+    const kept = (await listCheckpoints(checkpointDir)).at(-1);
+    return kept
+      ? `The last complete checkpoint, ${kept.path} (step ${kept.step}), is intact: \`latent sample\` and \`latent resume\` use it.`
+      : 'No checkpoint of this run was written before.';
   };
 
   const controller = new AbortController();
@@ -252,6 +266,10 @@ async function runTrainer<S extends object>(
   let rateFrom: { step: number; time: number } | undefined;
   try {
     for await (const e of trainer.run({ signal: controller.signal })) await handle(e);
+  } catch (e) {
+    if (e instanceof TrainingDivergedError)
+      throw new TrainingDivergedError(`${e.message}. ${await lastGood()}`);
+    throw e;
   } finally {
     process.off('SIGINT', onSigint);
     progress.end();
@@ -269,6 +287,7 @@ async function runTrainer<S extends object>(
         if (!rateFrom) rateFrom = { step: e.step, time: performance.now() };
         else rate = ((e.step - rateFrom.step) * 1000) / (performance.now() - rateFrom.time);
         progress.update(e.step, total, rate, `epoch ${e.epoch + 1} · ${describeStats(e)}`);
+        if (output.checkpointEvery && e.step % output.checkpointEvery === 0) await saveCheckpoint();
         break;
       case 'log': {
         const { type: _, step, epoch, steps, seconds, ...stats } = e;
@@ -281,7 +300,7 @@ async function runTrainer<S extends object>(
       }
       case 'epoch':
         progress.log(`epoch ${e.epoch} done in ${formatDuration(e.seconds)} (${e.step} steps)`);
-        if (e.epoch % output.checkpointEvery === 0) await saveCheckpoint();
+        if (output.checkpointEvery === undefined) await saveCheckpoint();
         break;
       case 'samples': {
         const grid = imageGrid(e.images, {

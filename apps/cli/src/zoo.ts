@@ -59,22 +59,38 @@ export const GAN_MODELS: Record<
 
 type VaeName = VaeRunConfig['model'];
 
-/** The VAEs `latent train --model` offers. */
-export const VAE_MODELS: Record<VaeName, { about: string; make: (imageShape: Shape) => VaeModel }> =
-  {
-    'mlp-vae': {
-      about: 'Kingma & Welling 2014: MLP encoder and Bernoulli decoder, 20 latent dimensions',
-      make: (imageShape) => mlpVae({ imageShape }),
-    },
-    'conv-vae': {
-      about: 'a convolutional encoder and decoder',
-      make: (imageShape) => convVae({ imageShape }),
-    },
-    cvae: {
-      about: 'conditional MLP VAE: the class label enters encoder and decoder',
-      make: (imageShape) => conditionalVae({ imageShape }),
-    },
+/** The shape a VAE run config may give its model; absent fields keep the model's own. */
+type VaeShape = Pick<VaeRunConfig, 'latentDim' | 'hidden' | 'decoder'>;
+
+/** An MLP VAE's config overrides from a run config, leaving out what it does not set. */
+function mlpShape({ latentDim, hidden, decoder }: VaeShape): Partial<MlpVaeConfig> {
+  return {
+    ...(latentDim ? { latentDim } : {}),
+    ...(hidden ? { hidden } : {}),
+    ...(decoder ? { likelihood: decoder } : {}),
   };
+}
+
+/** The VAEs `latent train --model` offers. */
+export const VAE_MODELS: Record<
+  VaeName,
+  { about: string; make: (imageShape: Shape, shape: VaeShape) => VaeModel }
+> = {
+  'mlp-vae': {
+    about:
+      'Kingma & Welling 2014: MLP encoder and decoder (Bernoulli or Gaussian), 20 latent dimensions',
+    make: (imageShape, shape) => mlpVae({ imageShape, ...mlpShape(shape) }),
+  },
+  'conv-vae': {
+    about: 'a convolutional encoder and decoder',
+    make: (imageShape, { latentDim }) =>
+      convVae({ imageShape, ...(latentDim ? { latentDim } : {}) }),
+  },
+  cvae: {
+    about: 'conditional MLP VAE: the class label enters encoder and decoder',
+    make: (imageShape, shape) => conditionalVae({ imageShape, ...mlpShape(shape) }),
+  },
+};
 
 /** The GAN `latent train --model <name>` builds for images of a shape. */
 export function ganModel(name: string, imageShape: Shape): GanModel {

@@ -301,6 +301,30 @@ describe('a VAE from the terminal', () => {
   });
 });
 
+describe('a VAE shaped from the terminal', () => {
+  it('takes the latent size, hidden widths and a Gaussian decoder on grey levels', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const trained = latent(
+      ...['train', '--model', 'mlp-vae', '--decoder', 'gaussian', '--latent-dim', '4'],
+      ...['--hidden', '32,16', '--data-limit', '100', '--batch-size', '50'],
+      ...['--sample-count', '4', '--out', out, '--name', 'g'],
+    );
+    expect(trained.status, trained.stderr).toBe(0);
+    const config = JSON.parse(await readFile(join(out, 'g', 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ decoder: 'gaussian', binarize: 'none', latentDim: 4 });
+    expect(config.modelConfig).toMatchObject({ likelihood: 'gaussian', hidden: [32, 16] });
+    const sampled = latent('sample', join(out, 'g'), '--n', '4', '--out', join(out, 'g.png'));
+    expect(sampled.status, sampled.stderr).toBe(0);
+    // 100 images at batch 50: the first run ends with its epoch at step 2; a second epoch follows.
+    expect(latent('resume', join(out, 'g'), '--epochs', '2').stderr).toContain(
+      'finished at step 4',
+    );
+    const conv = latent('train', '--model', 'conv-vae', '--hidden', '64', '--out', out);
+    expect(conv.status).toBe(2);
+    expect(conv.stderr).toMatch(/not conv-vae/);
+  });
+});
+
 describe('latent sample', () => {
   it('draws a grid from a run folder or a checkpoint, and says what is wrong otherwise', async () => {
     const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
@@ -517,4 +541,82 @@ describe('killed at random moments', () => {
     );
     expect(lost).toBe(0);
   });
+});
+
+describe('faults that stop a run', () => {
+  it('a loss that turns NaN or infinite stops the run, names the network and step, and the last good checkpoint loads', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const run = join(out, 'nan');
+    // A learning rate of 1e5 sends the weights to infinity within a few updates.
+    const trained = latent(
+      ...['train', '--batch-size', '20', '--data-limit', '100', '--epochs', '5'],
+      ...['--checkpoint-every', '2', '--lr', '1e5', '--sample-count', '4'],
+      ...['--out', out, '--name', 'nan'],
+    );
+    expect(trained.status).toBe(1);
+    const match =
+      /(generator|discriminator) loss became (NaN|Infinity|-Infinity) at step (\d+) \(epoch 1\)/.exec(
+        trained.stderr,
+      );
+    expect(match, trained.stderr).not.toBeNull();
+    const diverged = Number(match![3]);
+    const kept = await listCheckpoints(join(run, 'checkpoints'));
+    expect(kept.length).toBeGreaterThan(0);
+    const last = kept.at(-1)!;
+    // Checkpoints are taken only between finite steps: none at or after the bad one.
+    expect(last.step).toBeLessThanOrEqual(diverged);
+    expect(trained.stderr).toContain(
+      `The last complete checkpoint, ${last.path} (step ${last.step}), is intact`,
+    );
+    expect((await readCheckpoint(last.path)).manifest.progress.step).toBe(last.step);
+    const sampled = latent('sample', run, '--n', '4', '--out', join(out, 'after-nan.png'));
+    expect(sampled.status, sampled.stderr).toBe(0);
+  });
+
+  // A real full disk: a small tmpfs mounted in a private mount namespace.
+  const canMount = spawnSync('unshare', ['-rm', 'true']).status === 0;
+  it.skipIf(!canMount)(
+    'a full disk fails the checkpoint write with a clear error and leaves the previous checkpoint intact',
+    async () => {
+      const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+      const disk = join(out, 'disk');
+      // The paper's GAN takes about 29 MB a checkpoint (weights and momentum):
+      // the first fits in 40 MB, the second does not.
+      const script = `
+        set -u
+        mkdir -p "$DISK" && mount -t tmpfs -o size=40m tmpfs "$DISK" || exit 99
+        node "$BIN" train --batch-size 20 --data-limit 100 --epochs 3 --checkpoint-every 2 \\
+          --sample-count 4 --out "$DISK" --name full
+        echo "train-status=$?"
+        ls -a "$DISK/full/checkpoints"
+        node "$BIN" sample "$DISK/full" --n 4 --out "$OUT/from-full-disk.png" && echo sample-ok
+        # The same disk made read-only (as a permission error would): resume fails and changes nothing.
+        mount -o remount,ro "$DISK" || exit 98
+        node "$BIN" resume "$DISK/full" --max-steps 8
+        echo "resume-status=$?"
+        ls -a "$DISK/full/checkpoints"
+      `;
+      const result = spawnSync('unshare', ['-rm', 'sh', '-c', script], {
+        encoding: 'utf8',
+        cwd: root,
+        env: { ...process.env, DISK: disk, BIN: bin, OUT: out },
+      });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toContain('train-status=1');
+      expect(result.stderr).toMatch(
+        /Could not write checkpoint .*step-00000004: ENOSPC: no space left on device/,
+      );
+      expect(result.stderr).toContain('(step 2), is intact');
+      // Only the complete checkpoint: the partial folder of the failed write was removed.
+      const listed = result.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('step-') || l.startsWith('.step'));
+      // Listed twice: after the failed write, and after the failed resume.
+      expect(listed).toEqual(['step-00000002', 'step-00000002']);
+      expect(result.stdout).toContain('sample-ok');
+      expect(result.stdout).toContain('resume-status=1');
+      expect(result.stderr).toMatch(/EROFS: read-only file system/);
+      expect(decodePng(await readFile(join(out, 'from-full-disk.png'))).width).toBeGreaterThan(0);
+    },
+  );
 });

@@ -67,10 +67,13 @@ export {
   type ConvVaeConfig,
   conditionalVae,
   convVae,
+  decodedMean,
   type MlpVaeConfig,
   mlpVae,
   PAPER_MNIST_VAE,
   reparameterize,
   samplePrior,
+  splitGaussian,
+  type VaeLikelihood,
   type VaeModel,
 } from './vae.js';

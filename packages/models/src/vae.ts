@@ -33,10 +33,12 @@ export interface VaeModel<Config = unknown> {
   readonly imageShape: readonly [number, number, number];
   readonly layout: 'flat' | 'image';
   /**
-   * p(x|z): `'bernoulli'` — `decode` returns logits, the per-pixel
+   * p(x|z). `'bernoulli'`: `decode` returns logits l, the per-pixel
    * log-likelihood is -softplus(-l) x - softplus(l) (1 - x); data in [0, 1].
+   * `'gaussian'`: `decode` returns the mean (in [0, 1]) and the log-variance
+   * of a diagonal Gaussian, concatenated on the last axis (see `splitGaussian`).
    */
-  readonly likelihood: 'bernoulli';
+  readonly likelihood: VaeLikelihood;
   readonly numClasses?: number;
   /** The paper's minibatch size. */
   readonly paperBatchSize?: number;
@@ -48,7 +50,7 @@ export interface VaeModel<Config = unknown> {
     x: tf.Tensor,
     options: ApplyOptions,
   ): { mean: tf.Tensor2D; logVar: tf.Tensor2D };
-  /** p(x|z): z [b, latentDim] -> Bernoulli logits shaped per `layout`. */
+  /** p(x|z): z [b, latentDim] -> the decoder's output shaped per `layout` (see `likelihood`). */
   decode(decoder: ParamTree, z: tf.Tensor2D, options: ApplyOptions): tf.Tensor;
 }
 
@@ -59,6 +61,26 @@ export interface VaeModel<Config = unknown> {
 export function reparameterize(mean: tf.Tensor2D, logVar: tf.Tensor2D, seed: number): tf.Tensor2D {
   const eps = tf.randomNormal(mean.shape, 0, 1, 'float32', seed);
   return tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps)) as tf.Tensor2D;
+}
+
+/** The decoder distributions a VAE offers. */
+export type VaeLikelihood = 'bernoulli' | 'gaussian';
+
+/**
+ * A Gaussian decoder's output split into its mean and log-variance, each half
+ * of the last axis: [..., 2n] -> [..., n] twice.
+ */
+export function splitGaussian(decoded: tf.Tensor): { mean: tf.Tensor; logVar: tf.Tensor } {
+  const [mean, logVar] = tf.split(decoded, 2, decoded.rank - 1) as [tf.Tensor, tf.Tensor];
+  return { mean, logVar };
+}
+
+/**
+ * The decoder's expected image E[x|z] in [0, 1], shaped per `layout`: the
+ * sigmoid of a Bernoulli decoder's logits, or a Gaussian decoder's mean.
+ */
+export function decodedMean(model: VaeModel, decoded: tf.Tensor): tf.Tensor {
+  return model.likelihood === 'gaussian' ? splitGaussian(decoded).mean : tf.sigmoid(decoded);
 }
 
 /** z [count, latentDim] from the prior N(0, I). */
@@ -82,6 +104,13 @@ export interface MlpVaeConfig {
   /** > 0: a conditional VAE (Sohn et al. 2015): one-hot labels join x in q(z|x, y) and z in p(x|z, y). */
   classes: number;
   batchSize: number;
+  /**
+   * p(x|z): Bernoulli (for binarized images) or a diagonal Gaussian whose mean
+   * is a sigmoid output and whose log-variance is a linear one (the paper's
+   * Frey Face decoder, for real-valued pixels). Absent in configs written
+   * before the Gaussian decoder existed, which were Bernoulli.
+   */
+  likelihood?: VaeLikelihood;
 }
 
 /**
@@ -114,6 +143,7 @@ export function mlpVae(overrides: Partial<MlpVaeConfig> = {}): VaeModel<MlpVaeCo
   const pixels = h * w * c;
   const k = config.classes;
   const name = k > 0 ? 'cvae' : 'mlp-vae';
+  const gaussian = config.likelihood === 'gaussian';
   const withLabels = (x: tf.Tensor2D, options: ApplyOptions) =>
     k > 0 ? (tf.concat([x, oneHot(labelsOf(options, name), k)], 1) as tf.Tensor2D) : x;
   return {
@@ -122,7 +152,7 @@ export function mlpVae(overrides: Partial<MlpVaeConfig> = {}): VaeModel<MlpVaeCo
     latentDim: config.latentDim,
     imageShape: config.imageShape,
     layout: 'flat',
-    likelihood: 'bernoulli',
+    likelihood: gaussian ? 'gaussian' : 'bernoulli',
     paperBatchSize: config.batchSize,
     ...(k > 0 ? { numClasses: k } : {}),
     init(seed) {
@@ -138,6 +168,8 @@ export function mlpVae(overrides: Partial<MlpVaeConfig> = {}): VaeModel<MlpVaeCo
       for (let i = 0; i + 1 < back.length; i++)
         decoder[`hidden${i}`] = initDense(back[i]!, back[i + 1]!, config.init, seed * 31 + 200 + i);
       decoder.out = initDense(back[back.length - 1]!, pixels, config.init, seed * 31 + 300);
+      if (gaussian)
+        decoder.outLogVar = initDense(back[back.length - 1]!, pixels, config.init, seed * 31 + 301);
       return { encoder, decoder };
     },
     encode(encoder, x, options) {
@@ -154,7 +186,9 @@ export function mlpVae(overrides: Partial<MlpVaeConfig> = {}): VaeModel<MlpVaeCo
     },
     decode(decoder, z, options) {
       const hdn = stack(decoder, 'hidden', withLabels(z, options), config.activation);
-      return dense(decoder.out as DenseParams, hdn);
+      const out = dense(decoder.out as DenseParams, hdn);
+      if (!gaussian) return out;
+      return tf.concat([tf.sigmoid(out), dense(decoder.outLogVar as DenseParams, hdn)], 1);
     },
   };
 }

@@ -10,7 +10,9 @@ import { CheckpointError } from './checkpoint.js';
 import { resolveGanRunConfig } from './config.js';
 import { GanTrainer } from './gan-trainer.js';
 import {
+  bestMetric,
   checkpointName,
+  keepBestCheckpoint,
   listCheckpoints,
   pruneCheckpoints,
   readCheckpoint,
@@ -150,5 +152,88 @@ describe('checkpoints', () => {
       'step-00000003',
       'step-00000005',
     ]);
+  });
+});
+
+describe('evaluation and the best checkpoint', () => {
+  it('evaluates after every n-th epoch, and checkpoints at that step carry the values', async () => {
+    await initBackend('wasm');
+    const trainer = new GanTrainer({ model: small(), data, config: config(18) });
+    const seen: string[] = [];
+    let calls = 0;
+    const evaluate = {
+      every: 2,
+      run: async () => {
+        calls += 1;
+        return { score: 100 - trainer.step };
+      },
+    };
+    let atEval: Awaited<ReturnType<GanTrainer['checkpoint']>> | undefined;
+    for await (const e of trainer.run({ evaluate })) {
+      if (e.type === 'epoch' || e.type === 'samples') seen.push(`${e.type} ${e.epoch}`);
+      if (e.type === 'eval') {
+        seen.push(`eval ${e.epoch}`);
+        expect(e.values).toEqual({ score: 100 - e.step });
+        atEval = await trainer.checkpoint();
+      }
+    }
+    // 6 steps an epoch, 3 epochs: only epoch 2 is a multiple of 2.
+    expect(calls).toBe(1);
+    expect(seen).toEqual([
+      'samples 0',
+      'epoch 1',
+      'samples 1',
+      'epoch 2',
+      'samples 2',
+      'eval 2',
+      'epoch 3',
+      'samples 3',
+    ]);
+    expect(atEval?.manifest.metrics).toEqual({ score: 88 });
+    // A later checkpoint was not evaluated, so it carries no values.
+    expect((await trainer.checkpoint()).manifest.metrics).toBeUndefined();
+    trainer.dispose();
+  });
+
+  it('keeps the best checkpoint by a metric, in either direction, and only one', async () => {
+    await initBackend('wasm');
+    const trainer = new GanTrainer({ model: small(), data, config: config(2) });
+    const base = await trainer.checkpoint();
+    trainer.dispose();
+    const at = (step: number, fid: number) => ({
+      ...base,
+      manifest: {
+        ...base.manifest,
+        progress: { ...base.manifest.progress, step },
+        metrics: { fid },
+      },
+    });
+    const lower = await mkdtemp(join(tmpdir(), 'latent-best-'));
+    const kept: boolean[] = [];
+    for (const [step, fid] of [
+      [10, 30],
+      [20, 25],
+      [30, 27],
+      [40, 12],
+    ] as const)
+      kept.push((await keepBestCheckpoint(lower, at(step, fid), 'fid', 'lower')).kept);
+    expect(kept).toEqual([true, true, false, true]);
+    expect(await listCheckpoints(join(lower, 'best'))).toEqual([
+      { path: join(lower, 'best', checkpointName(40)), step: 40 },
+    ]);
+    expect(await bestMetric(lower, 'fid')).toBe(12);
+    // The kept folder is a whole checkpoint that reads back.
+    expect(
+      (await readCheckpoint(join(lower, 'best', checkpointName(40)))).manifest.metrics,
+    ).toEqual({ fid: 12 });
+
+    const higher = await mkdtemp(join(tmpdir(), 'latent-best-'));
+    await keepBestCheckpoint(higher, at(10, 3), 'fid', 'higher');
+    expect((await keepBestCheckpoint(higher, at(20, 2), 'fid', 'higher')).kept).toBe(false);
+    expect((await keepBestCheckpoint(higher, at(30, 4), 'fid', 'higher')).best).toBe(4);
+
+    await expect(keepBestCheckpoint(higher, base, 'fid', 'higher')).rejects.toThrow(
+      /no finite 'fid' value/,
+    );
   });
 });

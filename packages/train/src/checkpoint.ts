@@ -33,6 +33,8 @@ const manifestSchema = z.object({
       batch: z.number().int().nonnegative(),
     }),
   }),
+  /** Evaluation values measured at this step, when the run evaluated here. */
+  metrics: z.record(z.string(), z.number()).optional(),
   weights: z.object({
     specs: z.array(specSchema),
     byteLength: z.number().int().nonnegative(),

@@ -110,6 +110,12 @@ export const vaeRunConfigSchema = z
   .object({
     dataset: z.enum(['mnist', 'fashion-mnist']).default('mnist'),
     model: z.enum(['mlp-vae', 'conv-vae', 'cvae']).default('mlp-vae'),
+    /** Size of z; absent: the model's own (20 for the MLP VAEs, 16 for the conv VAE). */
+    latentDim: z.number().int().positive().max(1024).optional(),
+    /** Hidden widths of an MLP VAE's encoder (the decoder mirrors them); absent: the paper's [500]. */
+    hidden: z.array(z.number().int().positive().max(8192)).min(1).max(8).optional(),
+    /** p(x|z): `bernoulli` for binarized pixels, `gaussian` for grey levels (use with binarize `none`). */
+    decoder: z.enum(['bernoulli', 'gaussian']).optional(),
     seed: z
       .number()
       .int()
@@ -134,7 +140,15 @@ export const vaeRunConfigSchema = z
     logEvery: z.number().int().positive().default(10),
     sampleCount: z.number().int().positive().max(1024).default(100),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.model !== 'conv-vae' || (c.hidden === undefined && c.decoder !== 'gaussian'), {
+    message: 'hidden and a gaussian decoder apply to the MLP VAEs (mlp-vae, cvae), not conv-vae',
+    path: ['model'],
+  })
+  .refine((c) => c.decoder !== 'gaussian' || c.binarize === 'none', {
+    message: 'a gaussian decoder models grey levels: set binarize to none',
+    path: ['binarize'],
+  });
 
 export type VaeRunConfig = z.output<typeof vaeRunConfigSchema>;
 

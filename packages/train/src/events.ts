@@ -13,7 +13,8 @@ export interface GanStats {
 /**
  * What a trainer reports, in order: `start`, then per step `step` (and every
  * `logEvery` steps `log`), `epoch` at each epoch's end, `samples` before
- * training and after each epoch, and finally `done`. The CLI renders these as
+ * training and after each epoch, `eval` after some epochs' samples when the
+ * run evaluates, and finally `done`. The CLI renders these as
  * a progress bar and files; the web app posts them from its worker. A
  * `warning` follows an epoch's `samples` when G has collapsed.
  */
@@ -29,6 +30,15 @@ export type TrainEvent<S extends object = GanStats> =
   | ({ type: 'log'; step: number; epoch: number; steps: number; seconds: number } & S)
   | { type: 'epoch'; epoch: number; step: number; seconds: number }
   | SamplesEvent
+  | {
+      type: 'eval';
+      /** Epochs completed when measured. */
+      epoch: number;
+      step: number;
+      /** Metric name -> value, as the run's evaluation computed them. */
+      values: Record<string, number>;
+      seconds: number;
+    }
   | {
       type: 'warning';
       step: number;

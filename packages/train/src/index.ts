@@ -59,4 +59,9 @@ export {
   klWeight,
   latentLogDensities,
 } from './vae-losses.js';
-export { type VaeStats, VaeTrainer, type VaeTrainerOptions } from './vae-trainer.js';
+export {
+  decoderLogLikelihood,
+  type VaeStats,
+  VaeTrainer,
+  type VaeTrainerOptions,
+} from './vae-trainer.js';

@@ -98,6 +98,48 @@ export async function pruneCheckpoints(dir: string, keep: number): Promise<void>
   }
 }
 
+/** Which way a metric improves. */
+export type Better = 'lower' | 'higher';
+
+/**
+ * Keeps `checkpoint` as the best of a run by one metric when it beats the one
+ * kept so far: the best lives in `<dir>/best/step-NNNNNNNN`, written
+ * atomically before the previous best is removed, so a crash at any moment
+ * leaves at least one complete best checkpoint.
+ *
+ * @param dir a run's checkpoints folder
+ * @returns the value now kept as best, and whether this checkpoint became it
+ */
+export async function keepBestCheckpoint(
+  dir: string,
+  checkpoint: Checkpoint,
+  metric: string,
+  better: Better,
+): Promise<{ kept: boolean; best: number }> {
+  const value = checkpoint.manifest.metrics?.[metric];
+  if (value === undefined || !Number.isFinite(value)) {
+    throw new CheckpointError(
+      `the checkpoint at step ${checkpoint.manifest.progress.step} has no finite '${metric}' value to rank it by`,
+    );
+  }
+  const bestDir = join(dir, 'best');
+  const current = await bestMetric(dir, metric);
+  if (current !== undefined && !(better === 'lower' ? value < current : value > current))
+    return { kept: false, best: current };
+  const target = join(bestDir, checkpointName(checkpoint.manifest.progress.step));
+  if (!(await exists(target))) await writeCheckpoint(target, checkpoint);
+  await pruneCheckpoints(bestDir, 1);
+  return { kept: true, best: value };
+}
+
+/** The metric value of the best checkpoint kept under `<dir>/best`, if there is one. */
+export async function bestMetric(dir: string, metric: string): Promise<number | undefined> {
+  const kept = (await listCheckpoints(join(dir, 'best'))).at(-1);
+  if (!kept) return undefined;
+  const { manifest } = await readCheckpoint(kept.path);
+  return manifest.metrics?.[metric];
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);

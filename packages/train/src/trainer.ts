@@ -22,6 +22,20 @@ const FREE_ON_RESUME = new Set([
 export interface RunOptions {
   /** Stops the run between steps; `run` then ends with a `done` event of reason `aborted`. */
   signal?: AbortSignal;
+  /** Measures the model every few epochs; each result becomes an `eval` event. */
+  evaluate?: Evaluation;
+}
+
+/**
+ * Periodic evaluation: after every `every`-th epoch (following that epoch's
+ * samples), `run` measures the trainer's current state, e.g. FID of the
+ * generator or the test ELBO of a VAE. The values are also written into the
+ * checkpoints taken at that step, so the best one can be found again.
+ */
+export interface Evaluation {
+  every: number;
+  /** Named values (metric name -> number); called between steps. */
+  run: () => Promise<Record<string, number>>;
 }
 
 /** The part of a run config the training loop reads. */
@@ -42,6 +56,8 @@ export interface LoopSettings {
 export abstract class Trainer<S extends object> {
   /** Training steps completed. */
   step = 0;
+  /** The latest evaluation's values and the step they belong to. */
+  private evaluated: { step: number; values: Record<string, number> } | undefined;
   abstract readonly batches: BatchIterator;
   protected abstract readonly loop: LoopSettings;
   /** Names of the statistics, in the order `trainStep` returns them. */
@@ -125,6 +141,7 @@ export abstract class Trainer<S extends object> {
         config: config as Record<string, unknown>,
         data: { name: data.name, count: data.count },
         progress: { step: this.step, dUpdates: this.dUpdateCount, batches: this.batches.state },
+        ...(this.evaluated?.step === this.step ? { metrics: this.evaluated.values } : {}),
         weights: {
           specs: encoded.specs,
           byteLength: encoded.data.byteLength,
@@ -185,7 +202,7 @@ export abstract class Trainer<S extends object> {
    * Trains until the configured epochs (or maxSteps) are reached, yielding
    * events. Throws TrainingDivergedError when a statistic is not finite.
    */
-  async *run({ signal }: RunOptions = {}): AsyncGenerator<TrainEvent<S>> {
+  async *run({ signal, evaluate }: RunOptions = {}): AsyncGenerator<TrainEvent<S>> {
     const total = this.totalSteps;
     const runStart = now();
     let epochStart = runStart;
@@ -251,6 +268,21 @@ export abstract class Trainer<S extends object> {
         yield samples;
         const warning = this.afterEpoch(samples);
         if (warning) yield warning;
+        if (evaluate && (epoch + 1) % evaluate.every === 0) {
+          const t0 = now();
+          const values = await evaluate.run();
+          this.evaluated = { step: this.step, values };
+          yield {
+            type: 'eval',
+            epoch: epoch + 1,
+            step: this.step,
+            values,
+            seconds: (now() - t0) / 1000,
+          };
+          // Evaluation time is not training time.
+          epochStart += now() - t0;
+          logStart += now() - t0;
+        }
       }
       // A macrotask turn lets signal handlers and worker messages run between steps.
       await new Promise((resolve) => setTimeout(resolve, 0));

@@ -50,6 +50,41 @@ describe('VaeTrainer', () => {
     trainer.dispose();
   });
 
+  it('trains a Gaussian decoder on grey levels: finite, falling -ELBO and mean images in [0, 1]', async () => {
+    const model = mlpVae({ likelihood: 'gaussian', hidden: [64], latentDim: 8 });
+    const trainer = new VaeTrainer({
+      model,
+      data,
+      config: resolveVaeRunConfig({
+        batchSize: 50,
+        epochs: 2,
+        logEvery: 10,
+        decoder: 'gaussian',
+        binarize: 'none',
+      }),
+    });
+    const out = model.decode(trainer.decoder, tf.zeros([3, 8]), { training: false, seed: 0 });
+    // The mean and the log-variance of each of the 784 pixels.
+    expect(out.shape).toEqual([3, 2 * 784]);
+    out.dispose();
+    const logs: (TrainEvent<VaeStats> & { type: 'log' })[] = [];
+    for await (const e of trainer.run()) if (e.type === 'log') logs.push(e);
+    const first = logs[0]!;
+    const last = logs.at(-1)!;
+    expect(first.loss).toBeCloseTo(first.reconstruction + first.kl, 2);
+    // A continuous density: -log p(x|z) goes below 0 once the variances shrink under 1/(2 pi e).
+    expect(last.loss).toBeLessThan(first.loss - 100);
+    const samples = await trainer.samples();
+    expect(Math.min(...samples)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...samples)).toBeLessThanOrEqual(1);
+    trainer.dispose();
+  });
+
+  it('refuses a Gaussian decoder on binarized pixels and MLP settings for the conv VAE', () => {
+    expect(() => resolveVaeRunConfig({ decoder: 'gaussian' })).toThrow(/set binarize to none/);
+    expect(() => resolveVaeRunConfig({ model: 'conv-vae', hidden: [100] })).toThrow(/not conv-vae/);
+  });
+
   it('warms the KL weight up from 0: the first loss is the reconstruction alone', async () => {
     const trainer = new VaeTrainer({
       model: mlpVae(),

@@ -1,17 +1,24 @@
 import { BatchIterator, deriveSeed, type ImageSet } from '@latent/datasets';
 import {
+  decodedMean,
   disposeParams,
   flattenParams,
   type ParamTree,
   reparameterize,
   samplePrior,
+  splitGaussian,
   type VaeModel,
 } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
 import type { VaeRunConfig } from './config.js';
 import { createOptimizer, type Optimizer } from './optim.js';
 import { fixedClassLabels, Trainer } from './trainer.js';
-import { bernoulliLogLikelihood, gaussianKl, klWeight } from './vae-losses.js';
+import {
+  bernoulliLogLikelihood,
+  gaussianKl,
+  gaussianLogLikelihood,
+  klWeight,
+} from './vae-losses.js';
 
 /** A VAE step's statistics, in nats per example. */
 export interface VaeStats {
@@ -106,8 +113,8 @@ export class VaeTrainer extends Trainer<VaeStats> {
       const { grads, value } = tf.variableGrads(() => {
         const { mean, logVar } = model.encode(this.encoder, batch.x, options);
         const z = reparameterize(mean, logVar, deriveSeed(seed, 'eps'));
-        const logits = model.decode(this.decoder, z, options);
-        const reconstruction = tf.neg(bernoulliLogLikelihood(logits, batch.x));
+        const decoded = model.decode(this.decoder, z, options);
+        const reconstruction = tf.neg(decoderLogLikelihood(model, decoded, batch.x));
         const kl = gaussianKl(mean, logVar);
         // Kept past variableGrads' own scope, which disposes everything but the loss.
         parts = tf.keep(tf.stack([tf.mean(reconstruction), tf.mean(kl)]));
@@ -129,7 +136,8 @@ export class VaeTrainer extends Trainer<VaeStats> {
   async samples(): Promise<Float32Array> {
     const { model } = this.options;
     const images = tf.tidy(() =>
-      tf.sigmoid(
+      decodedMean(
+        model,
         model.decode(this.decoder, this.fixedZ, {
           training: false,
           seed: 0,
@@ -166,4 +174,23 @@ export class VaeTrainer extends Trainer<VaeStats> {
     this.fixedZ.dispose();
     this.fixedLabels?.dispose();
   }
+}
+
+/**
+ * log p(x|z) per example, in nats, under the model's decoder distribution.
+ *
+ * @param decoded what `model.decode` returned for x's z
+ * @param x [b, ...] per the model's layout, in [0, 1]
+ * @returns [b]
+ */
+export function decoderLogLikelihood(
+  model: VaeModel,
+  decoded: tf.Tensor,
+  x: tf.Tensor,
+): tf.Tensor1D {
+  if (model.likelihood === 'gaussian') {
+    const { mean, logVar } = splitGaussian(decoded);
+    return gaussianLogLikelihood(mean, logVar, x);
+  }
+  return bernoulliLogLikelihood(decoded, x);
 }
