@@ -165,6 +165,17 @@ Examples:
     widths,
   )
   .addOption(
+    new Option('--activation <kind>', "MLP VAEs: hidden units (default: the paper's tanh)").choices(
+      ['tanh', 'relu'],
+    ),
+  )
+  .addOption(
+    new Option(
+      '--init <kind>',
+      "MLP VAEs: initial weights, paper = N(0, 0.01), glorot or he (default: the paper's)",
+    ).choices(['paper', 'glorot', 'he']),
+  )
+  .addOption(
     new Option(
       '--decoder <kind>',
       'MLP VAEs: p(x|z), bernoulli on binarized pixels or gaussian on grey levels (default: bernoulli)',
@@ -215,6 +226,8 @@ withRunOutput(train).action(async (o) => {
     latentDim: o.latentDim,
     hidden: o.hidden,
     decoder: o.decoder,
+    activation: o.activation,
+    init: o.init,
     binarize: o.binarize,
     seed: o.seed,
     logEvery: o.logEvery,

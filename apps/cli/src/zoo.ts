@@ -10,11 +10,14 @@ import {
   convVae,
   dcgan,
   type GanModel,
+  GLOROT_INIT,
+  HE_INIT,
   type MlpGanConfig,
   type MlpVaeConfig,
   mlpGan,
   mlpVae,
   sngan,
+  VAE_INIT,
   type VaeModel,
   wganGp,
 } from '@latent/models';
@@ -60,14 +63,24 @@ export const GAN_MODELS: Record<
 type VaeName = VaeRunConfig['model'];
 
 /** The shape a VAE run config may give its model; absent fields keep the model's own. */
-type VaeShape = Pick<VaeRunConfig, 'latentDim' | 'hidden' | 'decoder'>;
+type VaeShape = Pick<VaeRunConfig, 'latentDim' | 'hidden' | 'decoder' | 'activation' | 'init'>;
+
+const VAE_INITS = { paper: VAE_INIT, glorot: GLOROT_INIT, he: HE_INIT } as const;
 
 /** An MLP VAE's config overrides from a run config, leaving out what it does not set. */
-function mlpShape({ latentDim, hidden, decoder }: VaeShape): Partial<MlpVaeConfig> {
+function mlpShape({
+  latentDim,
+  hidden,
+  decoder,
+  activation,
+  init,
+}: VaeShape): Partial<MlpVaeConfig> {
   return {
     ...(latentDim ? { latentDim } : {}),
     ...(hidden ? { hidden } : {}),
     ...(decoder ? { likelihood: decoder } : {}),
+    ...(activation ? { activation } : {}),
+    ...(init ? { init: VAE_INITS[init] } : {}),
   };
 }
 

@@ -114,6 +114,10 @@ export const vaeRunConfigSchema = z
     latentDim: z.number().int().positive().max(1024).optional(),
     /** Hidden widths of an MLP VAE's encoder (the decoder mirrors them); absent: the paper's [500]. */
     hidden: z.array(z.number().int().positive().max(8192)).min(1).max(8).optional(),
+    /** Hidden units of an MLP VAE; absent: the paper's tanh. */
+    activation: z.enum(['tanh', 'relu']).optional(),
+    /** Initial weights of an MLP VAE: `paper` N(0, 0.01), `glorot` or `he`; absent: the paper's. */
+    init: z.enum(['paper', 'glorot', 'he']).optional(),
     /** p(x|z): `bernoulli` for binarized pixels, `gaussian` for grey levels (use with binarize `none`). */
     decoder: z.enum(['bernoulli', 'gaussian']).optional(),
     seed: z
@@ -141,10 +145,19 @@ export const vaeRunConfigSchema = z
     sampleCount: z.number().int().positive().max(1024).default(100),
   })
   .strict()
-  .refine((c) => c.model !== 'conv-vae' || (c.hidden === undefined && c.decoder !== 'gaussian'), {
-    message: 'hidden and a gaussian decoder apply to the MLP VAEs (mlp-vae, cvae), not conv-vae',
-    path: ['model'],
-  })
+  .refine(
+    (c) =>
+      c.model !== 'conv-vae' ||
+      (c.hidden === undefined &&
+        c.activation === undefined &&
+        c.init === undefined &&
+        c.decoder !== 'gaussian'),
+    {
+      message:
+        'hidden, activation, init and a gaussian decoder apply to the MLP VAEs (mlp-vae, cvae), not conv-vae',
+      path: ['model'],
+    },
+  )
   .refine((c) => c.decoder !== 'gaussian' || c.binarize === 'none', {
     message: 'a gaussian decoder models grey levels: set binarize to none',
     path: ['binarize'],
