@@ -43,7 +43,6 @@ interface LayerList extends ParamTree {
   [layer: string]: DenseParams;
 }
 
-const SQRT3 = Math.sqrt(3);
 /** Marginals are clipped to [1e-5, 1 - 1e-5] before the logit, as in pylearn2. */
 const MARGINAL_CLIP = 1e-5;
 
@@ -60,7 +59,8 @@ function layers(tree: ParamTree): DenseParams[] {
 /**
  * Builds the paper's MLP GAN (or a variant of it, e.g. smaller for tests).
  *
- * Noise z ~ U(-sqrt 3, sqrt 3)^noiseDim (unit variance, as in the authors' code).
+ * Noise z ~ N(0, I)^noiseDim: the paper does not say, and its released code
+ * draws Gaussian noise (its Generator's default, which `mnist.yaml` keeps).
  * G outputs [b, h*w*c] in [0, 1]; D takes [b, h*w*c] and returns logits [b].
  */
 export function mlpGan(overrides: Partial<MlpGanConfig> = {}): GanModel<MlpGanConfig> {
@@ -128,13 +128,7 @@ export function mlpGan(overrides: Partial<MlpGanConfig> = {}): GanModel<MlpGanCo
     },
 
     sampleNoise(count, seed) {
-      return tf.randomUniform(
-        [count, config.noiseDim],
-        -SQRT3,
-        SQRT3,
-        'float32',
-        seed,
-      ) as tf.Tensor2D;
+      return tf.randomNormal([count, config.noiseDim], 0, 1, 'float32', seed) as tf.Tensor2D;
     },
 
     generate(generator, z) {
