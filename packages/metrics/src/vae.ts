@@ -88,7 +88,7 @@ function logWeights(
     model.decode(vae.decoder, flatZ, { training: false, seed: 0, labels: tiledLabels }),
     [samples, b, -1],
   );
-  const logPxz = tf.sum(tf.sub(tf.mul(x, logits), tf.softplus(logits)), 2); // [s, b]
+  const logPxz = bernoulliLogLikelihood(x, logits); // [s, b]
   const logPz = tf.sub(tf.mul(tf.sum(tf.square(z), 2), -0.5), (d / 2) * LOG_2PI);
   // log q(z|x) with z = mean + std * eps: -1/2 sum eps^2 - 1/2 sum logVar - d/2 log 2pi.
   const logQz = tf.sub(
@@ -96,6 +96,26 @@ function logWeights(
     (d / 2) * LOG_2PI,
   );
   return tf.sub(tf.add(logPxz, logPz), logQz) as tf.Tensor2D;
+}
+
+/**
+ * sum_j x_j l_j - softplus(l_j) per sample and image: log p(x|z) of a
+ * Bernoulli decoder from its logits.
+ *
+ * @param x [b, size] in [0, 1]
+ * @param logits [s, b, size]
+ * @returns [s, b]
+ */
+function bernoulliLogLikelihood(x: tf.Tensor2D, logits: tf.Tensor): tf.Tensor2D {
+  const [s, b, size] = logits.shape as [number, number, number];
+  const soft = tf.sum(tf.softplus(logits), 2);
+  // One image (the IWAE case with large k): x . l is a matMul with x as a column, sparing wasm
+  // a broadcast multiply over all s * size logits, its slowest elementwise pattern.
+  const dot =
+    b === 1
+      ? tf.matMul(tf.reshape(logits, [s, size]), tf.reshape(x, [size, 1]))
+      : tf.sum(tf.mul(x, logits), 2);
+  return tf.sub(tf.reshape(dot, [s, b]), soft) as tf.Tensor2D;
 }
 
 function batchTensors(data: VaeData, size: number, start: number, b: number) {
@@ -204,7 +224,7 @@ export async function vaeElbo(
         model.decode(vae.decoder, z as tf.Tensor2D, { training: false, seed: 0, labels: tiled }),
         [samples, m, -1],
       );
-      const rec = tf.mean(tf.sum(tf.sub(tf.mul(x, logits), tf.softplus(logits)), 2), 0);
+      const rec = tf.mean(bernoulliLogLikelihood(x, logits), 0);
       return tf.sub(rec, kl);
     });
     perImage.set((await elbo.data()) as Float32Array, start);
