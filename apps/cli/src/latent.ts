@@ -3,6 +3,7 @@ import { BACKENDS } from '@latent/backend';
 import { resolveGanRunConfig } from '@latent/train';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
+import { DEFAULT_METRICS, evalCommand } from './eval.js';
 import { sampleCommand } from './sample.js';
 import { type RunOutput, resumeCommand, trainCommand } from './train.js';
 import { DATASETS, GAN_MODELS, VAE_MODELS } from './zoo.js';
@@ -306,6 +307,47 @@ program
       classIndex: o.class,
       out: o.out,
       backend: o.backend,
+    });
+  });
+
+program
+  .command('eval')
+  .summary('score a checkpoint: Parzen log-likelihood, FID, IS, class coverage; VAE ELBO and IWAE')
+  .description(
+    "Score a checkpoint — a checkpoint folder, or a run folder whose newest checkpoint is used — print a table and write eval.json. GAN runs: the 2014 paper's Parzen-window log-likelihood (10,000 samples, sigma chosen on 1,000 validation images, mean over the test images ± standard error) and a 28x28 classifier's FID (with the real-vs-real floor), inception score and class coverage. VAE runs: test ELBO and the importance-weighted log-likelihood bound with k samples.",
+  )
+  .argument(
+    '<run-or-checkpoint>',
+    'e.g. runs/gan-mnist-20261126-101500 or .../checkpoints/step-00000500',
+  )
+  .option(
+    '--metric <names>',
+    `comma-separated: parzen, fid, is, coverage (GAN and VAE runs), elbo, iwae (VAE runs) (default: GAN ${DEFAULT_METRICS.gan.join(',')}; VAE ${DEFAULT_METRICS.vae.join(',')})`,
+  )
+  .option('--n <count>', 'generated samples for parzen, fid, is, coverage', positive, 10_000)
+  .option('--seed <n>', 'seeds the noise z and the VAE draws', integer, 0)
+  .option(
+    '--limit <n>',
+    'use only the first n test images (iwae with k = 5000 costs ~0.1-1 s per image)',
+    positive,
+  )
+  .option('--k <n>', 'importance samples per image for iwae (Burda et al.)', positive, 5000)
+  .option('--ema', "use the moving average of G's weights (runs trained with --ema)", false)
+  .option('--json', 'print the results as one JSON object on stdout instead of the table', false)
+  .option('--out <file>', 'where to write eval.json (default: <run>/eval.json)')
+  .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
+  .action(async (target: string, o) => {
+    await evalCommand({
+      target,
+      metrics: o.metric ? String(o.metric).split(',') : undefined,
+      n: o.n,
+      seed: o.seed,
+      limit: o.limit,
+      k: o.k,
+      backend: o.backend,
+      ema: o.ema,
+      json: o.json,
+      out: o.out,
     });
   });
 

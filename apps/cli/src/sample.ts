@@ -109,7 +109,7 @@ export async function sampleCommand(opts: SampleCommandOptions): Promise<void> {
 }
 
 /** What `sample` needs of a checkpoint's model: its prior and the map from z to images. */
-interface Sampler {
+export interface Sampler {
   name: string;
   noiseDim: number;
   imageShape: readonly [number, number, number];
@@ -121,7 +121,7 @@ interface Sampler {
 }
 
 /** G of a GAN checkpoint (or its moving average), or the decoder of a VAE's, loaded from the weights. */
-function samplerOf({ manifest, weights }: Checkpoint, dir: string, ema: boolean): Sampler {
+export function samplerOf({ manifest, weights }: Checkpoint, dir: string, ema: boolean): Sampler {
   const encoded = { specs: manifest.weights.specs, data: weights };
   const { name, config } = manifest.model;
   if (manifest.kind === 'vae') {
@@ -166,7 +166,7 @@ function samplerOf({ manifest, weights }: Checkpoint, dir: string, ema: boolean)
 }
 
 /** The checkpoint folder a target names: itself, or a run folder's newest checkpoint. */
-async function findCheckpoint(target: string): Promise<{ dir: string; runDir?: string }> {
+export async function findCheckpoint(target: string): Promise<{ dir: string; runDir?: string }> {
   if (await exists(join(target, 'checkpoint.json'))) return { dir: target };
   const newest = (await listCheckpoints(join(target, 'checkpoints'))).at(-1);
   if (!newest) {

@@ -60,6 +60,13 @@ describe('toy distributions', () => {
     const expected = 0.25 * n(1, 0, 1) * n(2, 0, 1) + 0.75 * n(1, 3, 0.5) * n(2, 0, 2);
     expect(d.logDensity(x)[0]).toBeCloseTo(Math.log(expected), 12);
     expect(Number.isFinite(d.logDensity([1e3, -1e3])[0])).toBe(true); // far away: tiny, not -Infinity
+    // The components, weights normalized, for mode-coverage metrics; curves have none.
+    expect(d.components).toEqual([
+      { mean: [0, 0], std: 1, weight: 0.25 },
+      { mean: [3, 0], std: [0.5, 2], weight: 0.75 },
+    ]);
+    expect(toyDistribution('ring').components).toHaveLength(8);
+    expect(toyDistribution('moons').components).toBeUndefined();
   });
 
   it('the 1-D mixture (default bimodal) samples its weights and integrates to 1', () => {

@@ -23,6 +23,11 @@ export interface ToyDistribution {
    * below).
    */
   logDensity(points: ArrayLike<number>): Float64Array;
+  /**
+   * Gaussian mixtures only: the components, with weights normalized to sum
+   * to 1 and `std` as given. Mode-coverage metrics read the modes from here.
+   */
+  readonly components?: readonly GaussianComponent[];
 }
 
 /** One isotropic or diagonal Gaussian of a mixture. */
@@ -122,9 +127,13 @@ export function gaussianMixture(
     (w, k) =>
       Math.log(w / total) - stds[k]!.reduce((s, v) => s + Math.log(v), 0) - (dim / 2) * LOG_2PI,
   );
+  const normalized = components.map((c, k) =>
+    Object.freeze({ mean: [...c.mean], std: c.std, weight: weights[k]! / total }),
+  );
   return {
     name,
     dim,
+    components: Object.freeze(normalized),
     sample(count, seed) {
       check(
         Number.isInteger(count) && count >= 1,

@@ -19,7 +19,7 @@ const here = fileURLToPath(new URL('..', import.meta.url));
 const fixtures = join(here, 'fixtures');
 const bin = (name: string) => join(here, 'node_modules/.bin', name);
 
-const PACKAGES = ['datasets', 'train', 'models', 'backend', 'vis'] as const;
+const PACKAGES = ['datasets', 'train', 'models', 'backend', 'vis', 'metrics'] as const;
 type Pkg = (typeof PACKAGES)[number];
 
 /**
@@ -202,6 +202,7 @@ describe('installed with npm outside the workspace', () => {
       '@latent/datasets': tgz('datasets'),
       '@latent/models': tgz('models'),
       '@latent/train': tgz('train'),
+      '@latent/metrics': tgz('metrics'),
       '@tensorflow/tfjs-core': '4.22.0',
       vite: '^8.3.0',
     });
@@ -209,6 +210,10 @@ describe('installed with npm outside the workspace', () => {
     expect(out).not.toMatch(/already registered/i);
     expect(out).toMatch(/train on wasm .*: 3 steps/);
     console.log(out.trim());
+    // The metric classifier's weights, shipped inside @latent/metrics, load from plain node.
+    const metrics = await sh(process.execPath, ['metrics.mjs'], app);
+    expect(metrics).toMatch(/metrics on wasm: classifier \d+\/100 test digits right/);
+    console.log(metrics.trim());
   }, 240_000);
 
   test('(c) a Vite page in headless Chromium: the same on wasm', async () => {
@@ -279,12 +284,17 @@ describe('installed with npm outside the workspace', () => {
         backend: string;
         tfjs: string;
         losses: number[];
+        classifier: { probabilitySums: number[]; features: number; inceptionScore: number };
       };
       expect(result.error).toBeUndefined();
       expect(result.backend).toBe('wasm');
       expect(result.tfjs).toBe('4.22.0');
       expect(result.losses).toHaveLength(6);
       expect(result.losses.every(Number.isFinite)).toBe(true);
+      // The shipped classifier loads in the page too (its checksum is checked on load).
+      for (const sum of result.classifier.probabilitySums) expect(sum).toBeCloseTo(1, 4);
+      expect(result.classifier.features).toBe(16 * 128);
+      expect(result.classifier.inceptionScore).toBeGreaterThanOrEqual(1);
       expect(messages.filter((m) => /already registered|error/i.test(m))).toEqual([]);
       console.log(
         `vite page in chromium on ${result.backend} (tfjs ${result.tfjs}): 3 steps, losses ${result.losses

@@ -1,0 +1,171 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+// A bundle of its own, so this file and cli.test.ts never write the same file at once;
+// under dist/, so it finds the wasm binaries through apps/cli's dependencies like dist/latent.js.
+const bin = join(root, 'dist', 'eval-test', 'latent.js');
+const latent = (...args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
+
+beforeAll(() => {
+  const script = [
+    "import { build } from 'esbuild';",
+    "import { nodeBundleOptions } from '../../scripts/node-bundle.mjs';",
+    `await build({ ...nodeBundleOptions, entryPoints: ['src/latent.ts'], outfile: ${JSON.stringify(bin)} });`,
+  ].join('\n');
+  execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root });
+});
+
+describe('latent eval', () => {
+  it('scores a GAN run: Parzen, FID with its floor, IS, coverage; a table, eval.json and --json', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-eval-'));
+    const trained = latent(
+      'train',
+      '--max-steps',
+      '3',
+      '--batch-size',
+      '20',
+      '--data-limit',
+      '100',
+      '--out',
+      out,
+      '--name',
+      'g',
+    );
+    expect(trained.status, trained.stderr).toBe(0);
+    const run = join(out, 'g');
+    const r = latent('eval', run, '--n', '300', '--limit', '200', '--seed', '1');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^metric\s+value\s+real data\s+better$/m);
+    expect(r.stdout).toMatch(/^parzen\s+-?[\d.]+ ± [\d.]+\s+sigma [\d.]+\s+higher$/m);
+    expect(r.stdout).toMatch(/^fid\s+[\d.]+\s+floor [\d.]+ \(train vs test\)\s+lower$/m);
+    expect(r.stdout).toMatch(/^is\s+[\d.]+\s+[\d.]+ \(test images\)\s+higher$/m);
+    expect(r.stdout).toMatch(/^coverage\s+\d+\/10 \(KL [\d.]+\)\s+\d+\/10/m);
+    expect(r.stderr).toContain('wrote');
+
+    const report = JSON.parse(await readFile(join(run, 'eval.json'), 'utf8'));
+    expect(report).toMatchObject({
+      kind: 'gan',
+      model: 'mlp-gan',
+      dataset: 'mnist',
+      step: 3,
+      samples: 300,
+      testImages: 200,
+    });
+    const m = report.metrics;
+    expect(Object.keys(m)).toEqual(['parzen', 'fid', 'is', 'coverage']);
+    expect(m.parzen).toMatchObject({ better: 'higher', samples: 300, testImages: 200 });
+    expect(m.parzen.validation).toHaveLength(10);
+    // Three steps of training: far from the data, while real images are close to each other.
+    expect(m.fid.value).toBeGreaterThan(m.fid.floor);
+    expect(m.fid.floor).toBeGreaterThan(0);
+    expect(m.is.real).toBeGreaterThan(8);
+    expect(m.coverage.real).toBe(10);
+
+    // --json: the same report on stdout; --out elsewhere; --metric picks.
+    const other = join(out, 'e.json');
+    const j = latent(
+      'eval',
+      run,
+      '--n',
+      '100',
+      '--limit',
+      '50',
+      '--metric',
+      'is,fid',
+      '--json',
+      '--out',
+      other,
+    );
+    expect(j.status, j.stderr).toBe(0);
+    const parsed = JSON.parse(j.stdout);
+    expect(Object.keys(parsed.metrics)).toEqual(['is', 'fid']);
+    expect(JSON.parse(await readFile(other, 'utf8')).metrics.is.value).toBe(
+      parsed.metrics.is.value,
+    );
+  });
+
+  it('scores a VAE run with the ELBO and the IWAE bound, and its prior samples with IS', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-eval-'));
+    const trained = latent(
+      'train',
+      '--model',
+      'mlp-vae',
+      '--epochs',
+      '1',
+      '--data-limit',
+      '200',
+      '--batch-size',
+      '50',
+      '--out',
+      out,
+      '--name',
+      'v',
+    );
+    expect(trained.status, trained.stderr).toBe(0);
+    const run = join(out, 'v');
+    const r = latent('eval', run, '--limit', '20', '--k', '100', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const { metrics } = JSON.parse(r.stdout);
+    expect(Object.keys(metrics)).toEqual(['elbo', 'iwae']);
+    expect(metrics.iwae).toMatchObject({ k: 100, images: 20, binarized: true, better: 'higher' });
+    // Nats per image on binarized 28x28 digits: negative, and the bound tighter than the ELBO.
+    expect(metrics.elbo.value).toBeLessThan(0);
+    expect(metrics.iwae.value).toBeGreaterThan(metrics.elbo.value);
+    const s = latent('eval', run, '--metric', 'is', '--n', '100', '--limit', '20');
+    expect(s.status, s.stderr).toBe(0);
+    expect(s.stdout).toMatch(/^is\s/m);
+  });
+
+  it('says what is wrong: metric names, metrics of another kind, missing folders, weights of another model', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-eval-'));
+    expect(
+      latent(
+        'train',
+        '--max-steps',
+        '1',
+        '--batch-size',
+        '20',
+        '--data-limit',
+        '40',
+        '--out',
+        out,
+        '--name',
+        'g',
+      ).status,
+    ).toBe(0);
+    const run = join(out, 'g');
+    const unknown = latent('eval', run, '--metric', 'fid,inception');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /unknown metric 'inception'; latent eval knows parzen, fid, is, coverage, elbo, iwae/,
+    );
+    const wrongKind = latent('eval', run, '--metric', 'iwae');
+    expect(wrongKind.status).toBe(2);
+    expect(wrongKind.stderr).toMatch(/'iwae' does not apply to a GAN run: it needs an encoder/);
+    const toy = latent('eval', run, '--metric', 'modes');
+    expect(toy.status).toBe(2);
+    expect(toy.stderr).toMatch(/toy 1-D\/2-D runs/);
+    const missing = latent('eval', join(out, 'nothing'));
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(
+      /neither a checkpoint folder .* nor a run folder with checkpoints/,
+    );
+
+    // A checkpoint whose manifest names a model of another shape than its weights.
+    const ckpt = join(run, 'checkpoints', 'step-00000001');
+    const forged = join(out, 'forged');
+    await cp(ckpt, forged, { recursive: true });
+    const manifest = JSON.parse(await readFile(join(forged, 'checkpoint.json'), 'utf8'));
+    manifest.model.config.generatorHidden = [64, 64];
+    await writeFile(join(forged, 'checkpoint.json'), JSON.stringify(manifest));
+    const other = latent('eval', forged, '--metric', 'is', '--n', '10');
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(/forged: weights do not fit this model/);
+  });
+});

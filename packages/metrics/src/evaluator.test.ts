@@ -1,0 +1,125 @@
+import { initBackend } from '@latent/backend';
+import { type ImageSet, sliceImages, toyDistribution } from '@latent/datasets';
+import { loadMnist } from '@latent/datasets/node';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Classifier, loadClassifier } from './classifier.js';
+import { createEvaluator, isBetter, METRICS } from './evaluator.js';
+import { imagePoints } from './images.js';
+
+let test: ImageSet;
+let validation: ImageSet;
+let classifier: Classifier;
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  const mnist = await loadMnist();
+  test = sliceImages(mnist.test, 0, 500, 'test-500');
+  validation = mnist.validation;
+  classifier = await loadClassifier('mnist');
+});
+
+/** A "generator" that returns real MNIST images [count, 28, 28, 1], in [0, 1] or [-1, 1], plus noise. */
+function realImages(set: ImageSet, range: '[0,1]' | '[-1,1]' = '[0,1]', noise = 0) {
+  const all = imagePoints(set).data;
+  let at = 0;
+  return (count: number) =>
+    tf.tidy(() => {
+      const x = tf.tensor4d(all.subarray(at * 784, (at + count) * 784), [count, 28, 28, 1]);
+      at = (at + count) % set.count;
+      const noisy =
+        noise > 0
+          ? tf.clipByValue(tf.add(x, tf.randomNormal(x.shape, 0, noise, 'float32', at)), 0, 1)
+          : x;
+      return range === '[-1,1]' ? tf.sub(tf.mul(noisy, 2), 1) : noisy;
+    });
+}
+
+describe('createEvaluator', () => {
+  it('every metric has a direction', () => {
+    expect(METRICS.fid.better).toBe('lower');
+    expect(METRICS.parzen.better).toBe('higher');
+    expect(isBetter('fid', 3, 4)).toBe(true);
+    expect(isBetter('is', 3, 4)).toBe(false);
+  });
+
+  it('fid: small for real images, larger with noise; [-1,1] generators are mapped; no tensors left', async () => {
+    const other = sliceImages(validation, 0, 500, 'val-500');
+    const fid = await createEvaluator({
+      metric: 'fid',
+      reference: test,
+      classifier,
+      n: 500,
+      batchSize: 200,
+    });
+    expect(fid.better).toBe('lower');
+    const clean = await fid.evaluate(realImages(other));
+    const before = tf.memory().numTensors;
+    const mapped = await fid.evaluate(realImages(other, '[-1,1]'));
+    expect(tf.memory().numTensors).toBe(before);
+    // pixelRange was not given: [-1,1] images are out of the classifier's range and score worse.
+    expect(mapped).toBeGreaterThan(clean);
+    const fid11 = await createEvaluator({
+      metric: 'fid',
+      reference: test,
+      classifier,
+      n: 500,
+      pixelRange: '[-1,1]',
+    });
+    expect(await fid11.evaluate(realImages(other, '[-1,1]'))).toBeCloseTo(clean, 6);
+    const noisy = await fid.evaluate(realImages(other, '[0,1]', 0.3));
+    expect(noisy).toBeGreaterThan(2 * clean);
+    fid.dispose();
+    fid11.dispose();
+  });
+
+  it('is and coverage: real digits spread over all 10 classes', async () => {
+    const is = await createEvaluator({ metric: 'is', classifier, n: 500 });
+    expect(await is.evaluate(realImages(test))).toBeGreaterThan(8);
+    const coverage = await createEvaluator({ metric: 'coverage', classifier, n: 500 });
+    expect(await coverage.evaluate(realImages(test))).toBe(10);
+    // One repeated image: one class.
+    const one = (count: number) => tf.tidy(() => tf.tile(realImages(test)(1), [count, 1, 1, 1]));
+    expect(await coverage.evaluate(one)).toBe(1);
+    expect(await is.evaluate(one)).toBeCloseTo(1, 5);
+  });
+
+  it('parzen: real validation images as samples score the test images', async () => {
+    const parzen = await createEvaluator({
+      metric: 'parzen',
+      reference: sliceImages(test, 0, 100, 't'),
+      validation,
+      n: 1000,
+    });
+    const ll = await parzen.evaluate(realImages(sliceImages(validation, 1000, 2000, 'v')));
+    expect(ll).toBeGreaterThan(0); // nats; ~230 with 10,000 samples
+    parzen.dispose();
+  });
+
+  it('toy metrics: ring samples capture all 8 modes with a small JS divergence', async () => {
+    const ring = toyDistribution('ring');
+    const points = ring.sample(4000, 1).points;
+    let at = 0;
+    const gen = (count: number) => {
+      const t = tf.tensor2d(points.subarray(at * 2, (at + count) * 2), [count, 2]);
+      at = (at + count) % 4000;
+      return t;
+    };
+    const modes = await createEvaluator({ metric: 'modes', toy: ring, n: 4000 });
+    expect(await modes.evaluate(gen)).toBe(8);
+    const js = await createEvaluator({ metric: 'js', toy: ring, n: 4000, grid: { bins: 20 } });
+    expect(await js.evaluate(gen)).toBeLessThan(0.02);
+  });
+
+  it('says what is missing', async () => {
+    await expect(createEvaluator({ metric: 'fid', classifier })).rejects.toThrow(/reference/);
+    await expect(createEvaluator({ metric: 'parzen', reference: test })).rejects.toThrow(
+      /validation/,
+    );
+    await expect(
+      createEvaluator({ metric: 'modes', toy: toyDistribution('moons') }),
+    ).rejects.toThrow(/not a Gaussian mixture/);
+    // @ts-expect-error a VAE metric is not a sample metric
+    await expect(createEvaluator({ metric: 'iwae' })).rejects.toThrow(/not a sample metric/);
+  });
+});
