@@ -87,14 +87,15 @@ class StageProgress {
   }
 }
 
-interface EvalData {
+export interface EvalData {
   train: ImageSet;
   /** Parzen's sigma choice: the paper's validation images (MNIST train[50000:60000]). */
   validation: ImageSet;
   test: ImageSet;
 }
 
-async function loadData(dataset: string): Promise<EvalData> {
+/** The images metrics compare with: the test set, the validation images for Parzen's sigma, and training images for the FID floor. */
+export async function loadEvalData(dataset: string): Promise<EvalData> {
   if (dataset === 'mnist') {
     const m = await loadMnist();
     return { train: m.train, validation: m.validation, test: m.test };
@@ -167,7 +168,7 @@ export async function evalCommand(opts: EvalCommandOptions): Promise<void> {
     if (!quiet) process.stderr.write(`latent: ${line}\n`);
   };
   const backend = await initBackend(opts.backend);
-  const data = await loadData(dataset);
+  const data = await loadEvalData(dataset);
   const limit = Math.min(opts.limit ?? data.test.count, data.test.count);
   const test =
     limit < data.test.count ? sliceImages(data.test, 0, limit, `test[:${limit}]`) : data.test;

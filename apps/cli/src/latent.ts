@@ -53,6 +53,16 @@ function withRunOutput(command: Command): Command {
       positive,
     )
     .option('--keep <n>', 'keep the newest n checkpoints', positive, 3)
+    .option(
+      '--eval <metrics>',
+      'measure the model every --eval-every epochs, e.g. fid,is,coverage (GANs) or elbo (VAEs); see `latent eval --help`',
+    )
+    .option('--eval-every <epochs>', 'epochs between evaluations', positive, 1)
+    .option('--eval-n <n>', 'generated samples per evaluation', positive, 10_000)
+    .option(
+      '--keep-best <metric>',
+      'also keep the best checkpoint by this --eval metric in checkpoints/best/',
+    )
     .option('--json', 'print every training event as one JSON line on stdout, for scripts', false)
     .option('--preview', "draw each epoch's sample grid in the terminal", false);
 }
@@ -63,6 +73,16 @@ function runOutput(o: Record<string, unknown>): RunOutput {
     keep: o.keep as number,
     json: o.json === true,
     preview: o.preview === true,
+    ...(o.eval !== undefined || o.keepBest !== undefined
+      ? {
+          eval: {
+            metrics: String(o.eval ?? o.keepBest).split(','),
+            every: o.evalEvery as number,
+            n: o.evalN as number,
+            keepBest: o.keepBest as string | undefined,
+          },
+        }
+      : {}),
   };
 }
 

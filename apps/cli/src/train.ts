@@ -4,17 +4,19 @@ import { type BackendInfo, initBackend } from '@latent/backend';
 import {
   type Checkpoint,
   type GanRunConfig,
+  type GanStats,
   GanTrainer,
   resolveGanRunConfig,
   resolveVaeRunConfig,
   type TrainEvent,
-  type Trainer,
   TrainingDivergedError,
+  type VaeStats,
   VaeTrainer,
   vaeRunConfigSchema,
 } from '@latent/train';
 import {
   checkpointName,
+  keepBestCheckpoint,
   listCheckpoints,
   pruneCheckpoints,
   readCheckpoint,
@@ -22,6 +24,7 @@ import {
 } from '@latent/train/node';
 import { ansiColorMode, ansiImage, encodePng, imageGrid } from '@latent/vis';
 import { asUsage, UsageError } from './errors.js';
+import { type EvalSettings, runEvaluation } from './evaluation.js';
 import { writeFileAtomic } from './files.js';
 import { formatDuration, Progress } from './progress.js';
 import { writeReport } from './report.js';
@@ -45,6 +48,8 @@ export interface RunOutput {
   json: boolean;
   /** Draw each epoch's sample grid in the terminal. */
   preview: boolean;
+  /** Measure the model every few epochs (and keep the best checkpoint by one metric). */
+  eval?: EvalSettings;
 }
 
 export interface TrainCommandOptions {
@@ -63,6 +68,8 @@ export interface TrainCommandOptions {
 interface RunInfo {
   backend: string;
   dataLimit?: number;
+  /** The run's periodic evaluation; `latent resume` keeps it unless told otherwise. */
+  eval?: EvalSettings;
 }
 
 /**
@@ -110,15 +117,19 @@ async function trainVae(
 }
 
 /** Writes the run folder's config.json (run config, backend, data limit, model config) and trains. */
-async function startRun<S extends object>(
-  trainer: RunnableTrainer<S>,
+async function startRun(
+  trainer: RunnableTrainer,
   model: { name: string; config: unknown },
   config: object,
   runDir: string,
   backend: BackendInfo,
   opts: TrainCommandOptions,
 ): Promise<void> {
-  const info: RunInfo = { backend: backend.name, dataLimit: opts.dataLimit };
+  const info: RunInfo = {
+    backend: backend.name,
+    dataLimit: opts.dataLimit,
+    eval: opts.output.eval,
+  };
   await writeFileAtomic(
     join(runDir, 'config.json'),
     `${JSON.stringify({ ...config, ...info, modelConfig: model.config }, null, 2)}\n`,
@@ -159,6 +170,7 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
   const backend = await initBackend(opts.backend ?? info.backend);
   const { name, config: modelConfig } = manifest.model;
   const how = `from step ${manifest.progress.step} with ${backend.name}`;
+  const output = { ...opts.output, eval: opts.output.eval ?? info.eval };
   if (manifest.kind === 'vae') {
     const config = asUsage(() => resolveVaeRunConfig({ ...manifest.config, ...opts.config }));
     const model = vaeFromCheckpoint(name, modelConfig, latest.path);
@@ -168,7 +180,7 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
       checkpoint,
       name,
       runDir,
-      opts.output,
+      output,
       how,
     );
   }
@@ -180,19 +192,16 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
     checkpoint,
     name,
     runDir,
-    opts.output,
+    output,
     how,
   );
 }
 
 /** A trainer the CLI can drive. */
-type RunnableTrainer<S extends object> = Trainer<S> & {
-  dispose(): void;
-  options: { data: { name: string; count: number } };
-};
+type RunnableTrainer = GanTrainer | VaeTrainer;
 
-async function continueRun<S extends object>(
-  trainer: RunnableTrainer<S>,
+async function continueRun(
+  trainer: RunnableTrainer,
   checkpoint: Checkpoint,
   modelName: string,
   runDir: string,
@@ -215,8 +224,8 @@ async function continueRun<S extends object>(
 }
 
 /** Drives a trainer and turns its events into a progress line and files. */
-async function runTrainer<S extends object>(
-  trainer: RunnableTrainer<S>,
+async function runTrainer(
+  trainer: RunnableTrainer,
   modelName: string,
   runDir: string,
   output: RunOutput,
@@ -260,12 +269,21 @@ async function runTrainer<S extends object>(
     );
     controller.abort();
   };
+  let evaluation: Awaited<ReturnType<typeof runEvaluation>> | undefined;
+  try {
+    evaluation = output.eval ? await runEvaluation(trainer, output.eval) : undefined;
+  } catch (e) {
+    trainer.dispose();
+    throw e;
+  }
+  const evalPath = join(runDir, 'eval.jsonl');
   process.on('SIGINT', onSigint);
   let total = 0;
   let rate = 0;
   let rateFrom: { step: number; time: number } | undefined;
   try {
-    for await (const e of trainer.run({ signal: controller.signal })) await handle(e);
+    const run = trainer.run({ signal: controller.signal, evaluate: evaluation?.evaluation });
+    for await (const e of run) await handle(e);
   } catch (e) {
     if (e instanceof TrainingDivergedError)
       throw new TrainingDivergedError(`${e.message}. ${await lastGood()}`);
@@ -273,10 +291,11 @@ async function runTrainer<S extends object>(
   } finally {
     process.off('SIGINT', onSigint);
     progress.end();
+    evaluation?.dispose();
     trainer.dispose();
   }
 
-  async function handle(e: TrainEvent<S>): Promise<void> {
+  async function handle(e: TrainEvent<GanStats> | TrainEvent<VaeStats>): Promise<void> {
     if (output.json && e.type !== 'samples') process.stdout.write(`${JSON.stringify(e)}\n`);
     switch (e.type) {
       case 'start':
@@ -333,6 +352,30 @@ async function runTrainer<S extends object>(
       case 'warning':
         progress.log(`latent: warning: ${e.message}`);
         break;
+      case 'eval': {
+        await appendFile(
+          evalPath,
+          `${JSON.stringify({ step: e.step, epoch: e.epoch, ...e.values, seconds: e.seconds })}\n`,
+        );
+        const shown = Object.entries(e.values)
+          .map(([name, v]) => `${name} ${v.toFixed(2)}`)
+          .join(' · ');
+        let kept = '';
+        if (evaluation?.best) {
+          const { metric, better } = evaluation.best;
+          const result = await keepBestCheckpoint(
+            checkpointDir,
+            await trainer.checkpoint(),
+            metric,
+            better,
+          );
+          kept = result.kept
+            ? `; best ${metric} so far, kept in ${join(checkpointDir, 'best')}`
+            : `; best ${metric} stays ${result.best.toFixed(2)}`;
+        }
+        progress.log(`epoch ${e.epoch} eval: ${shown} (${formatDuration(e.seconds)})${kept}`);
+        break;
+      }
       case 'done':
         await saveCheckpoint();
         await writeReport(runDir);

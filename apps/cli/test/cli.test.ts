@@ -325,6 +325,42 @@ describe('a VAE shaped from the terminal', () => {
   });
 });
 
+describe('evaluation while training', () => {
+  it('measures the test ELBO every epoch, keeps the best checkpoint, and goes on doing so after resume', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const run = join(out, 'e');
+    const trained = latent(
+      ...['train', '--model', 'mlp-vae', '--data-limit', '200', '--batch-size', '50'],
+      ...['--epochs', '2', '--sample-count', '4', '--eval', 'elbo', '--keep-best', 'elbo'],
+      ...['--out', out, '--name', 'e'],
+    );
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(trained.stderr).toMatch(/epoch 1 eval: elbo -\d+\.\d\d .*best elbo so far/);
+    const resumed = latent('resume', run, '--epochs', '3');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const lines = (await readFile(join(run, 'eval.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step: number; epoch: number; elbo: number });
+    expect(lines.map((l) => [l.epoch, l.step])).toEqual([
+      [1, 4],
+      [2, 8],
+      [3, 12],
+    ]);
+    // A test ELBO in nats per binarized image: far below 0, above the 784 log 2 of a coin flip per pixel.
+    for (const l of lines) expect(l.elbo).toBeGreaterThan(-784 * Math.log(2));
+    const best = lines.reduce((a, b) => (b.elbo > a.elbo ? b : a));
+    const kept = await listCheckpoints(join(run, 'checkpoints', 'best'));
+    expect(kept.map((k) => k.step)).toEqual([best.step]);
+    const { manifest } = await readCheckpoint(kept[0]!.path);
+    expect(manifest.metrics?.elbo).toBeCloseTo(best.elbo, 6);
+
+    const wrong = latent('train', '--model', 'mlp-vae', '--eval', 'elbo', '--keep-best', 'fid');
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/--keep-best fid: it must be one of the --eval metrics \(elbo\)/);
+  });
+});
+
 describe('latent sample', () => {
   it('draws a grid from a run folder or a checkpoint, and says what is wrong otherwise', async () => {
     const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));

@@ -49,6 +49,10 @@ function summarize(perImage: Float64Array): LikelihoodEstimate {
 }
 
 function checkData(vae: TrainedVae, data: VaeData): number {
+  if (vae.model.likelihood !== 'bernoulli')
+    throw new Error(
+      `${vae.model.name} has a ${vae.model.likelihood} decoder; the ELBO and IWAE estimates here are for Bernoulli decoders on binary images`,
+    );
   const [h, w, c] = vae.model.imageShape;
   const size = h * w * c;
   if (data.images.length !== data.count * size)

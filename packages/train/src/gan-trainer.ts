@@ -262,6 +262,26 @@ export class GanTrainer extends Trainer<GanStats> {
   }
 
   /** G(fixed noise) in inference mode, as plain floats [count, h, w, c] in the model's range. */
+  /**
+   * `count` images from fresh noise drawn with `seed`, through the moving
+   * average of G when the run keeps one (as the samples are); a conditional
+   * model draws random classes. For evaluation between steps.
+   *
+   * @returns [count, h, w, c] or [count, h*w*c] per the model's layout, in its pixel range
+   */
+  generate(count: number, seed: number): tf.Tensor {
+    const { model } = this.options;
+    return tf.tidy(() => {
+      const classes = model.numClasses;
+      const labels = classes ? sampleLabels(count, classes, deriveSeed(seed, 'y')) : undefined;
+      return model.generate(this.ema ?? this.generator, model.sampleNoise(count, seed), {
+        training: false,
+        seed: 0,
+        labels,
+      });
+    });
+  }
+
   async samples(): Promise<Float32Array> {
     const { model } = this.options;
     const images = tf.tidy(() =>

@@ -49,7 +49,12 @@ export {
   type SgdSchedule,
   type UpdateSettings,
 } from './optim.js';
-export { type LoopSettings, type RunOptions, Trainer } from './trainer.js';
+export {
+  type Evaluation,
+  type LoopSettings,
+  type RunOptions,
+  Trainer,
+} from './trainer.js';
 export {
   bernoulliLogLikelihood,
   elbo,

@@ -5,6 +5,7 @@ import {
   flattenParams,
   type ParamTree,
   reparameterize,
+  sampleLabels,
   samplePrior,
   splitGaussian,
   type VaeModel,
@@ -130,6 +131,25 @@ export class VaeTrainer extends Trainer<VaeStats> {
     tf.dispose([batch.x, batch.labels]);
     this.step += 1;
     return { stats, epochEnded: batch.lastInEpoch };
+  }
+
+  /**
+   * The decoder's mean image for `count` fresh z ~ p(z) drawn with `seed`
+   * (random classes for a conditional model). For evaluation between steps.
+   *
+   * @returns [count, ...] per the model's layout, in [0, 1]
+   */
+  generate(count: number, seed: number): tf.Tensor {
+    const { model } = this.options;
+    return tf.tidy(() => {
+      const classes = model.numClasses;
+      const labels = classes ? sampleLabels(count, classes, deriveSeed(seed, 'y')) : undefined;
+      const z = samplePrior(model, count, seed);
+      return decodedMean(
+        model,
+        model.decode(this.decoder, z, { training: false, seed: 0, labels }),
+      );
+    });
   }
 
   /** The decoder's mean image for the fixed prior samples: [count, h, w, c] in [0, 1]. */

@@ -1,0 +1,126 @@
+import { binarizeImages, deriveSeed } from '@latent/datasets';
+import {
+  type ClassifierName,
+  createEvaluator,
+  type Evaluator,
+  imagePoints,
+  METRICS,
+  type MetricName,
+  type SampleMetric,
+  vaeElbo,
+} from '@latent/metrics';
+import { type Evaluation, GanTrainer, type VaeTrainer } from '@latent/train';
+import type * as tf from '@tensorflow/tfjs-core';
+import { UsageError } from './errors.js';
+import { loadEvalData, resolveMetrics } from './eval.js';
+
+/** What a run measures while it trains (`--eval`, `--eval-every`, `--eval-n`, `--keep-best`). */
+export interface EvalSettings {
+  metrics: string[];
+  every: number;
+  /** Samples per evaluation for the sample metrics. */
+  n: number;
+  /** Keep the best checkpoint by this metric (one of `metrics`). */
+  keepBest?: string;
+}
+
+/** Periodic evaluation for a run, and what to free when it ends. */
+export interface RunEvaluation {
+  evaluation: Evaluation;
+  /** The metric and direction `--keep-best` ranks checkpoints by, when asked. */
+  best?: { metric: MetricName; better: 'lower' | 'higher' };
+  dispose(): void;
+}
+
+/**
+ * Builds the evaluation `latent train --eval` runs after every `every`-th
+ * epoch: sample metrics through the trainer's generator (the same noise at
+ * every evaluation, so epochs compare fairly) and, for a VAE, the test ELBO.
+ * The real images' statistics and the classifier are prepared once here.
+ */
+export async function runEvaluation(
+  trainer: GanTrainer | VaeTrainer,
+  settings: EvalSettings,
+): Promise<RunEvaluation> {
+  const kind = trainer instanceof GanTrainer ? 'gan' : 'vae';
+  const metrics = resolveMetrics(kind, settings.metrics);
+  if (metrics.includes('iwae'))
+    throw new UsageError(
+      'iwae takes minutes per evaluation (5,000 samples per image); measure it once with latent eval instead',
+    );
+  let best: RunEvaluation['best'];
+  if (settings.keepBest !== undefined) {
+    const metric = settings.keepBest.trim().toLowerCase() as MetricName;
+    if (!metrics.includes(metric))
+      throw new UsageError(
+        `--keep-best ${settings.keepBest}: it must be one of the --eval metrics (${metrics.join(', ')})`,
+      );
+    best = { metric, better: METRICS[metric].better };
+  }
+  const { config } = trainer.options;
+  const dataset = config.dataset;
+  const data = await loadEvalData(dataset);
+  const model = trainer.options.model;
+  const pixelRange = 'pixelRange' in model ? model.pixelRange : '[0,1]';
+  const evaluators: Evaluator[] = [];
+  try {
+    for (const metric of metrics) {
+      if (metric === 'elbo') continue;
+      evaluators.push(
+        await createEvaluator({
+          metric: metric as SampleMetric,
+          n: settings.n,
+          pixelRange,
+          reference: data.test,
+          validation: data.validation,
+          classifier: dataset as ClassifierName,
+        }),
+      );
+    }
+  } catch (e) {
+    for (const e of evaluators) e.dispose();
+    throw e;
+  }
+  const base = deriveSeed(config.seed, 'eval');
+  // The test images once binarized (seed 0), as latent eval scores a Bernoulli VAE.
+  const binarized = 'binarize' in config && config.binarize !== 'none';
+  const testForElbo = binarized
+    ? binarizeImages(data.test, { method: 'sample', seed: 0 })
+    : data.test;
+  const elboData = metrics.includes('elbo')
+    ? {
+        images: imagePoints(testForElbo).data,
+        count: testForElbo.count,
+        labels: testForElbo.labels,
+      }
+    : undefined;
+
+  return {
+    best,
+    evaluation: {
+      every: settings.every,
+      run: async () => {
+        const values: Record<string, number> = {};
+        for (const evaluator of evaluators) {
+          let call = 0;
+          const generate = (count: number): tf.Tensor =>
+            trainer.generate(count, deriveSeed(base, 'batch', call++));
+          values[evaluator.metric] = await evaluator.evaluate(generate);
+        }
+        if (elboData) {
+          const vae = trainer as VaeTrainer;
+          const result = await vaeElbo(
+            { model: vae.options.model, encoder: vae.encoder, decoder: vae.decoder },
+            elboData,
+            { seed: base },
+          );
+          values.elbo = result.mean;
+        }
+        return values;
+      },
+    },
+    dispose() {
+      for (const e of evaluators) e.dispose();
+    },
+  };
+}
