@@ -201,6 +201,7 @@ export async function evalCommand(opts: EvalCommandOptions): Promise<void> {
     try {
       const progress = new StageProgress(`sampling ${opts.n} images`, quiet);
       let batch = 0;
+      let drawn = 0;
       samples = await timed('sampling', () =>
         drawSamples(
           (count) =>
@@ -209,14 +210,12 @@ export async function evalCommand(opts: EvalCommandOptions): Promise<void> {
               // Conditional models: classes in turn, so every class is asked for equally.
               const labels = sampler.numClasses
                 ? tf.tensor1d(
-                    Array.from(
-                      { length: count },
-                      (_, i) => (batch * 500 + i) % sampler.numClasses!,
-                    ),
+                    Array.from({ length: count }, (_, i) => (drawn + i) % sampler.numClasses!),
                     'int32',
                   )
                 : undefined;
               batch++;
+              drawn += count;
               return sampler.draw(z, labels);
             }),
           opts.n,
@@ -362,14 +361,15 @@ export async function evalCommand(opts: EvalCommandOptions): Promise<void> {
     samples: wantsSamples ? opts.n : undefined,
     testImages: test.count,
     createdAt: new Date().toISOString(),
-    metrics: results,
+    // In the order asked for.
+    metrics: Object.fromEntries(metrics.map((m) => [m, results[m]])) as typeof results,
     seconds,
   };
   const out = resolve(opts.out ?? join(runDir ?? dir, 'eval.json'));
   await writeFileAtomic(out, `${JSON.stringify(report, null, 2)}\n`);
   if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else {
-    process.stdout.write(formatTable(results));
+    process.stdout.write(formatTable(report.metrics));
     say(`wrote ${out}`);
   }
 }

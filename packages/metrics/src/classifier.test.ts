@@ -58,7 +58,12 @@ describe('weight encoding', () => {
   });
 
   it('refuses corrupted shipped weights', () => {
-    const broken = { ...MNIST_CLASSIFIER, base64: `A${MNIST_CLASSIFIER.base64.slice(1)}` };
+    const b64 = MNIST_CLASSIFIER.base64;
+    const flipped = b64[100] === 'A' ? 'B' : 'A';
+    const broken = {
+      ...MNIST_CLASSIFIER,
+      base64: `${b64.slice(0, 100)}${flipped}${b64.slice(101)}`,
+    };
     expect(() => decodeShippedWeights(broken)).toThrow(/corrupted/);
   });
 });

@@ -30,7 +30,8 @@ export const CLASSIFIER_CLASSES = 10;
  * 421,642 parameters; He-normal weights.
  */
 export function initClassifier(seed = 0): ParamTree {
-  return {
+  // tidy: the initial values each tf.variable is made from are disposed; the variables stay.
+  return tf.tidy(() => ({
     conv0: initConv2d({ kernelSize: 3, inChannels: 1, outChannels: 32, init: HE_INIT }, seed * 7),
     conv1: initConv2d(
       { kernelSize: 3, inChannels: 32, outChannels: 64, init: HE_INIT },
@@ -38,7 +39,7 @@ export function initClassifier(seed = 0): ParamTree {
     ),
     hidden: initDense(7 * 7 * 64, CLASSIFIER_FEATURES, HE_INIT, seed * 7 + 2),
     out: initDense(CLASSIFIER_FEATURES, CLASSIFIER_CLASSES, HE_INIT, seed * 7 + 3),
-  };
+  })) as ParamTree;
 }
 
 /** Options of a classifier pass; dropout (keep 0.5 before the last layer) only when training. */

@@ -1,0 +1,57 @@
+// The metrics of real data: what a perfect generator would score under each
+// protocol. FID floor (the first 10,000 training images vs the 10,000 test
+// images), inception score and class coverage of the test images, test
+// accuracy of the shipped classifiers, and (MNIST) the Parzen-window
+// log-likelihood with 10,000 training images as the "samples".
+//   node scripts/run-ts.mjs packages/metrics/bench/real-data.ts [--no-parzen]
+import { initBackend } from '@latent/backend';
+import { type ImageSet, sliceImages } from '@latent/datasets';
+import { loadFashionMnist, loadMnist } from '@latent/datasets/node';
+import { type ClassifierName, loadClassifier } from '../src/classifier.js';
+import { frechetDistance, gaussianStats } from '../src/fid.js';
+import { imagePoints } from '../src/images.js';
+import { parzenLogLikelihood } from '../src/parzen.js';
+import { classCoverage, inceptionScore } from '../src/scores.js';
+
+const parzen = !process.argv.includes('--no-parzen');
+const info = await initBackend('wasm');
+console.log(`backend ${info.name}`);
+
+async function report(name: ClassifierName, train: ImageSet, validation: ImageSet, test: ImageSet) {
+  const t0 = performance.now();
+  const classifier = await loadClassifier(name);
+  const real = await classifier.run(imagePoints(test).data);
+  const ref = await classifier.run(imagePoints(train, 0, 10_000).data);
+  let right = 0;
+  for (let i = 0; i < test.count; i++) {
+    const row = Array.from(real.probabilities.subarray(i * 10, i * 10 + 10));
+    if (row.indexOf(Math.max(...row)) === test.labels![i]) right++;
+  }
+  const fid = frechetDistance(gaussianStats(ref.features, 128), gaussianStats(real.features, 128));
+  const cov = classCoverage(real.probabilities);
+  classifier.dispose();
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(
+    `${name}: classifier test accuracy ${((100 * right) / test.count).toFixed(2)}%; FID floor (train 10k vs test 10k) ${fid.toFixed(3)}; ` +
+      `IS of test images ${inceptionScore(real.probabilities).toFixed(3)} (train 10k: ${inceptionScore(ref.probabilities).toFixed(3)}); ` +
+      `coverage ${cov.covered}/10, KL to uniform ${cov.klToUniform.toFixed(4)}; ${seconds.toFixed(1)} s for 20,000 images`,
+  );
+  if (parzen) {
+    const t1 = performance.now();
+    const r = await parzenLogLikelihood(
+      imagePoints(train, 0, 10_000),
+      imagePoints(validation, 0, 1000),
+      imagePoints(test),
+    );
+    console.log(
+      `${name}: Parzen with 10,000 training images as samples: ${r.mean.toFixed(1)} ± ${r.stdErr.toFixed(1)} nats ` +
+        `(sigma ${r.sigma.toFixed(4)}), ${((performance.now() - t1) / 1000).toFixed(1)} s`,
+    );
+  }
+}
+
+const mnist = await loadMnist();
+await report('mnist', mnist.train, mnist.validation, mnist.test);
+const fashion = await loadFashionMnist();
+const val = sliceImages(fashion.train, 50_000, 60_000, 'fashion-val');
+await report('fashion-mnist', fashion.train, val, fashion.test);
