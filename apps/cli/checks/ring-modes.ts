@@ -5,7 +5,7 @@
  * of a mode's fair share within 3 sigma), the share of points within 3 sigma
  * of some mode, and GAN Lab's grid KL and JS divergences.
  *
- *   node scripts/run-ts.mjs apps/cli/checks/ring-modes.ts [--steps 2000] [--seed 0]
+ *   node scripts/run-ts.mjs apps/cli/checks/ring-modes.ts [--steps 2000] [--seed 0] [--lr 1e-3] [--objectives hinge]
  */
 import { initBackend } from '@latent/backend';
 import { deriveSeed, toyDistribution } from '@latent/datasets';
@@ -20,6 +20,9 @@ const flag = (name: string, fallback: string) => {
 };
 const steps = Number(flag('steps', '2000'));
 const seed = Number(flag('seed', '0'));
+const only = flag('objectives', 'wgan-gp,hinge').split(',');
+/** Overrides the learning rate of both networks (default: each objective's paper setting). */
+const lr = args.includes('--lr') ? Number(flag('lr', '')) : undefined;
 
 await initBackend('wasm');
 const ring = toyDistribution('ring');
@@ -45,8 +48,10 @@ console.log(
   'objective  steps  seconds  modes captured  within 3 sigma  grid KL  grid JS  points per mode',
 );
 for (const [name, settings] of Object.entries(objectives)) {
+  if (!only.includes(name)) continue;
   const config = resolveGanRunConfig({
     ...settings,
+    ...(lr ? { learningRate: lr } : {}),
     dataset: 'toy',
     model: 'toy-gan',
     batchSize: 256,
