@@ -144,14 +144,19 @@ export interface ResumeCommandOptions {
 export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
   const runDir = resolve(opts.run);
   const found = await listCheckpoints(join(runDir, 'checkpoints'));
-  const latest = found.at(-1);
+  // A checkpoint downloaded from the web app is its two files, right in the folder.
+  const downloaded = (await readdir(runDir).catch((): string[] => [])).includes('checkpoint.json');
+  const latest = found.at(-1) ?? (downloaded ? { path: runDir } : undefined);
   if (!latest) {
     throw new Error(
       `${runDir} has no checkpoint to resume from (looked in ${join(runDir, 'checkpoints')}).`,
     );
   }
   const checkpoint = await readCheckpoint(latest.path);
-  const info = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as RunInfo;
+  // No config.json beside a downloaded checkpoint: the default backend and all the data.
+  const info = JSON.parse(
+    await readFile(join(runDir, 'config.json'), 'utf8').catch(() => '{}'),
+  ) as RunInfo;
   const { manifest } = checkpoint;
   const backend = await initBackend(opts.backend ?? info.backend);
   const { name, config: modelConfig } = manifest.model;

@@ -60,3 +60,13 @@ export {
   latentLogDensities,
 } from './vae-losses.js';
 export { type VaeStats, VaeTrainer, type VaeTrainerOptions } from './vae-trainer.js';
+export {
+  GAN_ZOO,
+  ganFromCheckpoint,
+  type ImageGanName,
+  type ImageShape,
+  paperSettings,
+  VAE_ZOO,
+  type VaeName,
+  vaeFromCheckpoint,
+} from './zoo.js';
