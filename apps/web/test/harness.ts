@@ -17,7 +17,11 @@ const BASE_FLAGS = [
   '--no-first-run',
 ];
 const NO_GPU_FLAGS = ['--disable-gpu'];
-const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader'];
+const WEBGPU_FLAGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-angle=swiftshader',
+];
 
 /** Builds the app into `outDir` (a developer's dist/ and dev server are left alone). */
 export async function buildSite(outDir: string): Promise<void> {
