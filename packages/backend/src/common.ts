@@ -1,8 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** The backends latent can start. `wasm` is the default: ~30x the pure-JS `cpu` on matmul. */
+/** The backends latent can start in Node. `wasm` is the default: ~30x the pure-JS `cpu` on matmul. */
 export const BACKENDS = ['wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+/**
+ * The backends latent can start in a browser: the GPU ones need WebGL 2 or
+ * WebGPU there (`availableBackends()` of the browser entry says which do).
+ */
+export const BROWSER_BACKENDS = ['wasm', 'webgl', 'webgpu', 'cpu'] as const;
+export type BackendName = (typeof BROWSER_BACKENDS)[number];
 
 export interface BackendInfo {
   /** The backend now active in tfjs-core. */
@@ -15,10 +20,19 @@ export interface BackendInfo {
   simd: boolean;
 }
 
-export function assertBackendName(name: string): asserts name is BackendName {
-  if (!(BACKENDS as readonly string[]).includes(name)) {
-    throw new Error(`Unknown backend '${name}'. Choose one of: ${BACKENDS.join(', ')}.`);
+/** Throws naming the allowed backends unless `name` is one of `allowed`. */
+export function assertBackendName(
+  name: string,
+  allowed: readonly BackendName[] = BACKENDS,
+  where = 'Node',
+): asserts name is BackendName {
+  if ((allowed as readonly string[]).includes(name)) return;
+  if ((BROWSER_BACKENDS as readonly string[]).includes(name)) {
+    throw new Error(
+      `The ${name} backend runs in a browser only; in ${where} choose one of: ${allowed.join(', ')}.`,
+    );
   }
+  throw new Error(`Unknown backend '${name}'. Choose one of: ${allowed.join(', ')}.`);
 }
 
 /** Activates an already-registered backend and reports what runs. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { initBackend } from './node.js';
+import { availableBackends, initBackend } from './node.js';
 
 describe('initBackend (Node)', () => {
   it.each(['wasm', 'cpu'] as const)('starts %s and computes gradients there', async (name) => {
@@ -28,5 +28,14 @@ describe('initBackend (Node)', () => {
 
   it('names the valid choices when given an unknown backend', async () => {
     await expect(initBackend('webgl9')).rejects.toThrow(/Unknown backend 'webgl9'.*wasm, cpu/);
+  });
+
+  it('says that the GPU backends need a browser', async () => {
+    for (const name of ['webgl', 'webgpu']) {
+      await expect(initBackend(name)).rejects.toThrow(
+        `The ${name} backend runs in a browser only; in Node choose one of: wasm, cpu.`,
+      );
+    }
+    expect(await availableBackends()).toEqual(['wasm', 'cpu']);
   });
 });

@@ -5,9 +5,15 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import './gradients.js';
 import './wasm-kernels.js';
-import { activate, assertBackendName, type BackendInfo, type BackendName } from './common.js';
+import {
+  activate,
+  assertBackendName,
+  BACKENDS,
+  type BackendInfo,
+  type BackendName,
+} from './common.js';
 
-export { BACKENDS, type BackendInfo, type BackendName } from './common.js';
+export { BACKENDS, type BackendInfo, type BackendName, BROWSER_BACKENDS } from './common.js';
 export { useFastWasmConv2DBackpropInput } from './wasm-kernels.js';
 
 let wasmPathsSet = false;
@@ -17,9 +23,10 @@ let wasmPathsSet = false;
  * registered on import, so training works with either.
  *
  * Node runs the wasm backend single-threaded (tfjs turns threads off there).
+ * `webgl` and `webgpu` need a browser: asking for them here throws saying so.
  */
 export async function initBackend(name: BackendName | string = 'wasm'): Promise<BackendInfo> {
-  assertBackendName(name);
+  assertBackendName(name, BACKENDS, 'Node');
   if (name === 'wasm' && !wasmPathsSet) {
     // The .wasm binaries sit in the backend package's dist/ folder; Node needs a directory path.
     const require = createRequire(import.meta.url);
@@ -32,4 +39,9 @@ export async function initBackend(name: BackendName | string = 'wasm'): Promise<
   // cannot be installed offline and latent does not use it.
   if (name === 'cpu') (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
   return info;
+}
+
+/** Which backends can start here: in Node always wasm and cpu. */
+export async function availableBackends(): Promise<BackendName[]> {
+  return [...BACKENDS];
 }

@@ -70,3 +70,14 @@ export {
   VaeTrainer,
   type VaeTrainerOptions,
 } from './vae-trainer.js';
+export {
+  GAN_ZOO,
+  ganFromCheckpoint,
+  type ImageGanName,
+  type ImageShape,
+  paperSettings,
+  VAE_ZOO,
+  type VaeName,
+  type VaeShape,
+  vaeFromCheckpoint,
+} from './zoo.js';

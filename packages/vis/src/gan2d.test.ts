@@ -108,6 +108,27 @@ describe('gan2dPlot', () => {
     expect(cells.match(/<path/g)).toHaveLength((rows - 1) * (cols - 1));
   });
 
+  it('draws gradient arrows from the generated samples, the longest at arrowLength', () => {
+    const fake = [0, 0, 1, 0.5];
+    // Size 400 over x in [-2, 2]: 100 px per unit; arrowLength 0.1 -> the longest is 40 px.
+    const svg = gan2dPlot(
+      { fake, fakeGradients: [1, 0, 0, -0.5] },
+      { domain: { x: [-2, 2], y: [-2, 2] }, size: 400, arrowLength: 0.1 },
+    );
+    const d = /<path class="gradients" d="([^"]+)"/.exec(svg)![1]!;
+    const starts = [...d.matchAll(/M([-\d.]+) ([-\d.]+)L([-\d.]+) ([-\d.]+)/g)].filter(
+      (_, i) => i % 2 === 0,
+    );
+    expect(starts).toHaveLength(2);
+    const length = (m: RegExpMatchArray) =>
+      Math.hypot(Number(m[3]) - Number(m[1]), Number(m[4]) - Number(m[2]));
+    expect(length(starts[0]!)).toBeCloseTo(40, 1);
+    expect(length(starts[1]!)).toBeCloseTo(20, 1);
+    // Screen y grows downwards: a gradient of -0.5 in y points down the page.
+    expect(Number(starts[1]![4])).toBeGreaterThan(Number(starts[1]![2]));
+    expect(() => gan2dPlot({ fake, fakeGradients: [1] }, { domain })).toThrow(/fakeGradients/);
+  });
+
   it('rejects malformed inputs with the expected shapes in the message', () => {
     expect(() => gan2dPlot({ real: [1, 2, 3] }, { domain })).toThrow(
       /real must hold \(x, y\) pairs/,

@@ -69,6 +69,13 @@ export interface Gan2dFrame {
   /** D(x) in [0, 1] on the grid of {@link gridPoints}(domain, rows, cols). */
   discriminator?: Heatmap2d;
   manifold?: Manifold2d;
+  /**
+   * The direction G's update moves each generated sample, shape [m, 2] as
+   * (dx, dy) pairs aligned with `fake` (e.g. the gradient of log D at G(z)),
+   * drawn as arrows from the samples as in GAN Lab. Lengths are scaled so the
+   * longest arrow spans `arrowLength` of the plot.
+   */
+  fakeGradients?: ArrayLike<number>;
 }
 
 export interface Gan2dOptions {
@@ -87,6 +94,8 @@ export interface Gan2dOptions {
   pointRadius?: number;
   /** Show the legend; default true. */
   legend?: boolean;
+  /** Length of the longest gradient arrow, as a fraction of the plot's side; default 0.08. */
+  arrowLength?: number;
 }
 
 /** GAN Lab's colours: green for real (D -> 1), purple for generated (D -> 0). */
@@ -167,6 +176,15 @@ export function gan2dPlot(frame: Gan2dFrame, options: Gan2dOptions): string {
   const r = options.pointRadius ?? 2.5;
   if (frame.real) svg += dots(frame.real, 'real', GAN2D_COLORS.real, r, sx, sy);
   if (frame.fake) svg += dots(frame.fake, 'fake', GAN2D_COLORS.fake, r, sx, sy);
+  if (frame.fake && frame.fakeGradients) {
+    svg += gradientArrows(
+      frame.fake,
+      frame.fakeGradients,
+      (options.arrowLength ?? 0.08) * size,
+      sx,
+      sy,
+    );
+  }
   svg += '</g>\n';
   svg += `<rect x="${left}" y="${top}" width="${size}" height="${size}" fill="none" stroke="#999"/>\n`;
 
@@ -296,4 +314,47 @@ function dots(
     out += `<circle cx="${num(sx(x))}" cy="${num(sy(y))}" r="${r}"/>`;
   }
   return `${out}</g>\n`;
+}
+
+/** Arrows from each generated sample along its gradient, the longest `maxPx` long. */
+function gradientArrows(
+  xy: ArrayLike<number>,
+  grad: ArrayLike<number>,
+  maxPx: number,
+  sx: (v: number) => number,
+  sy: (v: number) => number,
+): string {
+  if (grad.length !== xy.length) {
+    throw new Error(
+      `gan2dPlot: fakeGradients has ${grad.length} values, expected one (dx, dy) per fake sample (${xy.length})`,
+    );
+  }
+  // Measured in pixels, so the arrows point where they would on screen.
+  const px = sx(1) - sx(0);
+  const py = sy(1) - sy(0);
+  let longest = 0;
+  for (let i = 0; i < grad.length; i += 2) {
+    const len = Math.hypot(grad[i]! * px, grad[i + 1]! * py);
+    if (Number.isFinite(len)) longest = Math.max(longest, len);
+  }
+  if (longest === 0) return '';
+  const k = maxPx / longest;
+  let d = '';
+  for (let i = 0; i < xy.length; i += 2) {
+    const x = sx(xy[i]!);
+    const y = sy(xy[i + 1]!);
+    const dx = grad[i]! * px * k;
+    const dy = grad[i + 1]! * py * k;
+    const len = Math.hypot(dx, dy);
+    if (!Number.isFinite(x + y + len) || len < 1) continue;
+    const ex = x + dx;
+    const ey = y + dy;
+    // A two-stroke head, 3 px back from the tip and 2 px to each side.
+    const ux = dx / len;
+    const uy = dy / len;
+    const h = Math.min(3, len / 2);
+    d += `M${num(x)} ${num(y)}L${num(ex)} ${num(ey)}`;
+    d += `M${num(ex - ux * h - uy * h * 0.7)} ${num(ey - uy * h + ux * h * 0.7)}L${num(ex)} ${num(ey)}L${num(ex - ux * h + uy * h * 0.7)} ${num(ey - uy * h - ux * h * 0.7)}`;
+  }
+  return `<path class="gradients" d="${d}" fill="none" stroke="${GAN2D_COLORS.fake}" stroke-opacity="0.8" stroke-width="0.9"/>\n`;
 }
