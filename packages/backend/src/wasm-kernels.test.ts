@@ -111,4 +111,16 @@ describe('wasm convolution kernels', () => {
     expect(tf.memory().numTensors).toBe(before.numTensors);
     expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(ids);
   });
+
+  it('clones share memory instead of copying, and each keeps it alive', async () => {
+    await initBackend('wasm');
+    const ids = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    const x = tf.tensor([1, 2, 3]);
+    const y = tf.clone(x);
+    expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(ids + 1);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    y.dispose();
+    expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(ids);
+  });
 });

@@ -141,7 +141,7 @@ export function mlpGan(overrides: Partial<MlpGanConfig> = {}): GanModel<MlpGanCo
       const ls = layers(generator);
       let x: tf.Tensor2D = z;
       ls.forEach((p, i) => {
-        x = i < ls.length - 1 ? tf.relu(dense(p, x)) : tf.sigmoid(dense(p, x));
+        x = dense(p, x, i < ls.length - 1 ? 'relu' : 'sigmoid');
       });
       return x;
     },

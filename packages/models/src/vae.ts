@@ -3,12 +3,12 @@ import type { ApplyOptions } from './gan.js';
 import { HE_INIT, type Init, VAE_INIT } from './init.js';
 import {
   type Activation,
-  activate,
   type ConvParams,
   conv2d,
   conv2dTranspose,
   type DenseParams,
   dense,
+  denseActivate,
   initConv2d,
   initConv2dTranspose,
   initDense,
@@ -103,7 +103,7 @@ export const PAPER_MNIST_VAE: Readonly<MlpVaeConfig> = Object.freeze<MlpVaeConfi
 function stack(tree: ParamTree, prefix: string, x: tf.Tensor2D, a: Activation): tf.Tensor2D {
   let h = x;
   for (let i = 0; tree[`${prefix}${i}`]; i++)
-    h = activate(dense(tree[`${prefix}${i}`] as DenseParams, h), a);
+    h = denseActivate(tree[`${prefix}${i}`] as DenseParams, h, a);
   return h;
 }
 
@@ -244,7 +244,7 @@ export function convVae(overrides: Partial<ConvVaeConfig> = {}): VaeModel<ConvVa
       };
     },
     decode(decoder, z) {
-      let a = tf.reshape(tf.relu(dense(decoder.project as DenseParams, z)), [
+      let a = tf.reshape(dense(decoder.project as DenseParams, z, 'relu'), [
         z.shape[0],
         sh,
         sw,
