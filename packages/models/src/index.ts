@@ -20,6 +20,7 @@ export {
   HE_INIT,
   type Init,
   initTensor,
+  seededNormal,
   VAE_INIT,
 } from './init.js';
 export {

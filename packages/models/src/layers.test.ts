@@ -130,3 +130,13 @@ describe.each(['cpu', 'wasm'] as const)('layers on %s', (backend) => {
     tf.dispose([x, top, bottom, a, b]);
   });
 });
+
+describe('initialization', () => {
+  it('draws the same normal weights for seed 0 in every call (tfjs takes 0 for no seed)', async () => {
+    await initBackend('cpu');
+    const a = initDense(5, 4, { kind: 'normal', std: 1 }, 0);
+    const b = initDense(5, 4, { kind: 'normal', std: 1 }, 0);
+    expect(Array.from(a.kernel.dataSync())).toEqual(Array.from(b.kernel.dataSync()));
+    tf.dispose([a.kernel, a.bias, b.kernel, b.bias]);
+  });
+});

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Init, initTensor } from './init.js';
+import { type Init, initTensor, seededNormal } from './init.js';
 import type { ParamTree } from './params.js';
 
 export interface DenseParams extends ParamTree {
@@ -336,9 +336,7 @@ export function initBatchNorm(
 ): BatchNormParams {
   return {
     gamma: tf.variable(
-      gammaInit
-        ? tf.randomNormal([channels], 1, gammaInit.std, 'float32', seed)
-        : tf.ones([channels]),
+      gammaInit ? seededNormal([channels], 1, gammaInit.std, seed) : tf.ones([channels]),
     ),
     beta: tf.variable(tf.zeros([channels])),
     mean: tf.variable(tf.zeros([channels]), false),
@@ -487,7 +485,7 @@ export function initSpectralNorm(outDim: number, seed: number): SpectralNormPara
   return {
     u: tf.variable(
       tf.tidy(() => {
-        const u = tf.randomNormal([outDim], 0, 1, 'float32', seed);
+        const u = seededNormal([outDim], 0, 1, seed);
         return tf.div(u, tf.norm(u));
       }),
       false,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GanModel } from './gan.js';
-import { GLOROT_INIT, type Init } from './init.js';
+import { GLOROT_INIT, type Init, seededNormal } from './init.js';
 import { type Activation, type DenseParams, dense, denseActivate, initDense } from './layers.js';
 import type { ParamTree } from './params.js';
 
@@ -81,7 +81,7 @@ export function toyGan(overrides: Partial<ToyGanConfig> = {}): GanModel<ToyGanCo
       };
     },
     sampleNoise(count, seed) {
-      return tf.randomNormal([count, config.noiseDim], 0, 1, 'float32', seed) as tf.Tensor2D;
+      return seededNormal([count, config.noiseDim], 0, 1, seed) as tf.Tensor2D;
     },
     generate(generator, z) {
       return mlp(generator, z, config.generatorActivation);

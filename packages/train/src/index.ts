@@ -49,6 +49,14 @@ export {
   type SgdSchedule,
   type UpdateSettings,
 } from './optim.js';
+export {
+  reduceAcrossReplicas,
+  type Shard,
+  type ShardRows,
+  shardRows,
+  shareOfBatch,
+  takeRows,
+} from './shard.js';
 export { type LoopSettings, type RunOptions, Trainer } from './trainer.js';
 export {
   bernoulliLogLikelihood,

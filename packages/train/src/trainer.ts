@@ -9,6 +9,7 @@ import {
   checksum,
 } from './checkpoint.js';
 import { type SamplesEvent, type TrainEvent, TrainingDivergedError } from './events.js';
+import type { Shard } from './shard.js';
 
 /** Run-config fields a resumed run may change: how long and how it reports, not how it trains. */
 const FREE_ON_RESUME = new Set([
@@ -42,6 +43,8 @@ export interface LoopSettings {
 export abstract class Trainer<S extends object> {
   /** Training steps completed. */
   step = 0;
+  /** Set when this trainer is one replica of data-parallel training. */
+  protected shard: Shard | undefined;
   abstract readonly batches: BatchIterator;
   protected abstract readonly loop: LoopSettings;
   /** Names of the statistics, in the order `trainStep` returns them. */
@@ -179,6 +182,7 @@ export abstract class Trainer<S extends object> {
     }
     this.step = manifest.progress.step;
     this.dUpdateCount = manifest.progress.dUpdates;
+    this.shard?.restored?.({ manifest, weights });
   }
 
   /**
