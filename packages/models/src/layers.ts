@@ -95,7 +95,9 @@ function registerFusedDenseGradient(): void {
       else if (activation === 'linear') dz = g as tf.Tensor2D;
       else throw new Error(`@latent/models: _FusedMatMul gradient: no ${activation} activation`);
       return {
-        a: () => tf.reshape(tf.matMul(dz, t(b)), [1, m, k]),
+        // dz W^T as (W dz^T)^T: the weight is the product's first operand, which
+        // XNNPACK uses as it lies; only the small dz^T gets packed.
+        a: () => tf.reshape(t(tf.matMul(b, t(dz))), [1, m, k]),
         b: () => tf.reshape(tf.matMul(t(a), dz), [1, k, n]),
         bias: () => tf.sum(dz, 0),
       };

@@ -28,7 +28,7 @@ const STARTUP_MS = 120_000;
 const BARRIER_MS = 1_800_000;
 
 /**
- * `Shard.allReduce` over shared memory: every replica copies its values into
+ * `Shard.allReduce` over shared memory: every replica writes its values into
  * its own slot; after a barrier, replica r sums the r-th chunk of all slots (in
  * rank order) into a result region; after a second barrier every replica
  * reads the whole result. Each element is summed once, by one replica, so all
@@ -57,15 +57,17 @@ export class SharedMemoryShard implements Shard {
     this.result = region(count);
   }
 
-  allReduce(values: Float32Array): Float32Array {
-    const n = values.length;
-    if (n > this.result.length)
-      throw new Error(`allReduce: ${n} values exceed the shared buffer's ${this.result.length}`);
-    (this.slots[this.rank] as Float32Array).set(values);
+  contribution(size: number): Float32Array {
+    if (size > this.result.length)
+      throw new Error(`allReduce: ${size} values exceed the shared buffer's ${this.result.length}`);
+    return (this.slots[this.rank] as Float32Array).subarray(0, size);
+  }
+
+  allReduce(size: number): Float32Array {
     this.barrier();
-    const chunk = Math.ceil(n / this.count);
-    const lo = Math.min(n, this.rank * chunk);
-    const hi = Math.min(n, lo + chunk);
+    const chunk = Math.ceil(size / this.count);
+    const lo = Math.min(size, this.rank * chunk);
+    const hi = Math.min(size, lo + chunk);
     const out = this.result;
     out.set((this.slots[0] as Float32Array).subarray(lo, hi), lo);
     for (let r = 1; r < this.count; r++) {
@@ -73,7 +75,7 @@ export class SharedMemoryShard implements Shard {
       for (let i = lo; i < hi; i++) out[i] = (out[i] as number) + (slot[i] as number);
     }
     this.barrier();
-    return out.slice(0, n);
+    return out.subarray(0, size);
   }
 
   /** Called by each worker replica once it is built and listening. */
@@ -170,9 +172,17 @@ class MainShard implements Shard {
     }
   }
 
-  allReduce(values: Float32Array): Float32Array {
+  contribution(size: number): Float32Array {
+    return this.started().contribution(size);
+  }
+
+  allReduce(size: number): Float32Array {
+    return this.started().allReduce(size);
+  }
+
+  private started(): SharedMemoryShard {
     if (!this.inner) throw new Error('the replicas have not been started');
-    return this.inner.allReduce(values);
+    return this.inner;
   }
 
   stepping(): void {

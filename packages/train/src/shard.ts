@@ -14,11 +14,17 @@ export interface Shard {
   readonly rank: number;
   readonly count: number;
   /**
-   * Element-wise sum of `values` over all replicas, added in the same order
-   * for every replica, so all get bitwise the same result; blocks until every
-   * replica has contributed.
+   * Where this replica writes the `size` values it contributes to the next
+   * `allReduce` (shared memory: written in place, no copy).
    */
-  allReduce(values: Float32Array): Float32Array;
+  contribution(size: number): Float32Array;
+  /**
+   * Element-wise sum of every replica's contribution of `size` values, added
+   * in the same order for every replica, so all get bitwise the same result;
+   * blocks until every replica has contributed. The view is valid until the
+   * next exchange.
+   */
+  allReduce(size: number): Float32Array;
   /** Called as each step starts: replica 0 tells the others to take it too. */
   stepping?(): void;
   /** Called after a checkpoint was restored: replica 0 hands it to the others. */
@@ -52,10 +58,27 @@ export function takeRows<T extends tf.Tensor | undefined>(x: T, rows: ShardRows 
 }
 
 /**
- * Sums gradients and statistics over the replicas: one read of one
- * concatenated tensor, one exchange, one write back. Each replica's terms are
- * means over its own rows scaled by rows/total (see `shareOfBatch`), so the sums are
- * the full batch's means. A missing gradient counts as zero.
+ * The values of a float32 tensor without a copy where the backend allows:
+ * the wasm backend's heap view (`typedArrayFromHeap`), the cpu backend's own
+ * array (`dataSync` returns it). A fresh 15 MB array per update (the paper's
+ * GAN) costs more than the copy itself where memory is first touched slowly.
+ */
+function valuesOf(t: tf.Tensor): Float32Array {
+  const backend = tf.backend() as { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array };
+  return backend.typedArrayFromHeap
+    ? backend.typedArrayFromHeap(t)
+    : (t.dataSync() as Float32Array);
+}
+
+/**
+ * Sums gradients and statistics over the replicas: each tensor is copied into
+ * this replica's shared slot, the slots are summed, and the sums come back as
+ * new tensors. Each replica's terms are means over its own rows scaled by
+ * rows/total (see `shareOfBatch`), so the sums are the full batch's means. A
+ * missing gradient counts as zero.
+ *
+ * The exchange reads values in JavaScript, a synchronous read; on wasm and
+ * cpu it is a memory copy, not a wait for a device.
  *
  * @returns the summed gradients (shaped like `variables`) and statistics
  */
@@ -65,17 +88,31 @@ export function reduceAcrossReplicas(
   grads: (tf.Tensor | undefined)[],
   stats: tf.Tensor1D,
 ): { grads: tf.Tensor[]; stats: tf.Tensor1D } {
-  const flat = tf.concat([
-    ...variables.map((v, i) => tf.reshape(grads[i] ?? tf.zerosLike(v), [-1])),
-    stats,
-  ]);
-  // The exchange needs the values in JavaScript; on wasm and cpu this read is a copy, not a stall.
-  const summed = tf.tensor1d(shard.allReduce(flat.dataSync() as Float32Array));
-  const parts = tf.split(summed, [...variables.map((v) => v.size), stats.size]);
-  return {
-    grads: variables.map((v, i) => tf.reshape(parts[i]!, v.shape)),
-    stats: parts[variables.length] as tf.Tensor1D,
+  const size = variables.reduce((n, v) => n + v.size, 0) + stats.size;
+  const slot = shard.contribution(size);
+  let offset = 0;
+  for (const [i, v] of variables.entries()) {
+    const g = grads[i];
+    if (g) slot.set(valuesOf(g), offset);
+    else slot.fill(0, offset, offset + v.size);
+    offset += v.size;
+  }
+  slot.set(valuesOf(stats), offset);
+  const summed = shard.allReduce(size);
+  // The wasm backend copies new tensors' values onto its heap; the cpu backend
+  // keeps the array it is given, which must not be the shared one.
+  const own = 'typedArrayFromHeap' in tf.backend();
+  const take = (from: number, n: number) => {
+    const part = summed.subarray(from, from + n);
+    return own ? part : part.slice();
   };
+  offset = 0;
+  const out = variables.map((v) => {
+    const t = tf.tensor(take(offset, v.size), v.shape, 'float32');
+    offset += v.size;
+    return t;
+  });
+  return { grads: out, stats: tf.tensor1d(take(offset, stats.size)) };
 }
 
 /** The weight of one replica's batch means in the full batch's: rows / total (1 when not sharded). */
