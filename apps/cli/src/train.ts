@@ -14,6 +14,8 @@ import {
 } from '@latent/train';
 import {
   checkpointName,
+  createParallelGanTrainer,
+  createParallelVaeTrainer,
   listCheckpoints,
   pruneCheckpoints,
   readCheckpoint,
@@ -51,6 +53,8 @@ export interface TrainCommandOptions {
   config: Record<string, unknown>;
   configFile?: string;
   backend: string;
+  /** Data-parallel replicas (worker threads with their own backend); 1 trains in this thread. */
+  workers?: number;
   out: string;
   name?: string;
   /** Use only the first N training images (quick experiments, tests). */
@@ -82,7 +86,8 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   const data = await trainingSet(named.dataset, opts.dataLimit);
   const model = ganModel(named.model, [data.height, data.width, data.channels]);
   const config = asUsage(() => resolveGanRunConfig({ ...paperSettings(model), ...requested }));
-  await startRun(new GanTrainer({ model, data, config }), model, config, runDir, backend, opts);
+  const trainer = createParallelGanTrainer({ model, data, config }, replicas(opts));
+  await startRun(trainer, model, config, runDir, backend, opts);
 }
 
 /** `latent train --model <a VAE>`: the same run folder, from the VAE trainer. */
@@ -103,7 +108,14 @@ async function trainVae(
   const backend = await initBackend(opts.backend);
   const data = await trainingSet(config.dataset, opts.dataLimit);
   const model = VAE_MODELS[config.model].make([data.height, data.width, data.channels]);
-  await startRun(new VaeTrainer({ model, data, config }), model, config, runDir, backend, opts);
+  const trainer = createParallelVaeTrainer({ model, data, config }, replicas(opts));
+  await startRun(trainer, model, config, runDir, backend, opts);
+}
+
+/** The worker replicas of `--workers`: dist/worker.js beside this bundle, on the same backend. */
+function replicas(opts: TrainCommandOptions) {
+  const script = new URL('./worker.js', import.meta.url);
+  return { workers: opts.workers ?? 1, script, scriptData: { backend: opts.backend } };
 }
 
 /** Writes the run folder's config.json (run config, backend, data limit, model config) and trains. */
