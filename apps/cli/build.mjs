@@ -5,7 +5,8 @@ import { nodeBundleOptions } from '../../scripts/node-bundle.mjs';
 
 await build({
   ...nodeBundleOptions,
-  entryPoints: ['src/latent.ts'],
+  // worker.js: the worker-thread replicas of `latent train --workers`.
+  entryPoints: ['src/latent.ts', 'src/worker.ts'],
   outdir: 'dist',
   sourcemap: true,
 });

@@ -218,6 +218,12 @@ Examples:
   .option('--data-limit <n>', 'use only the first n training images (quick trials)', integer)
   .option('--config <file>', 'a JSON run config; flags override its fields')
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
+  .option(
+    '--workers <n>',
+    'data-parallel replicas, each a thread with its own backend (1: this thread only)',
+    positive,
+    1,
+  )
   .option('--out <dir>', 'folder that holds the run folders', 'runs')
   .option('--name <name>', 'run folder name (default: run-<date>-<time>)');
 withRunOutput(train).action(async (o) => {
@@ -258,6 +264,7 @@ withRunOutput(train).action(async (o) => {
     config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
     configFile: o.config,
     backend: o.backend,
+    workers: o.workers,
     out: o.out,
     name: o.name,
     dataLimit: o.dataLimit,

@@ -16,6 +16,8 @@ import {
 } from '@latent/train';
 import {
   checkpointName,
+  createParallelGanTrainer,
+  createParallelVaeTrainer,
   keepBestCheckpoint,
   listCheckpoints,
   pruneCheckpoints,
@@ -57,6 +59,8 @@ export interface TrainCommandOptions {
   config: Record<string, unknown>;
   configFile?: string;
   backend: string;
+  /** Data-parallel replicas (worker threads with their own backend); 1 trains in this thread. */
+  workers?: number;
   out: string;
   name?: string;
   /** Use only the first N training images (quick experiments, tests). */
@@ -90,7 +94,8 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   const data = await trainingSet(named.dataset, opts.dataLimit);
   const model = ganModel(named.model, [data.height, data.width, data.channels]);
   const config = asUsage(() => resolveGanRunConfig({ ...paperSettings(model), ...requested }));
-  await startRun(new GanTrainer({ model, data, config }), model, config, runDir, backend, opts);
+  const trainer = createParallelGanTrainer({ model, data, config }, replicas(opts));
+  await startRun(trainer, model, config, runDir, backend, opts);
 }
 
 /** `latent train --model <a VAE>`: the same run folder, from the VAE trainer. */
@@ -113,7 +118,14 @@ async function trainVae(
   const backend = await initBackend(opts.backend);
   const data = await trainingSet(config.dataset, opts.dataLimit);
   const model = VAE_MODELS[config.model].make([data.height, data.width, data.channels], config);
-  await startRun(new VaeTrainer({ model, data, config }), model, config, runDir, backend, opts);
+  const trainer = createParallelVaeTrainer({ model, data, config }, replicas(opts));
+  await startRun(trainer, model, config, runDir, backend, opts);
+}
+
+/** The worker replicas of `--workers`: dist/worker.js beside this bundle, on the same backend. */
+function replicas(opts: TrainCommandOptions) {
+  const script = new URL('./worker.js', import.meta.url);
+  return { workers: opts.workers ?? 1, script, scriptData: { backend: opts.backend } };
 }
 
 /** Writes the run folder's config.json (run config, backend, data limit, model config) and trains. */

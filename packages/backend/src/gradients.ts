@@ -25,7 +25,8 @@ function registerFastMatMulGradient(): void {
       const g = dy as tf.Tensor2D;
       // y = op(a) op(b), with op = transpose where flagged.
       if (!transposeA && !transposeB)
-        return { a: () => tf.matMul(g, t(b)), b: () => tf.matMul(t(a), g) };
+        // g b^T as (b g^T)^T, so that b (a weight, typically) is not repacked.
+        return { a: () => t(tf.matMul(b, t(g))), b: () => tf.matMul(t(a), g) };
       if (!transposeA && transposeB)
         return { a: () => tf.matMul(g, b), b: () => tf.matMul(t(g), a) };
       if (transposeA && !transposeB)

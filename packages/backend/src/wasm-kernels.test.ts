@@ -111,4 +111,47 @@ describe('wasm convolution kernels', () => {
     expect(tf.memory().numTensors).toBe(before.numTensors);
     expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(ids);
   });
+
+  it('clones share memory instead of copying, and each keeps it alive', async () => {
+    await initBackend('wasm');
+    const ids = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    const x = tf.tensor([1, 2, 3]);
+    const y = tf.clone(x);
+    expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(ids + 1);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    y.dispose();
+    expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(ids);
+  });
+
+  it('flipped products (short first operand, large second) match the cpu backend', async () => {
+    const shapes: [number, number, number][] = [
+      [3, 300, 400],
+      [20, 256, 256],
+    ];
+    for (const [m, k, n] of shapes) {
+      await initBackend('cpu');
+      const a = tf.randomNormal([m, k], 0, 1, 'float32', 1).arraySync() as number[][];
+      const b = tf.randomNormal([k, n], 0, 1, 'float32', 2).arraySync() as number[][];
+      const bias = tf.randomNormal([n], 0, 1, 'float32', 3).arraySync() as number[];
+      const product = (x: number[][], y: number[][], c: number[]) => {
+        const p = tf.matMul(tf.tensor2d(x), tf.tensor2d(y));
+        const f = tf.fused.matMul({
+          a: tf.tensor2d(x),
+          b: tf.tensor2d(y),
+          bias: tf.tensor1d(c),
+          activation: 'leakyrelu',
+          leakyreluAlpha: 0.2,
+        });
+        const out = [p.dataSync().slice(), f.dataSync().slice()];
+        tf.dispose([p, f]);
+        return out;
+      };
+      const [wantPlain, wantFused] = product(a, b, bias);
+      await initBackend('wasm');
+      const [plain, fused] = product(a, b, bias);
+      expect(maxRelErr(plain!, wantPlain!)).toBeLessThan(1e-5);
+      expect(maxRelErr(fused!, wantFused!)).toBeLessThan(1e-5);
+    }
+  });
 });

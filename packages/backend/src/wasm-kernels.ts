@@ -11,15 +11,26 @@
 // a forward pass too, and nothing outside this file knows.
 import '@tensorflow/tfjs-backend-wasm';
 import {
+  _FusedMatMul,
+  type _FusedMatMulAttrs,
+  Add,
+  BatchMatMul,
+  type BatchMatMulAttrs,
   backend_util,
   Conv2D,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
+  Elu,
   getKernel,
+  Identity,
   type KernelFunc,
+  LeakyRelu,
+  Relu,
+  Relu6,
   registerKernel,
+  Sigmoid,
   Slice,
   type TensorInfo,
   Transpose,
@@ -28,6 +39,7 @@ import {
 
 /** The part of tfjs-backend-wasm's BackendWasm these kernels use. */
 interface WasmBackend {
+  incRef(dataId: object): void;
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   write(values: Float32Array, shape: number[], dtype: 'float32'): object;
   readSync(dataId: object): Float32Array;
@@ -285,3 +297,126 @@ registerKernel({
       ? conv2dBackpropInput(args)
       : builtinInput.kernelFunc(args as never)) as unknown as KernelFunc,
 });
+
+/**
+ * Identity (tf.clone) without a copy: the new tensor shares the input's
+ * memory, counted by reference, as the wasm backend's own Reshape and the cpu
+ * backend's Identity do; no wasm kernel writes into an existing tensor. The
+ * engine clones every tensor a gradient saves, so the built-in copying kernel
+ * copied each weight matrix once per product per training step (~5 MB for a
+ * 1200x1200 layer).
+ */
+function identity(args: { inputs: { x: TensorInfo }; backend: WasmBackend }): TensorInfo {
+  const { x } = args.inputs;
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+unregisterKernel(Identity, 'wasm');
+registerKernel({
+  kernelName: Identity,
+  backendName: 'wasm',
+  kernelFunc: identity as unknown as KernelFunc,
+});
+
+/**
+ * XNNPACK multiplies with its second operand repacked into its own layout,
+ * and tfjs-backend-wasm caches that packing per tensor — but a weight matrix
+ * is a new tensor after every update, so each training product with a weight
+ * as second operand repacked it: ~7 ms for 1200x1200, as long as the product
+ * itself at batch 100 (and longer at the half batch of a data-parallel
+ * replica). For a short first operand and a large second one, the same
+ * product as (B^T A^T)^T packs only the short operand; the three transposes
+ * cost far less than the packing (a 1200x1200 transpose: ~1.5 ms).
+ */
+function flipsProduct(a: TensorInfo, b: TensorInfo, attrs: BatchMatMulAttrs): boolean {
+  if (attrs.transposeA || attrs.transposeB) return false;
+  if (a.shape.length !== 3 || b.shape.length !== 3 || a.shape[0] !== 1 || b.shape[0] !== 1)
+    return false;
+  const [, m, k] = a.shape as [number, number, number];
+  const n = b.shape[2] as number;
+  return m <= k && m <= n && k * n >= 1 << 16;
+}
+
+const builtinBatchMatMul = getKernel(BatchMatMul, 'wasm');
+const builtinFusedMatMul = getKernel(_FusedMatMul, 'wasm');
+if (!builtinBatchMatMul || !builtinFusedMatMul)
+  throw new Error('@latent/backend: wasm BatchMatMul or _FusedMatMul kernel missing');
+const plainProduct = builtinBatchMatMul.kernelFunc;
+
+/** a [1, m, k] x b [1, k, n] as (b^T a^T)^T. */
+function flippedProduct(backend: WasmBackend, a: TensorInfo, b: TensorInfo): TensorInfo {
+  const perm = { perm: [0, 2, 1] };
+  const at = run(backend, Transpose, { x: a }, perm);
+  const bt = run(backend, Transpose, { x: b }, perm);
+  const ct = plainProduct({
+    inputs: { a: bt, b: at },
+    attrs: { transposeA: false, transposeB: false },
+    backend,
+  } as never) as TensorInfo;
+  dispose(backend, at, bt);
+  const c = run(backend, Transpose, { x: ct }, perm);
+  dispose(backend, ct);
+  return c;
+}
+
+function batchMatMul(args: {
+  inputs: { a: TensorInfo; b: TensorInfo };
+  backend: WasmBackend;
+  attrs: BatchMatMulAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  return flipsProduct(inputs.a, inputs.b, attrs)
+    ? flippedProduct(backend, inputs.a, inputs.b)
+    : (plainProduct(args as never) as TensorInfo);
+}
+
+const ACTIVATIONS: Record<string, string | undefined> = {
+  relu: Relu,
+  relu6: Relu6,
+  sigmoid: Sigmoid,
+  elu: Elu,
+  leakyrelu: LeakyRelu,
+};
+
+/** The fused product with bias and activation, flipped like `batchMatMul` where that pays. */
+function fusedMatMul(args: {
+  inputs: { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+  backend: WasmBackend;
+  attrs: _FusedMatMulAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { activation, leakyreluAlpha } = attrs;
+  const activationKernel = ACTIVATIONS[activation];
+  if (
+    inputs.preluActivationWeights ||
+    (activation !== 'linear' && !activationKernel) ||
+    !flipsProduct(inputs.a, inputs.b, attrs)
+  )
+    return builtinFusedMatMul!.kernelFunc(args as never) as TensorInfo;
+  let out = flippedProduct(backend, inputs.a, inputs.b);
+  if (inputs.bias) {
+    const biased = run(backend, Add, { a: out, b: inputs.bias }, {});
+    dispose(backend, out);
+    out = biased;
+  }
+  if (activationKernel) {
+    const activated = run(backend, activationKernel, { x: out }, { alpha: leakyreluAlpha });
+    dispose(backend, out);
+    out = activated;
+  }
+  return out;
+}
+
+for (const [name, kernelFunc, builtin] of [
+  [BatchMatMul, batchMatMul, builtinBatchMatMul],
+  [_FusedMatMul, fusedMatMul, builtinFusedMatMul],
+] as const) {
+  unregisterKernel(name, 'wasm');
+  registerKernel({
+    kernelName: name,
+    backendName: 'wasm',
+    setupFunc: builtin.setupFunc,
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+  });
+}

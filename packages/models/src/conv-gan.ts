@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ApplyOptions, GanModel } from './gan.js';
-import { DCGAN_INIT, type Init } from './init.js';
+import { DCGAN_INIT, type Init, seededNormal } from './init.js';
 import {
   activate,
   type BatchNormParams,
@@ -274,7 +274,7 @@ export function convGan(name: string, config: ConvGanConfig): GanModel<ConvGanCo
       return (
         config.noise === 'uniform'
           ? tf.randomUniform(shape, -1, 1, 'float32', seed)
-          : tf.randomNormal(shape, 0, 1, 'float32', seed)
+          : seededNormal(shape, 0, 1, seed)
       ) as tf.Tensor2D;
     },
 

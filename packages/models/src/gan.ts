@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { BatchRows } from './layers.js';
 import type { ParamTree } from './params.js';
 
 /** Options of a forward pass. */
@@ -13,6 +14,13 @@ export interface ApplyOptions {
    * `discriminate` for the images. Unconditional models ignore them.
    */
   labels?: tf.Tensor1D;
+  /**
+   * Set when the inputs are rows `offset`.. of a larger batch of `total` rows
+   * (data-parallel training): per-example randomness (dropout masks) is drawn
+   * for the whole batch and these rows taken, so the replicas together draw
+   * exactly what one process would.
+   */
+  rows?: BatchRows;
 }
 
 /**

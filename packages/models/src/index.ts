@@ -20,6 +20,7 @@ export {
   HE_INIT,
   type Init,
   initTensor,
+  seededNormal,
   VAE_INIT,
 } from './init.js';
 export {
@@ -27,6 +28,7 @@ export {
   activate,
   type BatchNormOptions,
   type BatchNormParams,
+  type BatchRows,
   batchNorm,
   type ConvParams,
   type ConvSpec,
@@ -34,9 +36,11 @@ export {
   conv2dTranspose,
   type DenseParams,
   dense,
+  denseActivate,
   dropout,
   type EmbeddingParams,
   embedding,
+  type FusedActivation,
   initBatchNorm,
   initConv2d,
   initConv2dTranspose,

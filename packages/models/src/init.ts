@@ -41,6 +41,19 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
  * @param fanShape the shape fans are read from, when it differs from `shape`
  *   (a transposed conv stores [kh, kw, out, in]).
  */
+/**
+ * `tf.randomNormal` with a seed that is always honoured: tfjs treats seed 0
+ * as "no seed" and draws from Math.random, so a model's first layer
+ * (seed * 31 + 0 for seed 0) came out different in every process — and in
+ * every replica of data-parallel training.
+ */
+export function seededNormal(shape: number[], mean: number, std: number, seed: number): tf.Tensor {
+  return tf.randomNormal(shape, mean, std, 'float32', seed === 0 ? SEED_ZERO : seed);
+}
+
+/** Stands in for seed 0 (any fixed value the zoo's seed arithmetic does not produce). */
+const SEED_ZERO = 0x5eed0;
+
 export function initTensor(
   init: Init,
   shape: number[],
@@ -50,7 +63,7 @@ export function initTensor(
   const { fanIn, fanOut } = fans(fanShape);
   switch (init.kind) {
     case 'normal':
-      return tf.randomNormal(shape, 0, init.std, 'float32', seed);
+      return seededNormal(shape, 0, init.std, seed);
     case 'uniform':
       return tf.randomUniform(shape, -init.range, init.range, 'float32', seed);
     case 'glorot': {
@@ -58,6 +71,6 @@ export function initTensor(
       return tf.randomUniform(shape, -a, a, 'float32', seed);
     }
     case 'he':
-      return tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', seed);
+      return seededNormal(shape, 0, Math.sqrt(2 / fanIn), seed);
   }
 }

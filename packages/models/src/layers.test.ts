@@ -1,7 +1,7 @@
 import { initBackend } from '@latent/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { dense, dropout, initDense, maxout } from './layers.js';
+import { activate, dense, dropout, type FusedActivation, initDense, maxout } from './layers.js';
 
 function maxRelErr(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(
@@ -86,5 +86,57 @@ describe.each(['cpu', 'wasm'] as const)('layers on %s', (backend) => {
     expect(Array.from(b.dataSync())).toEqual(Array.from(values));
     expect(dropout(x, 0.8, false, 5)).toBe(x);
     tf.dispose([x, a, b]);
+  });
+
+  it.each<FusedActivation>(['linear', 'relu', 'sigmoid', { leakyRelu: 0.2 }])(
+    "fused dense (%j) has the cpu backend's gradient of matMul, add and the activation",
+    async (a) => {
+      // The reference is always tfjs's own cpu gradient of the unfused expression.
+      await initBackend('cpu');
+      const p = initDense(7, 5, 1, 3);
+      const x = tf.variable(tf.randomNormal([6, 7], 0, 1, 'float32', 4));
+      const dy = tf.randomNormal([6, 5], 0, 1, 'float32', 5);
+      const vars = [x, p.kernel, p.bias];
+      const loss = (f: () => tf.Tensor) => () => tf.sum(tf.mul(f(), dy)) as tf.Scalar;
+      const reference = tf.variableGrads(
+        loss(() =>
+          activate(tf.add(tf.matMul(x as tf.Tensor2D, p.kernel as tf.Tensor2D), p.bias), a),
+        ),
+        vars,
+      );
+      const want = vars.map((v) => reference.grads[v.name]!.arraySync());
+      const wantValue = reference.value.arraySync();
+      await initBackend(backend);
+      const fused = tf.variableGrads(
+        loss(() => dense(p, x as tf.Tensor2D, a)),
+        vars,
+      );
+      expect(maxRelErr(fused.value, tf.scalar(wantValue))).toBeLessThan(1e-5);
+      for (const [i, v] of vars.entries())
+        expect(maxRelErr(fused.grads[v.name]!, tf.tensor(want[i]!))).toBeLessThan(1e-5);
+      tf.dispose([...vars, dy, fused.value, ...Object.values(fused.grads)]);
+    },
+  );
+
+  it('dropout of a shard of rows uses those rows of the whole batch mask', async () => {
+    await initBackend(backend);
+    const x = tf.ones([10, 7]);
+    const whole = dropout(x, 0.5, true, 11).arraySync() as number[][];
+    const top = tf.ones([4, 7]);
+    const bottom = tf.ones([6, 7]);
+    const a = dropout(top, 0.5, true, 11, { offset: 0, total: 10 });
+    const b = dropout(bottom, 0.5, true, 11, { offset: 4, total: 10 });
+    expect([...(a.arraySync() as number[][]), ...(b.arraySync() as number[][])]).toEqual(whole);
+    tf.dispose([x, top, bottom, a, b]);
+  });
+});
+
+describe('initialization', () => {
+  it('draws the same normal weights for seed 0 in every call (tfjs takes 0 for no seed)', async () => {
+    await initBackend('cpu');
+    const a = initDense(5, 4, { kind: 'normal', std: 1 }, 0);
+    const b = initDense(5, 4, { kind: 'normal', std: 1 }, 0);
+    expect(Array.from(a.kernel.dataSync())).toEqual(Array.from(b.kernel.dataSync()));
+    tf.dispose([a.kernel, a.bias, b.kernel, b.bias]);
   });
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Init, initTensor } from './init.js';
+import { type Init, initTensor, seededNormal } from './init.js';
 import type { ParamTree } from './params.js';
 
 /**
@@ -60,11 +60,92 @@ const maxLastAxis = tf.customGrad(
   },
 ) as (z: tf.Tensor) => tf.Tensor;
 
+/** Activations the fused product applies inside its kernel (tfjs fuses no tanh). */
+export type FusedActivation = Exclude<Activation, 'tanh'>;
+
 /**
- * x [b, in] -> x W + bias [b, out].
+ * The gradient of `_FusedMatMul` as `dense` calls it (2-D operands as
+ * [1, m, k] x [1, k, n], no transposes, a bias, an activation), from plain
+ * products only: the wasm backend runs products with a transpose flag ~10x
+ * slower than untransposed ones, and tfjs-core's `fused.matMul` gradient uses
+ * them. A registered gradient (unlike `customGrad`) returns one closure per
+ * input, so the engine computes only the gradients the tape needs: no input
+ * gradient for the first layer, no weight gradients of the network held fixed.
  */
-export function dense(p: DenseParams, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.add(tf.matMul(x, p.kernel as tf.Tensor2D), p.bias);
+function registerFusedDenseGradient(): void {
+  if (tf.getGradient(tf._FusedMatMul)) return;
+  const t = (m: tf.Tensor) => tf.transpose(m as tf.Tensor2D);
+  tf.registerGradient({
+    kernelName: tf._FusedMatMul,
+    inputsToSave: ['a', 'b'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [a3, b3, y3] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+      const { transposeA, transposeB, activation, leakyreluAlpha } = attrs as {
+        transposeA: boolean;
+        transposeB: boolean;
+        activation: string;
+        leakyreluAlpha?: number;
+      };
+      if (transposeA || transposeB || a3.shape[0] !== 1 || b3.shape[0] !== 1)
+        throw new Error(
+          '@latent/models: _FusedMatMul gradient: only dense() products are supported',
+        );
+      const [, m, k] = a3.shape;
+      const n = b3.shape[2];
+      const a = tf.reshape(a3, [m, k]) as tf.Tensor2D;
+      const b = tf.reshape(b3, [k, n]) as tf.Tensor2D;
+      const y = tf.reshape(y3, [m, n]);
+      const g = tf.reshape(dy as tf.Tensor, [m, n]);
+      let dz: tf.Tensor2D;
+      // Each derivative from the output alone: y > 0 exactly where the pre-activation is.
+      if (activation === 'relu') dz = tf.mul(g, tf.step(y)) as tf.Tensor2D;
+      else if (activation === 'leakyrelu')
+        dz = tf.mul(g, tf.step(y, leakyreluAlpha)) as tf.Tensor2D;
+      else if (activation === 'sigmoid') dz = tf.mul(g, tf.sub(y, tf.mul(y, y))) as tf.Tensor2D;
+      else if (activation === 'linear') dz = g as tf.Tensor2D;
+      else throw new Error(`@latent/models: _FusedMatMul gradient: no ${activation} activation`);
+      return {
+        // dz W^T as (W dz^T)^T: the weight is the product's first operand, which
+        // XNNPACK uses as it lies; only the small dz^T gets packed.
+        a: () => tf.reshape(t(tf.matMul(b, t(dz))), [1, m, k]),
+        b: () => tf.reshape(tf.matMul(t(a), dz), [1, k, n]),
+        bias: () => tf.sum(dz, 0),
+      };
+    },
+  });
+}
+
+/**
+ * x [b, in] -> act(x W + bias) [b, out], as one fused kernel (the product,
+ * the bias and the activation in one pass; a separately broadcast bias add
+ * costs the wasm backend ~1.7 ms on [100, 1200]), with a gradient of
+ * untransposed products only.
+ */
+export function dense(
+  p: DenseParams,
+  x: tf.Tensor2D,
+  activation: FusedActivation = 'linear',
+): tf.Tensor2D {
+  registerFusedDenseGradient();
+  const [m, k] = x.shape;
+  const n = p.kernel.shape[1] as number;
+  const leaky = typeof activation === 'object';
+  const y = tf.engine().runKernel(
+    tf._FusedMatMul,
+    {
+      a: tf.reshape(x, [1, m, k]),
+      b: tf.reshape(p.kernel, [1, k, n]),
+      bias: p.bias,
+    } as unknown as tf.NamedTensorMap,
+    {
+      transposeA: false,
+      transposeB: false,
+      activation: leaky ? 'leakyrelu' : activation,
+      leakyreluAlpha: leaky ? activation.leakyRelu : 0,
+    } as unknown as tf.NamedAttrMap,
+  ) as tf.Tensor3D;
+  return tf.reshape(y, [m, n]);
 }
 
 /**
@@ -83,19 +164,59 @@ export function maxout(p: DenseParams, x: tf.Tensor2D, pieces: number): tf.Tenso
   return maxLastAxis(tf.reshape(z, [b, width / pieces, pieces])) as tf.Tensor2D;
 }
 
+/** Rows `offset` .. `offset + b` of a batch of `total` rows, for per-example randomness. */
+export interface BatchRows {
+  offset: number;
+  total: number;
+}
+
 /**
  * Inverted dropout: keeps each unit with probability `keep` and scales the
  * survivors by 1/keep, so inference (`training: false`) is the identity.
- * The same seed gives the same mask.
+ * The same seed gives the same mask. The mask is drawn in JavaScript
+ * (mulberry32) and applied with one same-shape product: tfjs's `dropout`
+ * divides by a scalar, which the wasm backend runs ~20x slower per element.
+ *
+ * @param rows when x holds rows `offset`.. of a larger batch of `total` rows
+ *   (data-parallel training), the mask is drawn for the whole batch and these
+ *   rows taken, so the shards together use exactly the single-process mask.
  */
 export function dropout<T extends tf.Tensor>(
   x: T,
   keep: number,
   training: boolean,
   seed: number,
+  rows?: BatchRows,
 ): T {
   if (!training || keep >= 1) return x;
-  return tf.dropout(x, 1 - keep, undefined, seed) as T;
+  const b = x.shape[0] as number;
+  const { offset, total } = rows ?? { offset: 0, total: b };
+  if (offset + b > total)
+    throw new Error(`dropout: rows ${offset}+${b} exceed a batch of ${total}`);
+  return tf.mul(x, tf.tensor(dropoutMask(x.size, keep, seed, (offset * x.size) / b), x.shape)) as T;
+}
+
+const GOLDEN = 0x6d2b79f5;
+
+/**
+ * `size` mask values (1/keep with probability keep, else 0) from position
+ * `start` of the seed's stream. mulberry32's state after n draws is
+ * seed + n * GOLDEN, so any stretch of the stream is drawn without the ones before it.
+ */
+function dropoutMask(size: number, keep: number, seed: number, start: number): Float32Array {
+  const mask = new Float32Array(size);
+  // Compares 31 random bits with keep * 2^31 without a branch: a 50% branch
+  // mispredicts every other element.
+  const threshold = Math.floor(keep * 2147483648);
+  const scale = 1 / keep;
+  let s = (seed + Math.imul(start, GOLDEN)) | 0;
+  for (let i = 0; i < size; i++) {
+    s = (s + GOLDEN) | 0;
+    let r = Math.imul(s ^ (s >>> 15), 1 | s);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    mask[i] = (((((r ^ (r >>> 14)) >>> 1) - threshold) >>> 31) as number) * scale;
+  }
+  return mask;
 }
 
 // ---------------------------------------------------------------- activations
@@ -116,6 +237,11 @@ export function activate<T extends tf.Tensor>(x: T, a: Activation): T {
     case 'sigmoid':
       return tf.sigmoid(x);
   }
+}
+
+/** `activate(dense(p, x), a)`, with `a` inside the product's kernel wherever tfjs fuses it. */
+export function denseActivate(p: DenseParams, x: tf.Tensor2D, a: Activation): tf.Tensor2D {
+  return a === 'tanh' ? tf.tanh(dense(p, x)) : dense(p, x, a);
 }
 
 // ---------------------------------------------------------------- convolutions
@@ -223,9 +349,7 @@ export function initBatchNorm(
 ): BatchNormParams {
   return {
     gamma: param(
-      gammaInit
-        ? tf.randomNormal([channels], 1, gammaInit.std, 'float32', seed)
-        : tf.ones([channels]),
+      gammaInit ? seededNormal([channels], 1, gammaInit.std, seed) : tf.ones([channels]),
     ),
     beta: param(tf.zeros([channels])),
     mean: param(tf.zeros([channels]), false),
@@ -374,7 +498,7 @@ export function initSpectralNorm(outDim: number, seed: number): SpectralNormPara
   return {
     u: param(
       tf.tidy(() => {
-        const u = tf.randomNormal([outDim], 0, 1, 'float32', seed);
+        const u = seededNormal([outDim], 0, 1, seed);
         return tf.div(u, tf.norm(u));
       }),
       false,

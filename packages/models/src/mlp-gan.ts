@@ -135,17 +135,23 @@ export function mlpGan(overrides: Partial<MlpGanConfig> = {}): GanModel<MlpGanCo
       const ls = layers(generator);
       let x: tf.Tensor2D = z;
       ls.forEach((p, i) => {
-        x = i < ls.length - 1 ? tf.relu(dense(p, x)) : tf.sigmoid(dense(p, x));
+        x = dense(p, x, i < ls.length - 1 ? 'relu' : 'sigmoid');
       });
       return x;
     },
 
-    discriminate(discriminator, x: tf.Tensor, { training, seed }: ApplyOptions) {
+    discriminate(discriminator, x: tf.Tensor, { training, seed, rows }: ApplyOptions) {
       const ls = layers(discriminator);
-      let a = dropout(x as tf.Tensor2D, config.inputKeep, training, seed);
+      let a = dropout(x as tf.Tensor2D, config.inputKeep, training, seed, rows);
       ls.forEach((p, i) => {
         if (i < ls.length - 1) {
-          a = dropout(maxout(p, a, config.maxoutPieces), config.hiddenKeep, training, seed + i + 1);
+          a = dropout(
+            maxout(p, a, config.maxoutPieces),
+            config.hiddenKeep,
+            training,
+            seed + i + 1,
+            rows,
+          );
         } else {
           a = dense(p, a);
         }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GanModel } from './gan.js';
-import { GLOROT_INIT, type Init } from './init.js';
-import { type Activation, activate, type DenseParams, dense, initDense } from './layers.js';
+import { GLOROT_INIT, type Init, seededNormal } from './init.js';
+import { type Activation, type DenseParams, dense, denseActivate, initDense } from './layers.js';
 import type { ParamTree } from './params.js';
 
 /** Small MLPs for the 1-D and 2-D toy distributions (Gaussian mixtures, rings, moons). */
@@ -38,8 +38,8 @@ function mlp(tree: ParamTree, x: tf.Tensor2D, hidden: Activation): tf.Tensor2D {
   const n = Object.keys(tree).length;
   let a = x;
   for (let i = 0; i < n; i++) {
-    a = dense(tree[`dense${i}`] as DenseParams, a);
-    if (i < n - 1) a = activate(a, hidden);
+    const layer = tree[`dense${i}`] as DenseParams;
+    a = i < n - 1 ? denseActivate(layer, a, hidden) : dense(layer, a);
   }
   return a;
 }
@@ -81,7 +81,7 @@ export function toyGan(overrides: Partial<ToyGanConfig> = {}): GanModel<ToyGanCo
       };
     },
     sampleNoise(count, seed) {
-      return tf.randomNormal([count, config.noiseDim], 0, 1, 'float32', seed) as tf.Tensor2D;
+      return seededNormal([count, config.noiseDim], 0, 1, seed) as tf.Tensor2D;
     },
     generate(generator, z) {
       return mlp(generator, z, config.generatorActivation);

@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ApplyOptions } from './gan.js';
-import { HE_INIT, type Init, VAE_INIT } from './init.js';
+import { HE_INIT, type Init, seededNormal, VAE_INIT } from './init.js';
 import {
   type Activation,
-  activate,
+  type BatchRows,
   type ConvParams,
   conv2d,
   conv2dTranspose,
   type DenseParams,
   dense,
+  denseActivate,
   initConv2d,
   initConv2dTranspose,
   initDense,
@@ -57,9 +58,19 @@ export interface VaeModel<Config = unknown> {
 /**
  * z = mean + exp(logVar / 2) * eps, eps ~ N(0, I) from `seed`: the
  * reparameterization trick, so gradients reach the encoder. Shapes [b, latentDim].
+ *
+ * @param rows when mean holds rows `offset`.. of a batch of `total` (data-parallel
+ *   training), eps is drawn for the whole batch and these rows taken.
  */
-export function reparameterize(mean: tf.Tensor2D, logVar: tf.Tensor2D, seed: number): tf.Tensor2D {
-  const eps = tf.randomNormal(mean.shape, 0, 1, 'float32', seed);
+export function reparameterize(
+  mean: tf.Tensor2D,
+  logVar: tf.Tensor2D,
+  seed: number,
+  rows?: BatchRows,
+): tf.Tensor2D {
+  const [b, d] = mean.shape;
+  let eps = seededNormal(rows ? [rows.total, d] : [b, d], 0, 1, seed);
+  if (rows) eps = tf.slice(eps, [rows.offset, 0], [b, d]);
   return tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps)) as tf.Tensor2D;
 }
 
@@ -85,7 +96,7 @@ export function decodedMean(model: VaeModel, decoded: tf.Tensor): tf.Tensor {
 
 /** z [count, latentDim] from the prior N(0, I). */
 export function samplePrior(model: VaeModel, count: number, seed: number): tf.Tensor2D {
-  return tf.randomNormal([count, model.latentDim], 0, 1, 'float32', seed) as tf.Tensor2D;
+  return seededNormal([count, model.latentDim], 0, 1, seed) as tf.Tensor2D;
 }
 
 function labelsOf(options: ApplyOptions, who: string): tf.Tensor1D {
@@ -132,7 +143,7 @@ export const PAPER_MNIST_VAE: Readonly<MlpVaeConfig> = Object.freeze<MlpVaeConfi
 function stack(tree: ParamTree, prefix: string, x: tf.Tensor2D, a: Activation): tf.Tensor2D {
   let h = x;
   for (let i = 0; tree[`${prefix}${i}`]; i++)
-    h = activate(dense(tree[`${prefix}${i}`] as DenseParams, h), a);
+    h = denseActivate(tree[`${prefix}${i}`] as DenseParams, h, a);
   return h;
 }
 
@@ -278,7 +289,7 @@ export function convVae(overrides: Partial<ConvVaeConfig> = {}): VaeModel<ConvVa
       };
     },
     decode(decoder, z) {
-      let a = tf.reshape(tf.relu(dense(decoder.project as DenseParams, z)), [
+      let a = tf.reshape(dense(decoder.project as DenseParams, z, 'relu'), [
         z.shape[0],
         sh,
         sw,

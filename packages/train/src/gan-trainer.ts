@@ -17,7 +17,21 @@ import {
   gradientPenalty,
   r1Penalty,
 } from './losses.js';
-import { createOptimizer, learningRateAt, momentumAt, type Optimizer } from './optim.js';
+import {
+  createOptimizer,
+  learningRateAt,
+  momentumAt,
+  type Optimizer,
+  type UpdateSettings,
+} from './optim.js';
+import {
+  reduceAcrossReplicas,
+  type Shard,
+  type ShardRows,
+  shardRows,
+  shareOfBatch,
+  takeRows,
+} from './shard.js';
 import { fixedClassLabels, Trainer } from './trainer.js';
 
 export interface GanTrainerOptions {
@@ -25,6 +39,11 @@ export interface GanTrainerOptions {
   /** Training images; batches are scaled to the model's pixel range. */
   data: DataSet;
   config: GanRunConfig;
+  /**
+   * Makes this trainer one replica of data-parallel training (see `Shard`);
+   * `createParallelTrainer` in `@latent/train/node` sets it up.
+   */
+  shard?: Shard;
 }
 
 /**
@@ -50,6 +69,7 @@ export class GanTrainer extends Trainer<GanStats> {
   constructor(readonly options: GanTrainerOptions) {
     super();
     const { model, data, config } = options;
+    this.shard = options.shard;
     // Image models may start G at the data's mean image; toy point sets have none.
     const params = model.init(config.seed, isPointSet(data) ? undefined : pixelMean(data));
     this.generator = params.generator;
@@ -84,6 +104,7 @@ export class GanTrainer extends Trainer<GanStats> {
    */
   trainStep(): { stats: tf.Tensor1D; epochEnded: boolean } {
     const { config } = this.options;
+    this.shard?.stepping?.();
     const momentum = momentumAt(config, this.epoch);
     let epochEnded = false;
     let dStats: tf.Tensor1D | undefined;
@@ -118,8 +139,8 @@ export class GanTrainer extends Trainer<GanStats> {
    * @returns [dLoss, mean D(x), mean D(G(z))]
    */
   private discriminatorStep(
-    x: tf.Tensor,
-    labels: tf.Tensor1D | undefined,
+    batch: tf.Tensor,
+    batchLabels: tf.Tensor1D | undefined,
     seed: number,
     momentum: number,
   ): tf.Tensor1D {
@@ -134,25 +155,40 @@ export class GanTrainer extends Trainer<GanStats> {
       update: this.dUpdates,
     };
     let means: tf.Tensor | undefined;
+    const rows = shardRows(this.shard, config.batchSize);
+    const share = shareOfBatch(rows);
     const result = tf.tidy(() => {
-      const z = model.sampleNoise(config.batchSize, deriveSeed(seed, 'z'));
-      const fakeLabels = this.sampleLabels(deriveSeed(seed, 'y'));
+      // Noise and labels are drawn for the full batch; a replica keeps its rows.
+      const z = takeRows(model.sampleNoise(config.batchSize, deriveSeed(seed, 'z')), rows);
+      const fakeLabels = this.sampleLabels(deriveSeed(seed, 'y'), rows);
+      const x = takeRows(batch, rows);
+      const labels = takeRows(batchLabels, rows);
       const fake = model.generate(this.generator, z, {
         training: true,
         seed: deriveSeed(seed, 'g'),
         labels: fakeLabels,
+        rows,
       });
       const d = (input: tf.Tensor, stream: string, y = labels) =>
-        this.discriminate(input, { training: true, seed: deriveSeed(seed, stream), labels: y });
+        this.discriminate(input, {
+          training: true,
+          seed: deriveSeed(seed, stream),
+          labels: y,
+          rows,
+        });
       const { grads, value } = tf.variableGrads(() => {
         const real = d(x, 'dx');
         const faked = d(fake, 'dz', fakeLabels);
         // Kept past variableGrads' own scope, which disposes everything but the loss.
         means = tf.keep(
-          tf.stack([
-            tf.mean(discriminatorReport(config.loss, real.logits)),
-            tf.mean(discriminatorReport(config.loss, faked.logits)),
-          ]),
+          scaled(
+            tf.stack([
+              tf.mean(discriminatorReport(config.loss, real.logits)),
+              tf.mean(discriminatorReport(config.loss, faked.logits)),
+            ]),
+            rows,
+            share,
+          ),
         );
         let loss = discriminatorLoss(config.loss, real.logits, faked.logits, config.labelSmoothing);
         // AC-GAN: D also learns to tell the class of data and of samples.
@@ -182,13 +218,14 @@ export class GanTrainer extends Trainer<GanStats> {
               config.r1,
             ),
           );
-        return loss;
+        return scaled(loss, rows, share);
       }, this.dOpt.variables);
-      this.dOpt.apply(
-        this.dOpt.variables.map((v) => grads[v.name]),
+      return this.update(
+        this.dOpt,
+        grads,
+        tf.concat([tf.reshape(value, [1]), means as tf.Tensor]) as tf.Tensor1D,
         settings,
       );
-      return tf.concat([tf.reshape(value, [1]), means as tf.Tensor]) as tf.Tensor1D;
     });
     means?.dispose();
     return result;
@@ -205,30 +242,35 @@ export class GanTrainer extends Trainer<GanStats> {
       momentum,
       update: this.step + 1,
     };
+    const rows = shardRows(this.shard, config.batchSize);
+    const share = shareOfBatch(rows);
     return tf.tidy(() => {
-      const z = model.sampleNoise(config.batchSize, deriveSeed(seed, 'z'));
-      const labels = this.sampleLabels(deriveSeed(seed, 'y'));
+      const z = takeRows(model.sampleNoise(config.batchSize, deriveSeed(seed, 'z')), rows);
+      const labels = this.sampleLabels(deriveSeed(seed, 'y'), rows);
       const { grads, value } = tf.variableGrads(() => {
         const fake = model.generate(this.generator, z, {
           training: true,
           seed: deriveSeed(seed, 'g'),
           labels,
+          rows,
         });
         const out = this.discriminate(fake, {
           training: true,
           seed: deriveSeed(seed, 'd'),
           labels,
+          rows,
         });
         const loss = generatorObjective(config.loss, out.logits, config.generatorLoss);
         // AC-GAN: G also wants D to recognise the class it was asked to draw.
-        return out.classLogits && labels
-          ? tf.add(loss, classCrossEntropy(out.classLogits, labels))
-          : loss;
+        return scaled(
+          out.classLogits && labels
+            ? tf.add(loss, classCrossEntropy(out.classLogits, labels))
+            : loss,
+          rows,
+          share,
+        );
       }, this.gOpt.variables);
-      this.gOpt.apply(
-        this.gOpt.variables.map((v) => grads[v.name]),
-        settings,
-      );
+      const loss = this.update(this.gOpt, grads, tf.reshape(value, [1]) as tf.Tensor1D, settings);
       if (this.ema) {
         const live = flattenParams(this.generator);
         for (const [name, avg] of Object.entries(flattenParams(this.ema))) {
@@ -240,14 +282,34 @@ export class GanTrainer extends Trainer<GanStats> {
           );
         }
       }
-      return value;
+      return tf.reshape(loss, []) as tf.Scalar;
     });
   }
 
-  /** Uniform class labels for a batch of samples (conditional models), or undefined. */
-  private sampleLabels(seed: number): tf.Tensor1D | undefined {
+  /**
+   * Applies one update; with replicas, first sums gradients and statistics
+   * over them. Returns the statistics (summed, where sharded).
+   */
+  private update(
+    optimizer: Optimizer,
+    grads: tf.NamedTensorMap,
+    stats: tf.Tensor1D,
+    settings: UpdateSettings,
+  ): tf.Tensor1D {
+    let g = optimizer.variables.map((v) => grads[v.name]);
+    let s = stats;
+    if (this.shard && this.shard.count > 1)
+      ({ grads: g, stats: s } = reduceAcrossReplicas(this.shard, optimizer.variables, g, stats));
+    optimizer.apply(g, settings);
+    return s;
+  }
+
+  /** Uniform class labels for a batch of samples (conditional models), or undefined; a replica keeps its rows. */
+  private sampleLabels(seed: number, rows?: ShardRows): tf.Tensor1D | undefined {
     const classes = this.options.model.numClasses;
-    return classes ? sampleLabels(this.options.config.batchSize, classes, seed) : undefined;
+    return classes
+      ? takeRows(sampleLabels(this.options.config.batchSize, classes, seed), rows)
+      : undefined;
   }
 
   /** D's logits, and its class logits when the model is an AC-GAN. */
@@ -367,8 +429,9 @@ export class GanTrainer extends Trainer<GanStats> {
     };
   }
 
-  /** Frees every tensor the trainer holds. */
+  /** Frees every tensor the trainer holds (and stops the other replicas, if any). */
   dispose(): void {
+    this.shard?.close?.();
     disposeParams(this.generator);
     disposeParams(this.discriminator);
     this.dOpt.dispose();
@@ -377,6 +440,11 @@ export class GanTrainer extends Trainer<GanStats> {
     this.fixedNoise.dispose();
     this.fixedLabels?.dispose();
   }
+}
+
+/** A replica's part of a batch mean: the mean over its rows times rows/total. */
+function scaled<T extends tf.Tensor>(t: T, rows: ShardRows | undefined, share: number): T {
+  return rows ? (tf.mul(t, share) as T) : t;
 }
 
 /** A tree of the same shape with `fn` applied to every variable. */

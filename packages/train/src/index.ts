@@ -50,6 +50,14 @@ export {
   type UpdateSettings,
 } from './optim.js';
 export {
+  reduceAcrossReplicas,
+  type Shard,
+  type ShardRows,
+  shardRows,
+  shareOfBatch,
+  takeRows,
+} from './shard.js';
+export {
   type Evaluation,
   type LoopSettings,
   type RunOptions,

@@ -148,3 +148,13 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+export {
+  createParallelGanTrainer,
+  createParallelVaeTrainer,
+  type ParallelOptions,
+  type ReplicaModels,
+  replicaScriptData,
+  SharedMemoryShard,
+  serveReplica,
+} from './parallel.js';

@@ -9,6 +9,7 @@ import {
   checksum,
 } from './checkpoint.js';
 import { type SamplesEvent, type TrainEvent, TrainingDivergedError } from './events.js';
+import type { Shard } from './shard.js';
 
 /** Run-config fields a resumed run may change: how long and how it reports, not how it trains. */
 const FREE_ON_RESUME = new Set([
@@ -58,6 +59,8 @@ export abstract class Trainer<S extends object> {
   step = 0;
   /** The latest evaluation's values and the step they belong to. */
   private evaluated: { step: number; values: Record<string, number> } | undefined;
+  /** Set when this trainer is one replica of data-parallel training. */
+  protected shard: Shard | undefined;
   abstract readonly batches: BatchIterator;
   protected abstract readonly loop: LoopSettings;
   /** Names of the statistics, in the order `trainStep` returns them. */
@@ -196,6 +199,7 @@ export abstract class Trainer<S extends object> {
     }
     this.step = manifest.progress.step;
     this.dUpdateCount = manifest.progress.dUpdates;
+    this.shard?.restored?.({ manifest, weights });
   }
 
   /**

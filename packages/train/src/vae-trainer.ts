@@ -13,6 +13,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import type { VaeRunConfig } from './config.js';
 import { createOptimizer, type Optimizer } from './optim.js';
+import { reduceAcrossReplicas, type Shard, shardRows, shareOfBatch, takeRows } from './shard.js';
 import { fixedClassLabels, Trainer } from './trainer.js';
 import {
   bernoulliLogLikelihood,
@@ -36,6 +37,11 @@ export interface VaeTrainerOptions {
   /** Training images; pixels are scaled to [0, 1] (and binarized if the config says so). */
   data: ImageSet;
   config: VaeRunConfig;
+  /**
+   * Makes this trainer one replica of data-parallel training (see `Shard`);
+   * `createParallelTrainer` in `@latent/train/node` sets it up.
+   */
+  shard?: Shard;
 }
 
 /**
@@ -55,6 +61,7 @@ export class VaeTrainer extends Trainer<VaeStats> {
   constructor(readonly options: VaeTrainerOptions) {
     super();
     const { model, data, config } = options;
+    this.shard = options.shard;
     const params = model.init(config.seed);
     this.encoder = params.encoder;
     this.decoder = params.decoder;
@@ -105,27 +112,38 @@ export class VaeTrainer extends Trainer<VaeStats> {
   /** One step on a minibatch: descend -ELBO (with the KL weight of the warm-up). Returns [loss, reconstruction, kl]. */
   trainStep(): { stats: tf.Tensor1D; epochEnded: boolean } {
     const { model, config } = this.options;
+    this.shard?.stepping?.();
     const batch = this.batches.next();
     const seed = deriveSeed(config.seed, 'step', this.step);
     const beta = klWeight(this.step, config.klWarmupSteps, config.beta);
+    // With replicas, each trains on its rows and its means count rows/total.
+    const rows = shardRows(this.shard, config.batchSize);
+    const share = shareOfBatch(rows);
     let parts: tf.Tensor | undefined;
     const stats = tf.tidy(() => {
-      const options = { training: true, seed, labels: batch.labels };
+      const x = takeRows(batch.x, rows);
+      const options = { training: true, seed, labels: takeRows(batch.labels, rows), rows };
       const { grads, value } = tf.variableGrads(() => {
-        const { mean, logVar } = model.encode(this.encoder, batch.x, options);
-        const z = reparameterize(mean, logVar, deriveSeed(seed, 'eps'));
+        const { mean, logVar } = model.encode(this.encoder, x, options);
+        const z = reparameterize(mean, logVar, deriveSeed(seed, 'eps'), rows);
         const decoded = model.decode(this.decoder, z, options);
-        const reconstruction = tf.neg(decoderLogLikelihood(model, decoded, batch.x));
+        const reconstruction = tf.neg(decoderLogLikelihood(model, decoded, x));
         const kl = gaussianKl(mean, logVar);
         // Kept past variableGrads' own scope, which disposes everything but the loss.
-        parts = tf.keep(tf.stack([tf.mean(reconstruction), tf.mean(kl)]));
-        return tf.mean(tf.add(reconstruction, tf.mul(kl, beta))) as tf.Scalar;
+        parts = tf.keep(tf.mul(tf.stack([tf.mean(reconstruction), tf.mean(kl)]), share));
+        return tf.mul(tf.mean(tf.add(reconstruction, tf.mul(kl, beta))), share) as tf.Scalar;
       }, this.optimizer.variables);
-      this.optimizer.apply(
-        this.optimizer.variables.map((v) => grads[v.name]),
-        { learningRate: config.learningRate, momentum: config.momentum, update: this.step + 1 },
-      );
-      return tf.concat([tf.reshape(value, [1]), parts as tf.Tensor]) as tf.Tensor1D;
+      const variables = this.optimizer.variables;
+      let g = variables.map((v) => grads[v.name]);
+      let s = tf.concat([tf.reshape(value, [1]), parts as tf.Tensor]) as tf.Tensor1D;
+      if (this.shard && rows)
+        ({ grads: g, stats: s } = reduceAcrossReplicas(this.shard, variables, g, s));
+      this.optimizer.apply(g, {
+        learningRate: config.learningRate,
+        momentum: config.momentum,
+        update: this.step + 1,
+      });
+      return s;
     });
     parts?.dispose();
     tf.dispose([batch.x, batch.labels]);
@@ -188,6 +206,7 @@ export class VaeTrainer extends Trainer<VaeStats> {
 
   /** Frees every tensor the trainer holds. */
   dispose(): void {
+    this.shard?.close?.();
     disposeParams(this.encoder);
     disposeParams(this.decoder);
     this.optimizer.dispose();

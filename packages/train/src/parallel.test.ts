@@ -1,0 +1,142 @@
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '@latent/backend';
+import { type ImageSet, sliceImages } from '@latent/datasets';
+import { loadMnist } from '@latent/datasets/node';
+import { dcgan, flattenParams, mlpGan, mlpVae, type ParamTree } from '@latent/models';
+import * as tf from '@tensorflow/tfjs-core';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Checkpoint } from './checkpoint.js';
+import { resolveGanRunConfig, resolveVaeRunConfig } from './config.js';
+import { GanTrainer } from './gan-trainer.js';
+import { createParallelGanTrainer, createParallelVaeTrainer } from './parallel.js';
+import type { Trainer } from './trainer.js';
+import { VaeTrainer } from './vae-trainer.js';
+
+// Worker threads run plain JavaScript: bundle the worker script as the CLI's
+// build does, beside this file so it finds the wasm binaries.
+const script = fileURLToPath(new URL(`./.latent-run-replica-${process.pid}.mjs`, import.meta.url));
+let data: ImageSet;
+
+beforeAll(async () => {
+  await build({
+    entryPoints: [fileURLToPath(new URL('./parallel.test-worker.ts', import.meta.url))],
+    outfile: script,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    conditions: ['@latent/source'],
+    mainFields: ['module', 'main'],
+    logLevel: 'warning',
+    // tfjs and the wasm backend's emscripten glue use require and __dirname in Node.
+    banner: {
+      js: [
+        "import { createRequire as __latentCreateRequire } from 'node:module';",
+        "import { fileURLToPath as __latentFileURLToPath } from 'node:url';",
+        "import { dirname as __latentDirname } from 'node:path';",
+        'const require = __latentCreateRequire(import.meta.url);',
+        'const __filename = __latentFileURLToPath(import.meta.url);',
+        'const __dirname = __latentDirname(__filename);',
+      ].join('\n'),
+    },
+  });
+  data = sliceImages((await loadMnist()).train, 0, 200, 'mnist-200');
+});
+
+afterAll(() => rmSync(script, { force: true }));
+
+const parallel = (workers: number) => ({ workers, script, scriptData: { backend: 'wasm' } });
+
+async function steps<S extends object>(trainer: Trainer<S>, n: number): Promise<number[][]> {
+  const out: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const { stats } = trainer.trainStep();
+    out.push(Array.from(await stats.data()));
+    stats.dispose();
+  }
+  return out;
+}
+
+function weights(tree: ParamTree): Float32Array[] {
+  return Object.values(flattenParams(tree)).map((v) => v.dataSync() as Float32Array);
+}
+
+function maxRelDiff(a: number[] | Float32Array, b: number[] | Float32Array): number {
+  let diff = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
+    scale = Math.max(scale, Math.abs(b[i] as number));
+  }
+  return diff / scale;
+}
+
+const smallGan = () =>
+  mlpGan({ generatorHidden: [32], discriminatorHidden: [16], maxoutPieces: 3, noiseDim: 10 });
+
+describe('data-parallel training', () => {
+  it('two replicas train the small GAN as one thread does (losses, weights; exact resume)', async () => {
+    await initBackend('wasm');
+    const config = resolveGanRunConfig({ batchSize: 25, k: 2, emaDecay: 0.9 });
+    const single = new GanTrainer({ model: smallGan(), data, config });
+    const want = await steps(single, 4);
+    const wantWeights = weights({ g: single.generator, d: single.discriminator });
+    single.dispose();
+
+    const first = createParallelGanTrainer({ model: smallGan(), data, config }, parallel(2));
+    const got = await steps(first, 2);
+    const checkpoint: Checkpoint = await first.checkpoint();
+    first.dispose();
+    // A fresh pair of replicas resumes from replica 0's checkpoint.
+    const second = createParallelGanTrainer({ model: smallGan(), data, config }, parallel(2));
+    second.restore(checkpoint);
+    got.push(...(await steps(second, 2)));
+    const gotWeights = weights({ g: second.generator, d: second.discriminator });
+    // Replicas add float partial sums in another order than one thread: agreement to float noise.
+    for (let i = 0; i < 4; i++) expect(maxRelDiff(got[i]!, want[i]!)).toBeLessThan(1e-4);
+    // Four SGD updates at the paper's rate 0.1 with momentum grow that noise a little.
+    for (const [i, w] of gotWeights.entries())
+      expect(maxRelDiff(w, wantWeights[i]!)).toBeLessThan(1e-3);
+    const before = tf.memory().numTensors;
+    await steps(second, 2);
+    expect(tf.memory().numTensors).toBe(before);
+    second.dispose();
+  });
+
+  it('two replicas train the small VAE as one thread does', async () => {
+    await initBackend('wasm');
+    const model = () => mlpVae({ hidden: [32], latentDim: 4 });
+    // SGD: Adam divides by the root of tiny squared gradients and so magnifies
+    // float noise in near-zero gradients into whole learning-rate steps.
+    const config = resolveVaeRunConfig({ batchSize: 20, optimizer: 'sgd', learningRate: 0.01 });
+    const single = new VaeTrainer({ model: model(), data, config });
+    const want = await steps(single, 3);
+    const wantWeights = weights({ e: single.encoder, d: single.decoder });
+    single.dispose();
+    const replicated = createParallelVaeTrainer({ model: model(), data, config }, parallel(2));
+    const got = await steps(replicated, 3);
+    const gotWeights = weights({ e: replicated.encoder, d: replicated.decoder });
+    replicated.dispose();
+    for (let i = 0; i < 3; i++) expect(maxRelDiff(got[i]!, want[i]!)).toBeLessThan(1e-4);
+    for (const [i, w] of gotWeights.entries())
+      expect(maxRelDiff(w, wantWeights[i]!)).toBeLessThan(1e-4);
+  });
+
+  it('batch norm normalizes each replica with its own rows, so a DCGAN differs from one thread', async () => {
+    await initBackend('wasm');
+    const model = () => dcgan({ imageShape: [28, 28, 1] });
+    const config = resolveGanRunConfig({ model: 'dcgan', batchSize: 8, optimizer: 'adam' });
+    const single = new GanTrainer({ model: model(), data, config });
+    const [want] = await steps(single, 1);
+    single.dispose();
+    const replicated = createParallelGanTrainer({ model: model(), data, config }, parallel(2));
+    const [got] = await steps(replicated, 1);
+    replicated.dispose();
+    // Same weights and inputs, per-half statistics: the losses move, but only a little.
+    const diff = maxRelDiff(got!, want!);
+    expect(diff).toBeGreaterThan(1e-4);
+    expect(diff).toBeLessThan(0.5);
+  });
+});
