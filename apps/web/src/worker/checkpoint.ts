@@ -1,0 +1,178 @@
+import { initBackend } from '@latent/backend';
+import { deriveSeed } from '@latent/datasets';
+import { disposeParams, loadParams, type ParamTree, samplePrior } from '@latent/models';
+import {
+  type Checkpoint,
+  CheckpointError,
+  ganFromCheckpoint,
+  parseCheckpoint,
+  vaeFromCheckpoint,
+} from '@latent/train';
+import * as tf from '@tensorflow/tfjs-core';
+import type { CheckpointFiles, ToWorker } from '../protocol.js';
+import type { RunControl } from './control.js';
+import { post } from './post.js';
+import { type Drawable, session, setDrawable } from './session.js';
+
+/** Samples drawn from an opened checkpoint. */
+const CHECKPOINT_SAMPLES = 100;
+
+/** The backend started last, so opening a checkpoint mid-run does not switch it under the trainer. */
+export const backendState = { started: false };
+
+export async function startBackend(name: Extract<ToWorker, { type: 'start' }>['backend']) {
+  post({ type: 'backend', info: await initBackend(name) });
+  backendState.started = true;
+}
+
+/** Rebuilds a checkpoint's generator (GAN: its moving average when it kept one) or decoder (VAE). */
+function drawableFrom(
+  { manifest, weights }: Checkpoint,
+  source: string,
+): Drawable & { ema: boolean } {
+  const { name, config } = manifest.model;
+  const where = source;
+  const specs = { specs: manifest.weights.specs, data: weights };
+  let params: ParamTree | undefined;
+  try {
+    if (manifest.kind === 'vae') {
+      const model = vaeFromCheckpoint(name, config, where);
+      const tree = model.init(0);
+      disposeParams(tree.encoder);
+      params = tree.decoder;
+      loadParams(params, specs, 'decoder');
+      const decoder = params;
+      return {
+        source: `checkpoint ${name}, step ${manifest.progress.step}`,
+        family: 'vae',
+        fromRun: false,
+        ema: false,
+        latentDim: model.latentDim,
+        range: [-3, 3],
+        ...(model.numClasses
+          ? { classes: Array.from({ length: model.numClasses }, (_, i) => String(i)) }
+          : {}),
+        shape: model.imageShape,
+        pixelRange: '[0,1]',
+        draw: (z, labels) =>
+          tf.sigmoid(model.decode(decoder, z, { training: false, seed: 0, labels })),
+        prior: (count, seed) => samplePrior(model, count, seed),
+        dispose: () => disposeParams(decoder),
+      };
+    }
+    const model = ganFromCheckpoint(name, config, where);
+    const tree = model.init(0);
+    disposeParams(tree.discriminator);
+    params = tree.generator;
+    const ema = manifest.weights.specs.some((s) => s.name.startsWith('ema.'));
+    loadParams(params, specs, ema ? 'ema' : 'generator');
+    const generator = params;
+    return {
+      source: `checkpoint ${name}, step ${manifest.progress.step}`,
+      family: 'gan',
+      fromRun: false,
+      ema,
+      latentDim: model.noiseDim,
+      range: name === 'mlp-gan' ? [-1.8, 1.8] : [-3, 3],
+      ...(model.numClasses
+        ? { classes: Array.from({ length: model.numClasses }, (_, i) => String(i)) }
+        : {}),
+      shape: model.imageShape,
+      pixelRange: model.pixelRange,
+      draw: (z, labels) => model.generate(generator, z, { training: false, seed: 0, labels }),
+      prior: (count, seed) => model.sampleNoise(count, seed),
+      dispose: () => disposeParams(generator),
+    };
+  } catch (e) {
+    if (params) disposeParams(params);
+    throw new CheckpointError(`${source}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Checks a checkpoint the way the CLI does (format, version, sizes, checksum),
+ * rebuilds its model, draws samples of it and hands it to the explorer.
+ * Throws CheckpointError naming what is wrong.
+ */
+export async function openCheckpoint(
+  files: CheckpointFiles,
+  backend: Extract<ToWorker, { type: 'open' }>['backend'],
+): Promise<void> {
+  let json: unknown;
+  try {
+    json = JSON.parse(files.json);
+  } catch (e) {
+    throw new CheckpointError(
+      `${files.source}: checkpoint.json is not valid JSON (${(e as Error).message})`,
+    );
+  }
+  const checkpoint = parseCheckpoint(json, files.weights, files.source);
+  if (!backendState.started) await startBackend(backend);
+  const drawable = drawableFrom(checkpoint, files.source);
+  let images: Float32Array;
+  try {
+    const t = tf.tidy(() => {
+      const classes = drawable.classes?.length;
+      const labels = classes
+        ? tf.tensor1d(
+            Array.from({ length: CHECKPOINT_SAMPLES }, (_, i) => i % classes),
+            'int32',
+          )
+        : undefined;
+      return drawable.draw(
+        drawable.prior(CHECKPOINT_SAMPLES, deriveSeed(0, 'checkpoint-samples')),
+        labels as tf.Tensor1D | undefined,
+      );
+    });
+    images = (await t.data()) as Float32Array;
+    t.dispose();
+  } catch (e) {
+    drawable.dispose();
+    throw e;
+  }
+  const { manifest } = checkpoint;
+  post({
+    type: 'checkpoint',
+    source: files.source,
+    model: manifest.model.name,
+    ema: drawable.ema,
+    samples: {
+      type: 'samples',
+      step: manifest.progress.step,
+      epoch: manifest.progress.batches.epoch,
+      partial: false,
+      images,
+      count: CHECKPOINT_SAMPLES,
+      shape: drawable.shape,
+      pixelRange: drawable.pixelRange,
+    },
+  });
+  setDrawable(drawable);
+}
+
+/** The run's checkpoint in the CLI's files, between two steps. */
+export function saveCheckpoint(control: RunControl | undefined): void {
+  const trainer = session.trainer;
+  if (!trainer) {
+    post({ type: 'save-error', message: 'No run to save: start one first.' });
+    return;
+  }
+  const resumable = session.resumable;
+  const save = async () => {
+    try {
+      const { manifest, weights } = await trainer.checkpoint();
+      post({
+        type: 'saved',
+        // Byte for byte what writeCheckpoint of @latent/train/node writes.
+        json: `${JSON.stringify(manifest, null, 2)}\n`,
+        weights,
+        step: manifest.progress.step,
+        resumable,
+      });
+    } catch (e) {
+      post({ type: 'save-error', message: (e as Error).message });
+    }
+  };
+  if (control) control.atSafePoint(save);
+  else void save();
+}

@@ -1,0 +1,65 @@
+import {
+  type FashionMnist,
+  fetchFashionMnist,
+  fetchMnist,
+  type ImageSet,
+  imageSetFromBrowserFiles,
+  type Mnist,
+} from '@latent/datasets';
+import type { ImageDataset } from '../protocol.js';
+import { post } from './post.js';
+
+/** Side of the images a picked folder is scaled and cropped to (the zoo's 28x28 models). */
+const FOLDER_SIZE = 28;
+
+// Kept across runs: a second Start should not read 55 MB again.
+let mnist: Promise<Mnist> | undefined;
+let fashion: Promise<FashionMnist> | undefined;
+
+const url = (path: string) => new URL(`${import.meta.env.BASE_URL}${path}`, location.href).href;
+
+function progress(what: string) {
+  return (loaded: number, total: number) => post({ type: 'loading', what, loaded, total });
+}
+
+/** Forgets a failed load, so the next Start tries again. */
+function retryable<T>(p: Promise<T>, forget: () => void): Promise<T> {
+  return p.catch((error: unknown) => {
+    forget();
+    throw error;
+  });
+}
+
+/** The training images of a dataset the app serves (at data/<name>/), or of a picked folder. */
+export async function trainingImages(dataset: ImageDataset, folder?: File[]): Promise<ImageSet> {
+  switch (dataset) {
+    case 'mnist':
+      mnist ??= retryable(fetchMnist(url('data/mnist/'), progress('MNIST')), () => {
+        mnist = undefined;
+      });
+      return (await mnist).train;
+    case 'fashion-mnist':
+      fashion ??= retryable(
+        fetchFashionMnist(url('data/fashion-mnist/'), progress('Fashion-MNIST')).catch(
+          (e: unknown) => {
+            throw new Error(
+              `Fashion-MNIST is not served with this build (${(e as Error).message}). Build the app where Debian's dataset-fashion-mnist package is installed.`,
+            );
+          },
+        ),
+        () => {
+          fashion = undefined;
+        },
+      );
+      return (await fashion).train;
+    case 'folder': {
+      if (!folder || folder.length === 0) throw new Error('Choose a folder of images first.');
+      return imageSetFromBrowserFiles(folder, {
+        height: FOLDER_SIZE,
+        width: FOLDER_SIZE,
+        name: 'image folder',
+        onImage: (done, total) => post({ type: 'loading', what: 'images', loaded: done, total }),
+      });
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import type { ImageSet } from '@latent/datasets';
+import {
+  GAN_ZOO,
+  type GanRunConfigInput,
+  GanTrainer,
+  type ImageGanName,
+  paperSettings,
+  resolveGanRunConfig,
+} from '@latent/train';
+import type { ImageSettings, Samples } from '../protocol.js';
+import type { RunControl } from './control.js';
+import { trainingImages } from './data.js';
+import { post } from './post.js';
+import { session, setDrawable } from './session.js';
+
+/** Most milliseconds between sample grids: a conv step takes a second here, an MLP step a fraction. */
+const PREVIEW_MS = 1500;
+
+/** The run config of the form: fields the user left empty take the model's paper settings. */
+export function imageRunConfig(
+  settings: ImageSettings,
+  model: ReturnType<typeof GAN_ZOO.dcgan.make>,
+) {
+  const requested: Record<string, unknown> = {
+    model: settings.model,
+    // A picked folder has no name latent knows; its runs cannot be resumed in the CLI.
+    ...(settings.dataset === 'folder' ? {} : { dataset: settings.dataset }),
+    epochs: settings.epochs,
+    seed: settings.seed,
+  };
+  for (const key of [
+    'loss',
+    'k',
+    'optimizer',
+    'generatorLearningRate',
+    'discriminatorLearningRate',
+    'batchSize',
+  ] as const) {
+    if (settings[key] !== undefined) requested[key] = settings[key];
+  }
+  return resolveGanRunConfig({ ...paperSettings(model), ...(requested as GanRunConfigInput) });
+}
+
+/** A GAN of the zoo on MNIST, Fashion-MNIST or a picked folder, with live sample grids. */
+export async function trainImages(
+  settings: ImageSettings,
+  control: RunControl,
+  signal: AbortSignal,
+): Promise<void> {
+  const entry = GAN_ZOO[settings.model as ImageGanName];
+  if (!entry) {
+    throw new Error(
+      `Unknown model '${settings.model}'; the zoo has ${Object.keys(GAN_ZOO).join(', ')}.`,
+    );
+  }
+  const data: ImageSet = await trainingImages(settings.dataset, settings.folder);
+  const model = entry.make([data.height, data.width, data.channels]);
+  if (model.numClasses && !data.labels) {
+    throw new Error(
+      `${model.name} is conditional and ${data.name} has no classes (use sub-folders).`,
+    );
+  }
+  const config = imageRunConfig(settings, model);
+  post({
+    type: 'config',
+    mode: 'images',
+    summary: `${model.name} on ${data.name} (${data.count.toLocaleString('en')} images): ${config.loss} loss, k ${config.k}, ${config.optimizer} lr G ${config.generatorLearningRate} / D ${config.discriminatorLearningRate}, batch ${config.batchSize}`,
+  });
+  const trainer = new GanTrainer({ model, data, config });
+  session.trainer = trainer;
+  session.resumable = settings.dataset !== 'folder';
+  setDrawable({
+    source: `${model.name} on ${data.name}, as it trains`,
+    family: 'gan',
+    fromRun: true,
+    latentDim: model.noiseDim,
+    // mlp-gan draws z from U(-√3, √3); the conv models from N(0, 1).
+    range: model.name === 'mlp-gan' ? [-1.8, 1.8] : [-3, 3],
+    ...(model.numClasses ? { classes: classNames(data, model.numClasses) } : {}),
+    shape: model.imageShape,
+    pixelRange: model.pixelRange,
+    draw: (z, labels) => model.generate(trainer.generator, z, { training: false, seed: 0, labels }),
+    prior: (count, seed) => model.sampleNoise(count, seed),
+    dispose: () => {},
+  });
+
+  const preview = async (step: number, epoch: number) => {
+    const samples: Samples = {
+      type: 'samples',
+      step,
+      epoch,
+      partial: true,
+      images: await trainer.samples(),
+      count: config.sampleCount,
+      shape: model.imageShape,
+      pixelRange: model.pixelRange,
+    };
+    post({ type: 'preview', samples });
+  };
+  let shown = performance.now();
+  control.running = true;
+  try {
+    for await (const event of trainer.run({ signal })) {
+      post({ type: 'event', mode: 'images', event });
+      if (event.type === 'samples') shown = performance.now();
+      if (event.type !== 'step') continue;
+      if (control.paused || performance.now() - shown > PREVIEW_MS) {
+        await preview(event.step, event.epoch);
+        shown = performance.now();
+      }
+      await control.between(event.step);
+    }
+  } finally {
+    control.running = false;
+  }
+}
+
+function classNames(data: ImageSet, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => data.classNames?.[i] ?? String(i));
+}

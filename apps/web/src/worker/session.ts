@@ -1,0 +1,96 @@
+import type { Trainer } from '@latent/train';
+import { lerp, slerp } from '@latent/vis';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Explorable, ExploreRequest } from '../protocol.js';
+import { post } from './post.js';
+
+/** A generator (or VAE decoder) the explorer can draw from. */
+export interface Drawable extends Explorable {
+  shape: readonly [number, number, number];
+  pixelRange: '[0,1]' | '[-1,1]';
+  /** z [b, latentDim] (and labels [b] for conditional models) -> images [b, ...] in `pixelRange`. */
+  draw(z: tf.Tensor2D, labels: tf.Tensor1D | undefined): tf.Tensor;
+  /** z [count, latentDim] from the prior, drawn from `seed`. */
+  prior(count: number, seed: number): tf.Tensor2D;
+  /** Draws with a run's trainer's weights (freed with the run), not weights of its own. */
+  fromRun: boolean;
+  /** Frees what only the explorer holds (an opened checkpoint's weights). */
+  dispose(): void;
+}
+
+/** A trainer the worker can checkpoint and free. */
+export type RunTrainer = Pick<Trainer<object>, 'checkpoint' | 'step'> & { dispose(): void };
+
+/** The run in progress (or finished, until reset), and what the explorer draws from. */
+export const session: {
+  trainer: RunTrainer | undefined;
+  /** Whether `latent resume` can continue it (it knows the data by name). */
+  resumable: boolean;
+  drawable: Drawable | undefined;
+} = { trainer: undefined, resumable: false, drawable: undefined };
+
+/** Replaces what the explorer draws from, freeing the previous one. */
+export function setDrawable(drawable: Drawable | undefined): void {
+  session.drawable?.dispose();
+  session.drawable = drawable;
+  post({
+    type: 'explorable',
+    explorable: drawable && {
+      source: drawable.source,
+      family: drawable.family,
+      latentDim: drawable.latentDim,
+      range: drawable.range,
+      ...(drawable.classes ? { classes: drawable.classes } : {}),
+    },
+  });
+}
+
+/** Frees the run's trainer (and the explorer, when it draws from it). */
+export function endRun(): void {
+  // A run's drawable uses the trainer's weights: it goes with the trainer.
+  if (session.drawable?.fromRun) setDrawable(undefined);
+  session.trainer?.dispose();
+  session.trainer = undefined;
+  session.resumable = false;
+}
+
+/**
+ * The explorer's pictures: G(z_A) with the sliders' values in z_A's first
+ * dimensions, and the path from z_A to z_B. Only reads the weights, so it may
+ * run between the steps of a training run.
+ */
+export async function explore(request: ExploreRequest): Promise<void> {
+  const d = session.drawable;
+  if (!d) throw new Error('Nothing to explore yet: train a model or open a checkpoint first.');
+  const steps = Math.max(2, Math.min(16, Math.round(request.steps)));
+  const [a, b] = tf.tidy(() => [d.prior(1, request.seedA), d.prior(1, request.seedB)]);
+  const za = (await a!.data()) as Float32Array;
+  const zb = (await b!.data()) as Float32Array;
+  tf.dispose([a, b]);
+  request.dims.forEach((v, i) => {
+    if (v !== null && i < za.length) za[i] = v;
+  });
+  const path = (request.spherical ? slerp : lerp)(za, zb, steps);
+  const images = tf.tidy(() => {
+    const z = tf.tensor2d([...za, ...path], [steps + 1, d.latentDim]);
+    const labels =
+      d.classes && request.label !== undefined
+        ? (tf.fill([steps + 1], request.label, 'int32') as tf.Tensor1D)
+        : d.classes
+          ? (tf.zeros([steps + 1], 'int32') as tf.Tensor1D)
+          : undefined;
+    return d.draw(z, labels);
+  });
+  const pixels = (await images.data()) as Float32Array;
+  images.dispose();
+  const size = pixels.length / (steps + 1);
+  post({
+    type: 'explored',
+    dims: za.slice(0, Math.min(request.dims.length, za.length)),
+    shape: d.shape,
+    pixelRange: d.pixelRange,
+    image: pixels.slice(0, size),
+    path: pixels.slice(size),
+    steps,
+  });
+}
