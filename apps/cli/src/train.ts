@@ -145,7 +145,8 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
   const runDir = resolve(opts.run);
   const found = await listCheckpoints(join(runDir, 'checkpoints'));
   // A checkpoint downloaded from the web app is its two files, right in the folder.
-  const downloaded = (await readdir(runDir).catch((): string[] => [])).includes('checkpoint.json');
+  const files = await readdir(runDir).catch((): string[] => []);
+  const downloaded = files.includes('checkpoint.json');
   const latest = found.at(-1) ?? (downloaded ? { path: runDir } : undefined);
   if (!latest) {
     throw new Error(
@@ -153,10 +154,14 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
     );
   }
   const checkpoint = await readCheckpoint(latest.path);
-  // No config.json beside a downloaded checkpoint: the default backend and all the data.
-  const info = JSON.parse(
-    await readFile(join(runDir, 'config.json'), 'utf8').catch(() => '{}'),
-  ) as RunInfo;
+  if (downloaded && found.length === 0 && !files.includes('config.json')) {
+    // Make it a run folder: the config.json `latent train` would have written (all the data).
+    const { config, model } = checkpoint.manifest;
+    const info: RunInfo = { backend: opts.backend ?? 'wasm' };
+    const text = JSON.stringify({ ...config, ...info, modelConfig: model.config }, null, 2);
+    await writeFileAtomic(join(runDir, 'config.json'), `${text}\n`);
+  }
+  const info = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as RunInfo;
   const { manifest } = checkpoint;
   const backend = await initBackend(opts.backend ?? info.backend);
   const { name, config: modelConfig } = manifest.model;

@@ -52,7 +52,7 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
       await train(message.settings, control, abort.signal);
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
-      post({ type: 'error', name: e.name, message: e.message });
+      control.post({ type: 'error', name: e.name, message: e.message });
     }
   })();
   run = { control, abort, done };

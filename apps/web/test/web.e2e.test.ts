@@ -1,20 +1,29 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { initBackend } from '@latent/backend';
 import { sliceImages } from '@latent/datasets';
 import { loadMnist } from '@latent/datasets/node';
 import { mlpGan } from '@latent/models';
 import { GanTrainer, resolveGanRunConfig } from '@latent/train';
 import { writeCheckpoint } from '@latent/train/node';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { build, type PreviewServer, preview } from 'vite';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildSite, launchChromium, openApp, root, serveSite, watch } from './harness.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const run = promisify(execFile);
+/** The CLI bundle the download test resumes with (built here, so it is never stale). */
+const cli = join(root, '..', 'cli', 'dist', 'latent.js');
+/** Set LATENT_WEB_SCREENSHOTS to a folder to keep a screenshot of each mode there. */
+const screenshots = process.env.LATENT_WEB_SCREENSHOTS;
+/** Set LATENT_WEB_GPU_TESTS=1 to also train DCGAN on webgl and the toy GAN on webgpu (slow on SwiftShader). */
+const gpuTests = process.env.LATENT_WEB_GPU_TESTS === '1';
 
 let outDir: string;
+let site: string;
 /** A checkpoint folder written by the library, as `latent train` writes them. */
 let checkpointDir: string;
 let url: string;
@@ -23,8 +32,6 @@ let browser: Browser | undefined;
 let page: Page;
 /** Page errors and console errors, from the page and its workers. */
 const problems: string[] = [];
-/** Set LATENT_WEB_SCREENSHOTS to a folder to keep screenshots of each mode there. */
-const screenshots = process.env.LATENT_WEB_SCREENSHOTS;
 
 /** A screenshot of the page down to the end of its content, when LATENT_WEB_SCREENSHOTS is set. */
 async function screenshot(name: string): Promise<void> {
@@ -62,39 +69,20 @@ async function makeCheckpoint(dir: string): Promise<void> {
   }
 }
 
+async function buildCli(): Promise<void> {
+  await run(process.execPath, ['build.mjs'], { cwd: join(root, '..', 'cli') });
+}
+
 beforeAll(async () => {
-  // Build into a temporary folder so a developer's dist/ and a running dev server are left alone.
   outDir = await mkdtemp(join(tmpdir(), 'latent-web-'));
+  site = join(outDir, 'site');
   checkpointDir = join(outDir, 'checkpoint', 'step-00000002');
-  await Promise.all([
-    build({ root, logLevel: 'warn', build: { outDir: join(outDir, 'site'), emptyOutDir: true } }),
-    makeCheckpoint(checkpointDir),
-  ]);
-  server = await preview({
-    root,
-    logLevel: 'warn',
-    build: { outDir: join(outDir, 'site') },
-    preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
-  });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  url = server.resolvedUrls?.local[0] ?? '';
+  await Promise.all([buildSite(site), makeCheckpoint(checkpointDir), buildCli()]);
+  ({ url, server } = await serveSite(site));
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   if (screenshots) await mkdir(screenshots, { recursive: true });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
+  watch(page, problems);
 });
 
 afterAll(async () => {
@@ -103,6 +91,42 @@ afterAll(async () => {
   if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
+const state = () => page.locator('body').getAttribute('data-state');
+const step = async () => Number(await page.getByTestId('step').textContent());
+
+/**
+ * Fails with what the page shows when it reports an error, instead of letting a
+ * wait run into its timeout.
+ */
+async function expectNoPageError(): Promise<void> {
+  const s = await state();
+  if (s === 'error' || problems.length > 0) {
+    const shown = await page.getByTestId('error').textContent();
+    throw new Error(`page state ${s}: ${shown}\n${problems.join('\n')}`);
+  }
+}
+
+/** Waits until `fn` (run in the page) is true or the page shows an error. */
+async function until<A>(fn: (arg: A) => boolean, arg: A, timeout = 120_000): Promise<void> {
+  await page.waitForFunction(
+    ({ source, arg }) =>
+      document.body.dataset.state === 'error' ||
+      // biome-ignore lint/security/noGlobalEval: the predicate is this test's own code, sent as text
+      (0, eval)(source)(arg),
+    { source: fn.toString(), arg },
+    { timeout },
+  );
+  await expectNoPageError();
+}
+
+const stepAtLeast = (n: number) =>
+  until((k) => Number(document.querySelector('[data-testid=step]')?.textContent) >= k, n);
+
+async function resetRun(mode: string): Promise<void> {
+  await page.getByTestId(`${mode}-reset`).click();
+  await expect.poll(state).toBe('idle');
+}
+
 /** The sample canvas as a PNG data URL, and the training step its grid was drawn at. */
 const snapshot = () =>
   page.getByTestId('samples').evaluate((c: HTMLCanvasElement) => ({
@@ -110,63 +134,57 @@ const snapshot = () =>
     png: c.toDataURL(),
   }));
 
-/**
- * Fails with what the page shows when it reports an error, instead of letting a
- * wait run into its timeout.
- */
-async function expectNoPageError(): Promise<void> {
-  const state = await page.locator('body').getAttribute('data-state');
-  if (state === 'error' || problems.length > 0) {
-    const shown = await page.locator('#error').textContent();
-    throw new Error(`page state ${state}: ${shown}\n${problems.join('\n')}`);
-  }
-}
-
-test('trains the MNIST GAN in a worker and the sample grid changes', async () => {
+test('loads with no errors and trains the MLP GAN on threaded wasm: pause, step, resume, reset', async () => {
   expect(url).not.toBe('');
-  await page.goto(url);
-  // COOP/COEP from the preview server: without them the wasm backend has no threads.
+  await openApp(page, url);
+  // COOP/COEP from the server: without them the wasm backend has no threads.
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-  await expect.poll(() => page.locator('body').getAttribute('data-state')).toBe('idle');
+  expect(await state()).toBe('idle');
+  // The zoo comes from the worker, by the CLI's names.
+  const models = await page.getByTestId('model').locator('option').allTextContents();
+  expect(models).toEqual(['mlp-gan', 'dcgan', 'cgan', 'acgan', 'wgan-gp', 'sngan']);
 
-  await page.fill('input[name=batchSize]', '32');
-  await page.getByTestId('start').click();
-
-  // The first grid: G(fixed z) before training (or soon after). Every wait
-  // also ends when the page reports an error, so the test fails fast and says why.
-  await page.waitForFunction(
-    () =>
-      document.body.dataset.state === 'error' ||
-      document.querySelector<HTMLElement>('[data-testid=samples]')?.dataset.step !== undefined,
-    undefined,
-    { timeout: 60_000 },
+  await page.getByTestId('batch').fill('32');
+  await page.getByTestId('images-start').click();
+  await until(
+    () => document.querySelector<HTMLElement>('[data-testid=samples]')?.dataset.step !== undefined,
+    0,
   );
-  await expectNoPageError();
   const early = await snapshot();
-  expect(await page.locator('body').getAttribute('data-state')).toBe('training');
-  expect(await page.locator('#backend').textContent()).toBe('wasm · SIMD on · threads on');
-
-  await page.waitForFunction(
-    (after) => {
-      const step = Number(document.querySelector('[data-testid=step]')?.textContent);
-      const drawnAt = Number(
-        document.querySelector<HTMLElement>('[data-testid=samples]')?.dataset.step,
-      );
-      return document.body.dataset.state === 'error' || (step > 30 && drawnAt > after);
-    },
-    early.step,
-    { timeout: 180_000 },
+  expect(await page.getByTestId('backend').textContent()).toBe('wasm · SIMD on · threads on');
+  expect(await page.getByTestId('images-config').textContent()).toMatch(
+    /^mlp-gan on mnist-train \(50,000 images\): gan loss, k 1, sgd lr G 0.1 \/ D 0.1, batch 32$/,
   );
-  await expectNoPageError();
+  await stepAtLeast(12);
+  // Live steps/s.
+  expect(Number(await page.getByTestId('rate').getAttribute('data-value'))).toBeGreaterThan(0);
+
+  await page.getByTestId('images-pause').click();
+  await expect.poll(state, { timeout: 30_000 }).toBe('paused');
+  const paused = await step();
+  await page.waitForTimeout(500);
+  expect(await step()).toBe(paused);
+  // Step: exactly one more, then paused again, and a new grid of that step.
+  await page.getByTestId('images-step').click();
+  await expect.poll(step, { timeout: 30_000 }).toBe(paused + 1);
+  await expect
+    .poll(() => page.getByTestId('samples').getAttribute('data-step'))
+    .toBe(String(paused + 1));
+  expect(await state()).toBe('paused');
+  // Keyboard: Space resumes (outside form fields).
+  await page.locator('h1').click();
+  await page.keyboard.press('Space');
+  await stepAtLeast(paused + 5);
+  await until(
+    (after) =>
+      Number(document.querySelector<HTMLElement>('[data-testid=samples]')?.dataset.step) > after,
+    paused + 1,
+  );
   const late = await snapshot();
   expect(late.step).toBeGreaterThan(early.step);
   expect(late.png).not.toBe(early.png);
   await screenshot('mnist');
-
-  await page.click('#stop');
-  await expect
-    .poll(() => page.locator('body').getAttribute('data-state'), { timeout: 30_000 })
-    .toBe('stopped');
+  await resetRun('images');
   await expectNoPageError();
 });
 
@@ -199,11 +217,9 @@ async function upload(files: { name: string; buffer: Buffer }[]): Promise<string
   return checkpointStatus();
 }
 
-test('opens a checkpoint written by the library, refuses bad files and keeps working', async () => {
-  await page.goto(url);
-  await expect.poll(() => page.locator('body').getAttribute('data-state')).toBe('idle');
+test('opens a CLI checkpoint and samples it; bad files show an error and the page keeps working', async () => {
+  await openApp(page, url);
   const samples = page.getByTestId('samples');
-
   await page
     .getByTestId('checkpoint-files')
     .setInputFiles([join(checkpointDir, 'checkpoint.json'), join(checkpointDir, 'weights.bin')]);
@@ -260,7 +276,6 @@ test('opens a checkpoint written by the library, refuses bad files and keeps wor
       { name: 'weights.bin', buffer: weights },
     ]),
   ).toMatch(/not a latent checkpoint \(format "tfjs-layers-model"\)/);
-  // Last, so the screenshot shows it.
   expect(
     await upload([
       { name: 'checkpoint.json', buffer: json },
@@ -273,49 +288,77 @@ test('opens a checkpoint written by the library, refuses bad files and keeps wor
   expect(await samples.evaluate((c: HTMLCanvasElement) => c.toDataURL())).toBe(opened);
   await screenshot('checkpoint-error');
 
-  // The page still trains.
-  await page.fill('input[name=batchSize]', '32');
-  await page.getByTestId('start').click();
-  await page.waitForFunction(
-    () =>
-      document.body.dataset.state === 'error' ||
-      Number(document.querySelector('[data-testid=step]')?.textContent) >= 5,
-    undefined,
-    { timeout: 120_000 },
+  // The explorer draws from the opened checkpoint.
+  await page.click('#tab-explorer');
+  expect(await page.getByTestId('explore-source').textContent()).toMatch(
+    /^Drawing from checkpoint mlp-gan, step 2 \(100-d z\)\./,
   );
-  await expectNoPageError();
-  expect(await page.locator('body').getAttribute('data-state')).toBe('training');
-  await page.click('#stop');
-  await expect
-    .poll(() => page.locator('body').getAttribute('data-state'), { timeout: 30_000 })
-    .toBe('stopped');
+  await expect.poll(() => page.getByTestId('explore-image').getAttribute('data-drawn')).toBe('1');
+
+  // The page still trains.
+  await page.click('#tab-images');
+  await page.getByTestId('batch').fill('32');
+  await page.getByTestId('images-start').click();
+  await stepAtLeast(3);
+  expect(await state()).toBe('training');
+  await resetRun('images');
   await expectNoPageError();
 });
 
-test('1-D mode draws the densities, D(x) and the z-to-x arrows, and they move', async () => {
-  await page.goto(url);
-  await expect.poll(() => page.locator('body').getAttribute('data-state')).toBe('idle');
+test('a checkpoint downloaded from the page resumes in the CLI', async () => {
+  await openApp(page, url);
+  await page.getByTestId('batch').fill('20');
+  // From idle, Step starts a paused run and takes one step; two more.
+  await page.getByTestId('images-step').click();
+  await expect.poll(state, { timeout: 60_000 }).toBe('paused');
+  for (const n of [2, 3]) {
+    await page.getByTestId('images-step').click();
+    await expect.poll(step, { timeout: 30_000 }).toBe(n);
+  }
+  await page.getByTestId('save').click();
+  const folder = join(outDir, 'downloaded-run');
+  await mkdir(folder);
+  for (const name of ['checkpoint.json', 'weights.bin']) {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId(`download-${name}`).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(name);
+    await download.saveAs(join(folder, name));
+  }
+  const manifest = JSON.parse(await readFile(join(folder, 'checkpoint.json'), 'utf8'));
+  expect(manifest.progress.step).toBe(3);
+  expect(manifest.config.batchSize).toBe(20);
+  await resetRun('images');
+
+  const { stderr } = await run(
+    process.execPath,
+    [cli, 'resume', folder, '--max-steps', '5', '--json'],
+    { cwd: outDir, maxBuffer: 1 << 24 },
+  );
+  expect(stderr).toMatch(/training mlp-gan on mnist-train \(50000 images\) from step 3 with wasm/);
+  expect(await readdir(join(folder, 'checkpoints'))).toEqual(['step-00000005']);
+});
+
+test('1-D mode draws Figure 1 and, in slow motion, D’s update before G’s', async () => {
+  await openApp(page, url);
   // Keyboard: the tabs follow the ARIA pattern (arrow keys move between them).
-  await page.focus('#tab-mnist');
+  await page.focus('#tab-images');
   await page.keyboard.press('ArrowRight');
   expect(await page.locator('#tab-toy1d').getAttribute('aria-selected')).toBe('true');
   expect(await page.evaluate(() => document.activeElement?.id)).toBe('tab-toy1d');
-  await page.getByTestId('toy-start').click();
+  await page.getByTestId('toy1d-start').click();
 
   const density = page.getByTestId('density');
-  const frameAfter = async (step: number) => {
-    await page.waitForFunction(
+  const frameAfter = async (n: number) => {
+    await until(
       (after) =>
-        document.body.dataset.state === 'error' ||
         Number(document.querySelector<HTMLElement>('[data-testid=density]')?.dataset.step) >= after,
-      step,
-      { timeout: 120_000 },
+      n,
     );
-    await expectNoPageError();
     return density.innerHTML();
   };
   const early = await frameAfter(0);
-  expect(early).toContain('<svg');
   for (const part of [
     'class="data"',
     'class="generator"',
@@ -325,16 +368,157 @@ test('1-D mode draws the densities, D(x) and the z-to-x arrows, and they move', 
     expect(early).toContain(part);
   }
   const late = await frameAfter(300);
-  expect(late).not.toBe(early);
-  // The generator's curve itself moved, not only the caption.
   const generator = (svg: string) => /class="generator" d="([^"]+)"/.exec(svg)?.[1];
   expect(generator(late)).not.toBe(generator(early));
   expect(await page.locator('#loss-chart svg path.series').count()).toBe(2);
   await screenshot('toy1d');
 
-  await page.click('#toy-stop');
-  await expect
-    .poll(() => page.locator('body').getAttribute('data-state'), { timeout: 30_000 })
-    .toBe('stopped');
+  // Slow motion: each step shows D's update (G unchanged), then G's.
+  await page.locator('#toy1d-settings .slow-motion').check();
+  // Watch the picture until some step has shown D's frame and then G's.
+  const phases = await page.evaluate(
+    () =>
+      new Promise<string[]>((resolve) => {
+        const el = document.querySelector<HTMLElement>('[data-testid=density]')!;
+        const seen: string[] = [];
+        new MutationObserver(() => {
+          const now = `${el.dataset.step}:${el.dataset.phase}`;
+          if (seen.at(-1) !== now) seen.push(now);
+          const [stepNow, phase] = now.split(':');
+          if (phase === 'generator' && seen.includes(`${stepNow}:discriminator`)) resolve(seen);
+        }).observe(el, { attributes: true, attributeFilter: ['data-phase', 'data-step'] });
+      }),
+  );
+  const last = phases.at(-1)!.split(':')[0];
+  // D's frame came right before G's, for the same step.
+  expect(phases.slice(-2)).toEqual([`${last}:discriminator`, `${last}:generator`]);
+  await page.locator('#toy1d-settings .slow-motion').uncheck();
+  await resetRun('toy1d');
+});
+
+test('2-D mode draws real and fake points, D’s heatmap, G’s manifold and the gradient arrows', async () => {
+  await openApp(page, url);
+  await page.click('#tab-toy2d');
+  await page.getByTestId('distribution').selectOption('grid');
+  await page.getByTestId('toy2d-start').click();
+  const plane = page.getByTestId('plane');
+  await until(
+    () => Number(document.querySelector<HTMLElement>('[data-testid=plane]')?.dataset.step) >= 0,
+    0,
+  );
+  const early = await plane.innerHTML();
+  for (const part of [
+    'class="heatmap"',
+    'class="manifold"',
+    'class="real"',
+    'class="fake"',
+    'class="gradients"',
+  ]) {
+    expect(early).toContain(part);
+  }
+  await until(
+    () => Number(document.querySelector<HTMLElement>('[data-testid=plane]')?.dataset.step) >= 200,
+    0,
+  );
+  const fake = (svg: string) => /<g class="fake"[^>]*>(.*?)<\/g>/.exec(svg)?.[1];
+  expect(fake(await plane.innerHTML())).not.toBe(fake(early));
+  await screenshot('toy2d');
+  await resetRun('toy2d');
+});
+
+test('VAE mode: reconstructions beside inputs, samples, the 2-D latent manifold; the explorer draws from it', async () => {
+  await openApp(page, url);
+  await page.click('#tab-vae');
+  await page.getByTestId('vae-start').click();
+  await until(
+    () =>
+      Number(document.querySelector<HTMLElement>('[data-testid=vae-manifold]')?.dataset.step) >= 20,
+    0,
+  );
+  const size = await page
+    .getByTestId('vae-manifold')
+    .evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
+  expect(size).toEqual([15 * 28, 15 * 28]);
+  expect(await page.getByTestId('vae-recon').getAttribute('data-step')).not.toBeNull();
+  expect(await page.getByTestId('vae-samples').getAttribute('data-step')).not.toBeNull();
+  await screenshot('vae');
+
+  // The explorer: z has two dimensions, both on sliders; moving one redraws.
+  await page.click('#tab-explorer');
+  expect(await page.getByTestId('explore-source').textContent()).toMatch(
+    /mlp-vae on mnist-train.*\(2-d z\)/,
+  );
+  const sliders = page.getByTestId('sliders').locator('input');
+  expect(await sliders.count()).toBe(2);
+  await until(
+    () =>
+      Number(document.querySelector<HTMLElement>('[data-testid=explore-image]')?.dataset.drawn) >=
+      1,
+    0,
+  );
+  const before = await page
+    .getByTestId('explore-image')
+    .evaluate((c: HTMLCanvasElement) => c.toDataURL());
+  await sliders.first().focus();
+  for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowRight');
+  await until(
+    () =>
+      Number(document.querySelector<HTMLElement>('[data-testid=explore-image]')?.dataset.drawn) >=
+      3,
+    0,
+  );
+  const after = await page
+    .getByTestId('explore-image')
+    .evaluate((c: HTMLCanvasElement) => c.toDataURL());
+  expect(after).not.toBe(before);
+  await screenshot('explorer');
+  await page.click('#tab-vae');
+  await resetRun('vae');
   await expectNoPageError();
+});
+
+test('trains on webgl', async () => {
+  await openApp(page, url);
+  await page.getByTestId('backend-select').selectOption('webgl');
+  await page.getByTestId('batch').fill('16');
+  await page.getByTestId('images-start').click();
+  await stepAtLeast(3);
+  expect(await page.getByTestId('backend').textContent()).toBe('webgl (GPU)');
+  await resetRun('images');
+  if (gpuTests) {
+    // Convolutions use webgl's own kernels (the wasm-only ones do not apply there).
+    await page.getByTestId('model').selectOption('dcgan');
+    await page.getByTestId('batch').fill('4');
+    await page.getByTestId('images-start').click();
+    await stepAtLeast(2);
+    await resetRun('images');
+  }
+  await expectNoPageError();
+});
+
+describe.runIf(gpuTests)('webgpu', () => {
+  test('trains the toy GAN on webgpu (Chromium with SwiftShader Vulkan)', async () => {
+    const gpu = await launchChromium(true);
+    try {
+      const p = await gpu.newPage();
+      const seen: string[] = [];
+      watch(p, seen);
+      await openApp(p, url);
+      await p.click('#tab-toy1d');
+      await p.getByTestId('backend-select').selectOption('webgpu');
+      await p.getByTestId('toy1d-start').click();
+      await p.waitForFunction(
+        () =>
+          document.body.dataset.state === 'error' ||
+          Number(document.querySelector('[data-testid=step]')?.textContent) >= 3,
+        undefined,
+        { timeout: 180_000 },
+      );
+      expect(await p.getByTestId('error').textContent()).toBe('');
+      expect(await p.getByTestId('backend').textContent()).toBe('webgpu (GPU)');
+      expect(seen).toEqual([]);
+    } finally {
+      await gpu.close();
+    }
+  });
 });

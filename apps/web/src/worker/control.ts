@@ -1,3 +1,4 @@
+import type { FromWorker } from '../protocol.js';
 import { post } from './post.js';
 
 /**
@@ -19,7 +20,13 @@ export class RunControl {
   slowMotion = false;
 
   constructor(private readonly signal: AbortSignal) {
+    // A reset run's last messages (its `done`, a late frame) must not reach the page after the reset.
     signal.addEventListener('abort', () => this.wake?.());
+  }
+
+  /** Posts a message of this run, unless the run was reset. */
+  post(message: FromWorker): void {
+    if (!this.signal.aborted) post(message);
   }
 
   pause(): void {
@@ -59,7 +66,7 @@ export class RunControl {
         break;
       }
       if (!announced) {
-        post({ type: 'paused', paused: true, step });
+        this.post({ type: 'paused', paused: true, step });
         announced = true;
       }
       await new Promise<void>((resolve) => {
@@ -67,7 +74,7 @@ export class RunControl {
       });
       this.wake = undefined;
     }
-    if (announced && !this.paused) post({ type: 'paused', paused: false, step });
+    if (announced && !this.paused) this.post({ type: 'paused', paused: false, step });
   }
 
   /** Waits `ms`, or less if the run is reset meanwhile (slow motion). */

@@ -10,7 +10,6 @@ import {
 import type { ImageSettings, Samples } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { trainingImages } from './data.js';
-import { post } from './post.js';
 import { session, setDrawable } from './session.js';
 
 /** Most milliseconds between sample grids: a conv step takes a second here, an MLP step a fraction. */
@@ -61,7 +60,7 @@ export async function trainImages(
     );
   }
   const config = imageRunConfig(settings, model);
-  post({
+  control.post({
     type: 'config',
     mode: 'images',
     summary: `${model.name} on ${data.name} (${data.count.toLocaleString('en')} images): ${config.loss} loss, k ${config.k}, ${config.optimizer} lr G ${config.generatorLearningRate} / D ${config.discriminatorLearningRate}, batch ${config.batchSize}`,
@@ -95,13 +94,13 @@ export async function trainImages(
       shape: model.imageShape,
       pixelRange: model.pixelRange,
     };
-    post({ type: 'preview', samples });
+    control.post({ type: 'preview', samples });
   };
   let shown = performance.now();
   control.running = true;
   try {
     for await (const event of trainer.run({ signal })) {
-      post({ type: 'event', mode: 'images', event });
+      control.post({ type: 'event', mode: 'images', event });
       if (event.type === 'samples') shown = performance.now();
       if (event.type !== 'step') continue;
       if (control.paused || performance.now() - shown > PREVIEW_MS) {

@@ -11,7 +11,6 @@ import { gridPoints } from '@latent/vis';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DensityFrame, PlaneFrame, ToySettings } from '../protocol.js';
 import type { RunControl } from './control.js';
-import { post } from './post.js';
 import { session } from './session.js';
 
 /** Milliseconds between frames in normal speed, and each phase's pause in slow motion. */
@@ -74,7 +73,7 @@ async function drive<F extends { step: number; phase?: 'discriminator' | 'genera
     for await (const event of trainer.run({ signal })) {
       // The model's "images" are points: the page draws densities and planes, not grids.
       if (event.type === 'samples') continue;
-      post({ type: 'event', mode, event });
+      control.post({ type: 'event', mode, event });
       if (event.type !== 'step') continue;
       if (control.slowMotion || control.paused) {
         // D's update happened against the old G: show it before G moves.
@@ -114,7 +113,7 @@ export async function trainToy1d(
     (_, i) => X_1D[0] + ((X_1D[1] - X_1D[0]) * i) / (GRID_1D - 1),
   );
   const dataDensity = Float32Array.from(mixture.logDensity(grid), Math.exp);
-  post({
+  control.post({
     type: 'config',
     mode: 'toy1d',
     summary: `toy-gan on 0.3 N(-2, 0.5²) + 0.7 N(2, 1²): ${config.loss} loss, k ${config.k}, adam lr ${config.learningRate}, batch ${config.batchSize}`,
@@ -156,7 +155,7 @@ export async function trainToy1d(
   };
   try {
     await drive(trainer, 'toy1d', control, signal, frame, (f) =>
-      post({
+      control.post({
         type: 'density',
         frame: {
           ...f,
@@ -192,7 +191,7 @@ export async function trainToy2d(
   const distribution = toyDistribution(name);
   const data = distribution.sample(TOY_POINTS, deriveSeed(config.seed, 'toy-data'));
   const model = toyGan({ dataDim: 2, noiseDim: 2, batchSize: config.batchSize });
-  post({
+  control.post({
     type: 'config',
     mode: 'toy2d',
     summary: `toy-gan on ${name}: ${config.loss} loss, k ${config.k}, adam lr ${config.learningRate}, batch ${config.batchSize}`,
@@ -254,7 +253,7 @@ export async function trainToy2d(
   };
   try {
     await drive(trainer, 'toy2d', control, signal, frame, (f) =>
-      post({
+      control.post({
         type: 'plane',
         frame: {
           ...f,

@@ -4,7 +4,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { VaeFrame, VaeSettings } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { trainingImages } from './data.js';
-import { post } from './post.js';
 import { session, setDrawable } from './session.js';
 
 /** Inputs shown beside their reconstructions; side of the latent manifold grid. */
@@ -71,7 +70,7 @@ export async function trainVae(
     settings.model === 'mlp-vae' && settings.latentDim
       ? mlpVae({ imageShape: shape, latentDim: settings.latentDim })
       : entry.make(shape);
-  post({
+  control.post({
     type: 'config',
     mode: 'vae',
     summary: `${model.name} (${model.latentDim}-d latent) on ${data.name}: ${config.optimizer} lr ${config.learningRate}, batch ${config.batchSize}, ${config.binarize} binarization`,
@@ -143,20 +142,20 @@ export async function trainVae(
     };
   };
 
-  post({ type: 'vae', frame: await frame(0) });
+  control.post({ type: 'vae', frame: await frame(0) });
   let shown = performance.now();
   control.running = true;
   try {
     for await (const event of trainer.run({ signal })) {
-      post({ type: 'event', mode: 'vae', event });
+      control.post({ type: 'event', mode: 'vae', event });
       if (event.type !== 'step') continue;
       if (control.paused || performance.now() - shown > FRAME_MS) {
-        post({ type: 'vae', frame: await frame(event.step) });
+        control.post({ type: 'vae', frame: await frame(event.step) });
         shown = performance.now();
       }
       await control.between(event.step);
     }
-    if (!signal.aborted) post({ type: 'vae', frame: await frame(trainer.step) });
+    if (!signal.aborted) control.post({ type: 'vae', frame: await frame(trainer.step) });
   } finally {
     control.running = false;
     tf.dispose([x, labels, zGrid]);
