@@ -6,10 +6,11 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@latent/source'] } },
   test: {
     environment: 'node',
-    include: ['test/**/*.test.ts'],
+    // `pnpm bench` runs the speed measurement instead of the tests.
+    include: process.env.LATENT_WEB_BENCH ? ['bench/**/*.bench.ts'] : ['test/**/*.test.ts'],
     setupFiles: ['../../scripts/vitest-setup.ts'],
     // A production build, a browser and real training steps: minutes, not seconds.
-    testTimeout: 240_000,
+    testTimeout: process.env.LATENT_WEB_BENCH ? 3_600_000 : 240_000,
     hookTimeout: 240_000,
   },
 });

@@ -128,7 +128,7 @@ function onMessage(message: FromWorker): void {
       for (const option of backendSelect.options) {
         const ok = message.backends.includes(option.value as BackendName);
         option.disabled = !ok;
-        if (!ok) option.textContent = `${option.value} (not available here)`;
+        if (!ok) option.textContent = `${option.value} (n/a here)`;
       }
       document.body.dataset.ready = 'true';
       return;

@@ -72,7 +72,7 @@ function drawPlane(frame: PlaneFrame): void {
       discriminator: { values: frame.discriminator, rows: frame.rows, cols: frame.cols },
       manifold: { points: frame.manifold, rows: frame.manifoldSize, cols: frame.manifoldSize },
     },
-    { domain: frame.domain, size: 520, pointRadius: 2.2 },
+    { domain: frame.domain, size: 520, pointRadius: 2.2, arrowLength: 0.045 },
   );
   plane.dataset.step = String(frame.step);
   plane.dataset.phase = frame.phase ?? '';

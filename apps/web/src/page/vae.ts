@@ -64,10 +64,10 @@ function drawFrame(frame: VaeFrame): void {
     });
     manifold.hidden = false;
     manifold.dataset.step = String(frame.step);
-    manifoldCaption.textContent = `decoder means over z = Φ⁻¹(grid) in 2-D, at step ${frame.step}`;
+    manifoldCaption.textContent = `z = Φ⁻¹(grid), step ${frame.step}`;
   } else {
     manifold.hidden = true;
-    manifoldCaption.textContent = 'only for a 2-d latent';
+    manifoldCaption.textContent = 'needs a 2-d latent';
   }
 }
 
