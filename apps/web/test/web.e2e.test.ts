@@ -289,7 +289,6 @@ test('opens a CLI checkpoint and samples it; bad files show an error and the pag
   );
   // Refused files change nothing: the grid is still the checkpoint's.
   expect(await samples.evaluate((c: HTMLCanvasElement) => c.toDataURL())).toBe(opened);
-  await screenshot('checkpoint-error');
 
   // The explorer draws from the opened checkpoint.
   await page.click('#tab-explorer');
