@@ -114,7 +114,29 @@ function selectMode(next: Mode, focus = false): void {
   if (next === 'explorer') refreshExplorer();
 }
 
+/** Messages about a run; those of a run the page has reset or replaced are dropped. */
+const RUN_MESSAGES = new Set<FromWorker['type']>([
+  'event',
+  'preview',
+  'density',
+  'plane',
+  'vae',
+  'paused',
+  'config',
+  'loading',
+  'error',
+]);
+/** The id of the last start sent, and whether the worker has begun that run (and it was not reset). */
+let runId = 0;
+let live = false;
+
 function onMessage(message: FromWorker): void {
+  if (message.type === 'started') {
+    live = message.id === runId;
+    return;
+  }
+  // Messages the worker posted before it saw a reset or a new start may still arrive.
+  if (RUN_MESSAGES.has(message.type) && !live) return;
   // The explorer follows a model while it trains.
   if ((message.type === 'preview' || message.type === 'vae') && mode === 'explorer')
     refreshExplorer();
@@ -135,6 +157,9 @@ function onMessage(message: FromWorker): void {
     }
     case 'backend':
       showBackend(message.info);
+      return;
+    case 'memory':
+      document.body.dataset.tensors = String(message.tensors);
       return;
     case 'loading':
       showLoading(message.what, message.loaded, message.total);
@@ -217,7 +242,9 @@ function start(m: RunMode, paused = false): void {
   clearCharts(m);
   clearRun();
   setState('loading', paused ? 'starting (paused)' : 'starting');
-  send({ type: 'start', backend: backendSelect.value as BackendName, settings, paused });
+  runId += 1;
+  live = false;
+  send({ type: 'start', id: runId, backend: backendSelect.value as BackendName, settings, paused });
 }
 
 /** Start, or resume when this mode's run is paused. */
@@ -236,7 +263,10 @@ function pause(): void {
 }
 
 function reset(): void {
+  live = false;
   send({ type: 'reset' });
+  // Answered after the reset has freed the run (messages are handled in order, the reset awaits its run).
+  send({ type: 'memory' });
   runMode = undefined;
   clearRun();
   setState('idle');

@@ -89,7 +89,7 @@ export type ToWorker =
   /** Asks for the zoo and the backends this browser can start. */
   | { type: 'hello' }
   /** Starts a run; `paused` stops it after its first step (the Step button from idle). */
-  | { type: 'start'; backend: BackendName; settings: RunSettings; paused?: boolean }
+  | { type: 'start'; id: number; backend: BackendName; settings: RunSettings; paused?: boolean }
   | { type: 'pause' }
   | { type: 'resume' }
   /** One more step of a paused run. */
@@ -102,7 +102,9 @@ export type ToWorker =
   | { type: 'open'; files: CheckpointFiles; backend: BackendName }
   /** The current run's checkpoint, in the files `latent train` writes. */
   | { type: 'save' }
-  | { type: 'explore'; request: ExploreRequest };
+  | { type: 'explore'; request: ExploreRequest }
+  /** How many tensors the worker holds (tests check that a reset frees them). */
+  | { type: 'memory' };
 
 /** A sample grid: images as [count, h, w, c] floats in `pixelRange`. */
 export type Samples = Omit<Extract<TrainEvent, { type: 'samples' }>, 'diversity'>;
@@ -184,6 +186,9 @@ export type FromWorker =
       toy2d: string[];
     }
   | { type: 'backend'; info: BackendInfo }
+  | { type: 'memory'; tensors: number }
+  /** The run of this start message begins: what the worker posts from now on is about it. */
+  | { type: 'started'; id: number }
   | { type: 'loading'; what: string; loaded: number; total: number }
   /** The run config after defaults, as `latent train` would record it. */
   | { type: 'config'; mode: RunMode; summary: string }

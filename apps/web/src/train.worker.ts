@@ -3,6 +3,7 @@
 import { availableBackends } from '@latent/backend';
 import { TOY_2D } from '@latent/datasets';
 import { GAN_ZOO, VAE_ZOO } from '@latent/train';
+import * as tf from '@tensorflow/tfjs-core';
 import type { RunSettings, ToWorker } from './protocol.js';
 import { openCheckpoint, saveCheckpoint, startBackend } from './worker/checkpoint.js';
 import { RunControl } from './worker/control.js';
@@ -14,6 +15,8 @@ import { trainVae } from './worker/vae.js';
 
 /** The run in progress: its control, its abort switch, and its promise (settled when it has ended). */
 let run: { control: RunControl; abort: AbortController; done: Promise<void> } | undefined;
+/** The last reset, settled once its run has ended and been freed. */
+let resetting: Promise<void> = Promise.resolve();
 /** Slow motion is a page setting; it applies to each new run too. */
 let slowMotion = false;
 
@@ -42,6 +45,7 @@ async function reset(): Promise<void> {
 
 async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   await reset();
+  post({ type: 'started', id: message.id });
   const abort = new AbortController();
   const control = new RunControl(abort.signal);
   control.slowMotion = slowMotion;
@@ -89,7 +93,7 @@ scope.onmessage = ({ data: message }: MessageEvent<ToWorker>) => {
       run?.control.step();
       return;
     case 'reset':
-      void reset();
+      resetting = reset();
       return;
     case 'slow-motion':
       slowMotion = message.on;
@@ -104,6 +108,9 @@ scope.onmessage = ({ data: message }: MessageEvent<ToWorker>) => {
       return;
     case 'explore':
       explore(message.request).catch(report('explore-error'));
+      return;
+    case 'memory':
+      void resetting.then(() => post({ type: 'memory', tensors: tf.memory().numTensors }));
       return;
   }
 };

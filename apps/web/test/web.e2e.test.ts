@@ -124,9 +124,14 @@ async function until<A>(fn: (arg: A) => boolean, arg: A, timeout = 120_000): Pro
 const stepAtLeast = (n: number) =>
   until((k) => Number(document.querySelector('[data-testid=step]')?.textContent) >= k, n);
 
-async function resetRun(mode: string): Promise<void> {
+/** Resets the run and checks that the worker freed its tensors (`tensors`: what the page held before). */
+async function resetRun(mode: string, tensors = 0): Promise<void> {
+  await page.evaluate(() => {
+    delete document.body.dataset.tensors;
+  });
   await page.getByTestId(`${mode}-reset`).click();
   await expect.poll(state).toBe('idle');
+  await expect.poll(() => page.locator('body').getAttribute('data-tensors')).toBe(String(tensors));
 }
 
 /** The sample canvas as a PNG data URL, and the training step its grid was drawn at. */

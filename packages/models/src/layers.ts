@@ -2,6 +2,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Init, initTensor } from './init.js';
 import type { ParamTree } from './params.js';
 
+/**
+ * A variable holding `initial`, which is then disposed: `tf.variable` shares
+ * the initial tensor's data, so without this every parameter would leave its
+ * initial tensor behind (counted by `tf.memory()` until the end).
+ */
+function param(initial: tf.Tensor, trainable = true): tf.Variable {
+  const v = tf.variable(initial, trainable);
+  initial.dispose();
+  return v;
+}
+
 export interface DenseParams extends ParamTree {
   /** [in, out] */
   kernel: tf.Variable;
@@ -22,8 +33,8 @@ export function initDense(
 ): DenseParams {
   const how: Init = typeof init === 'number' ? { kind: 'uniform', range: init } : init;
   return {
-    kernel: tf.variable(initTensor(how, [inDim, outDim], seed)),
-    bias: tf.variable(tf.zeros([outDim])),
+    kernel: param(initTensor(how, [inDim, outDim], seed)),
+    bias: param(tf.zeros([outDim])),
   };
 }
 
@@ -128,9 +139,9 @@ export interface ConvSpec {
 export function initConv2d(spec: ConvSpec, seed: number): ConvParams {
   const { kernelSize: k, inChannels, outChannels } = spec;
   const p: ConvParams = {
-    kernel: tf.variable(initTensor(spec.init, [k, k, inChannels, outChannels], seed)),
+    kernel: param(initTensor(spec.init, [k, k, inChannels, outChannels], seed)),
   };
-  if (spec.bias ?? true) p.bias = tf.variable(tf.zeros([outChannels]));
+  if (spec.bias ?? true) p.bias = param(tf.zeros([outChannels]));
   return p;
 }
 
@@ -141,11 +152,11 @@ export function initConv2d(spec: ConvSpec, seed: number): ConvParams {
 export function initConv2dTranspose(spec: ConvSpec, seed: number): ConvParams {
   const { kernelSize: k, inChannels, outChannels } = spec;
   const p: ConvParams = {
-    kernel: tf.variable(
+    kernel: param(
       initTensor(spec.init, [k, k, outChannels, inChannels], seed, [k, k, inChannels, outChannels]),
     ),
   };
-  if (spec.bias ?? true) p.bias = tf.variable(tf.zeros([outChannels]));
+  if (spec.bias ?? true) p.bias = param(tf.zeros([outChannels]));
   return p;
 }
 
@@ -211,14 +222,14 @@ export function initBatchNorm(
   gammaInit?: { std: number },
 ): BatchNormParams {
   return {
-    gamma: tf.variable(
+    gamma: param(
       gammaInit
         ? tf.randomNormal([channels], 1, gammaInit.std, 'float32', seed)
         : tf.ones([channels]),
     ),
-    beta: tf.variable(tf.zeros([channels])),
-    mean: tf.variable(tf.zeros([channels]), false),
-    variance: tf.variable(tf.ones([channels]), false),
+    beta: param(tf.zeros([channels])),
+    mean: param(tf.zeros([channels]), false),
+    variance: param(tf.ones([channels]), false),
   };
 }
 
@@ -302,7 +313,7 @@ export interface LayerNormParams extends ParamTree {
 }
 
 export function initLayerNorm(channels: number): LayerNormParams {
-  return { gamma: tf.variable(tf.ones([channels])), beta: tf.variable(tf.zeros([channels])) };
+  return { gamma: param(tf.ones([channels])), beta: param(tf.zeros([channels])) };
 }
 
 /**
@@ -331,7 +342,7 @@ export function initEmbedding(
   init: Init,
   seed: number,
 ): EmbeddingParams {
-  return { table: tf.variable(initTensor(init, [classes, dim], seed)) };
+  return { table: param(initTensor(init, [classes, dim], seed)) };
 }
 
 /**
@@ -361,7 +372,7 @@ export interface SpectralNormParams extends ParamTree {
 /** u starts as a random unit vector [outDim]. */
 export function initSpectralNorm(outDim: number, seed: number): SpectralNormParams {
   return {
-    u: tf.variable(
+    u: param(
       tf.tidy(() => {
         const u = tf.randomNormal([outDim], 0, 1, 'float32', seed);
         return tf.div(u, tf.norm(u));

@@ -53,7 +53,11 @@ export function createOptimizer(
 /** Zero-initialized buffers shaped like the parameters, by the same names. */
 function buffers(params: Record<string, tf.Variable>): Record<string, tf.Variable> {
   return Object.fromEntries(
-    Object.entries(params).map(([name, v]) => [name, tf.variable(tf.zerosLike(v), false)]),
+    // In tidy: the variable keeps the zeros' data, the zeros tensor itself is freed.
+    Object.entries(params).map(([name, v]) => [
+      name,
+      tf.tidy(() => tf.variable(tf.zerosLike(v), false)),
+    ]),
   );
 }
 
