@@ -278,7 +278,10 @@ const resume = program
   .description(
     'Continue a run from the newest checkpoint in <run>/checkpoints, exactly as if it had never stopped (same data order, noise and dropout), writing into the same run folder.',
   )
-  .argument('<run>', 'the run folder, e.g. runs/gan-mnist-20261126-101500')
+  .argument(
+    '<run>',
+    'the run folder, e.g. runs/gan-mnist-20261126-101500, or a folder holding the checkpoint.json and weights.bin the web app saved',
+  )
   .option('--epochs <n>', 'train until this many epochs in all (to extend a finished run)', integer)
   .option('--max-steps <n>', 'stop at this step', integer)
   .option('--log-every <n>', 'steps per metrics.jsonl line', integer)

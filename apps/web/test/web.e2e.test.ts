@@ -9,6 +9,7 @@ import { loadMnist } from '@latent/datasets/node';
 import { mlpGan } from '@latent/models';
 import { GanTrainer, resolveGanRunConfig } from '@latent/train';
 import { writeCheckpoint } from '@latent/train/node';
+import { encodePng } from '@latent/vis';
 import type { Browser, Page } from 'playwright-core';
 import type { PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -482,6 +483,56 @@ test('VAE mode: reconstructions beside inputs, samples, the 2-D latent manifold;
   await page.click('#tab-vae');
   await resetRun('vae');
   await expectNoPageError();
+});
+
+test('trains a conditional GAN on a picked image folder; the explorer offers its classes', async () => {
+  // Ten classes (the zoo's conditional models have ten) of 32x32 colour squares, one size per class.
+  const folder = join(outDir, 'squares');
+  for (let k = 0; k < 10; k++) {
+    await mkdir(join(folder, `size-${k}`), { recursive: true });
+    for (let i = 0; i < 3; i++) {
+      const data = new Uint8ClampedArray(32 * 32 * 4);
+      for (let p = 0; p < 32 * 32; p++) {
+        const [x, y] = [(p % 32) - 16, Math.floor(p / 32) - 16];
+        const inside = Math.max(Math.abs(x), Math.abs(y)) < 2 + k;
+        data.set(inside ? [40 + i * 60, 200, 255 - k * 20, 255] : [10, 10, 30, 255], p * 4);
+      }
+      await writeFile(
+        join(folder, `size-${k}`, `${i}.png`),
+        encodePng({ width: 32, height: 32, data }),
+      );
+    }
+  }
+  await openApp(page, url);
+  await page.getByTestId('model').selectOption('cgan');
+  await page.getByTestId('dataset').selectOption('folder');
+  await page.getByTestId('folder').setInputFiles(folder);
+  await page.getByTestId('batch').fill('8');
+  await page.getByTestId('images-step').click();
+  await expect.poll(state, { timeout: 60_000 }).toBe('paused');
+  await expectNoPageError();
+  expect(await page.getByTestId('images-config').textContent()).toMatch(
+    /^cgan on image folder \(30 images\): gan loss, k 1, adam/,
+  );
+  await page.click('#tab-explorer');
+  expect(await page.getByTestId('class-select').locator('option').allTextContents()).toEqual(
+    Array.from({ length: 10 }, (_, k) => `size-${k}`),
+  );
+  await until(
+    () =>
+      Number(document.querySelector<HTMLElement>('[data-testid=explore-image]')?.dataset.drawn) >=
+      1,
+    0,
+  );
+  await page.getByTestId('class-select').selectOption('1');
+  await until(
+    () =>
+      Number(document.querySelector<HTMLElement>('[data-testid=explore-image]')?.dataset.drawn) >=
+      2,
+    0,
+  );
+  await page.click('#tab-images');
+  await resetRun('images');
 });
 
 test('trains on webgl', async () => {

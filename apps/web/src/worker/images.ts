@@ -59,6 +59,12 @@ export async function trainImages(
       `${model.name} is conditional and ${data.name} has no classes (use sub-folders).`,
     );
   }
+  const classes = data.classNames?.length ?? 0;
+  if (model.numClasses && classes !== model.numClasses) {
+    throw new Error(
+      `${model.name} is built for ${model.numClasses} classes and ${data.name} has ${classes} (sub-folders); choose an unconditional model.`,
+    );
+  }
   const config = imageRunConfig(settings, model);
   control.post({
     type: 'config',
