@@ -118,9 +118,8 @@ function registerFusedDenseGradient(): void {
 
 /**
  * x [b, in] -> act(x W + bias) [b, out], as one fused kernel (the product,
- * the bias and the activation in one pass; a separately broadcast bias add
- * costs the wasm backend ~1.7 ms on [100, 1200]), with a gradient of
- * untransposed products only.
+ * the bias and the activation in one pass: one tape node instead of three),
+ * with a gradient of untransposed products only.
  */
 export function dense(
   p: DenseParams,
@@ -174,8 +173,8 @@ export interface BatchRows {
  * Inverted dropout: keeps each unit with probability `keep` and scales the
  * survivors by 1/keep, so inference (`training: false`) is the identity.
  * The same seed gives the same mask. The mask is drawn in JavaScript
- * (mulberry32) and applied with one same-shape product: tfjs's `dropout`
- * divides by a scalar, which the wasm backend runs ~20x slower per element.
+ * (mulberry32, whose stream can be entered at any row, which tfjs's seeded
+ * draws cannot) and applied with one same-shape product.
  *
  * @param rows when x holds rows `offset`.. of a larger batch of `total` rows
  *   (data-parallel training), the mask is drawn for the whole batch and these
