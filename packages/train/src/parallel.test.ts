@@ -7,6 +7,7 @@ import { dcgan, flattenParams, mlpGan, mlpVae, type ParamTree } from '@latent/mo
 import * as tf from '@tensorflow/tfjs-core';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeBundleOptions } from '../../../scripts/node-bundle.mjs';
 import type { Checkpoint } from './checkpoint.js';
 import { resolveGanRunConfig, resolveVaeRunConfig } from './config.js';
 import { GanTrainer } from './gan-trainer.js';
@@ -21,26 +22,9 @@ let data: ImageSet;
 
 beforeAll(async () => {
   await build({
+    ...nodeBundleOptions,
     entryPoints: [fileURLToPath(new URL('./parallel.test-worker.ts', import.meta.url))],
     outfile: script,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    conditions: ['@latent/source'],
-    mainFields: ['module', 'main'],
-    logLevel: 'warning',
-    // tfjs and the wasm backend's emscripten glue use require and __dirname in Node.
-    banner: {
-      js: [
-        "import { createRequire as __latentCreateRequire } from 'node:module';",
-        "import { fileURLToPath as __latentFileURLToPath } from 'node:url';",
-        "import { dirname as __latentDirname } from 'node:path';",
-        'const require = __latentCreateRequire(import.meta.url);',
-        'const __filename = __latentFileURLToPath(import.meta.url);',
-        'const __dirname = __latentDirname(__filename);',
-      ].join('\n'),
-    },
   });
   data = sliceImages((await loadMnist()).train, 0, 200, 'mnist-200');
 });
