@@ -77,9 +77,9 @@ export async function runEvaluation(
         }),
       );
     }
-  } catch (e) {
-    for (const e of evaluators) e.dispose();
-    throw e;
+  } catch (error) {
+    for (const made of evaluators) made.dispose();
+    throw error;
   }
   const base = deriveSeed(config.seed, 'eval');
   // The test images once binarized (seed 0), as latent eval scores a Bernoulli VAE.

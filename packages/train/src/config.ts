@@ -1,5 +1,13 @@
 import { z } from 'zod';
 
+/** Seeds initialization, data order, noise and dropout: a 32-bit unsigned integer. */
+const seedSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1)
+  .default(0);
+
 /** Learning rates the optimizers' papers use, when the config names none. */
 const DEFAULT_LEARNING_RATE = { sgd: 0.1, adam: 2e-4, rmsprop: 5e-5 } as const;
 
@@ -16,12 +24,7 @@ export const ganRunConfigSchema = z
     model: z
       .enum(['mlp-gan', 'dcgan', 'cgan', 'acgan', 'wgan-gp', 'sngan', 'toy-gan'])
       .default('mlp-gan'),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1)
-      .default(0),
+    seed: seedSchema,
     epochs: z.number().int().positive().default(1),
     /** Stop after this many iterations of Algorithm 1 (k D steps + 1 G step), whatever `epochs` says. */
     maxSteps: z.number().int().positive().optional(),
@@ -120,12 +123,7 @@ export const vaeRunConfigSchema = z
     init: z.enum(['paper', 'glorot', 'he']).optional(),
     /** p(x|z): `bernoulli` for binarized pixels, `gaussian` for grey levels (use with binarize `none`). */
     decoder: z.enum(['bernoulli', 'gaussian']).optional(),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1)
-      .default(0),
+    seed: seedSchema,
     epochs: z.number().int().positive().default(1),
     maxSteps: z.number().int().positive().optional(),
     batchSize: z.number().int().positive().default(100),
