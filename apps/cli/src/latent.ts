@@ -220,9 +220,8 @@ Examples:
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
   .option(
     '--workers <n>',
-    'data-parallel replicas, each a thread with its own backend (1: this thread only)',
+    'data-parallel replicas, each a thread with its own backend (1: this thread only) (default: 2 for GANs where there are 2 cores, 1 for VAEs)',
     positive,
-    1,
   )
   .option('--out <dir>', 'folder that holds the run folders', 'runs')
   .option('--name <name>', 'run folder name (default: run-<date>-<time>)');
@@ -289,6 +288,11 @@ const resume = program
     new Option('--backend <name>', 'tfjs backend (default: the one the run used)').choices(
       BACKENDS,
     ),
+  )
+  .option(
+    '--workers <n>',
+    'data-parallel replicas (default: as many as the run used; with batch norm a different count changes the training)',
+    positive,
   );
 withRunOutput(resume).action(async (run: string, o) => {
   const config = { epochs: o.epochs, maxSteps: o.maxSteps, logEvery: o.logEvery };
@@ -296,6 +300,7 @@ withRunOutput(resume).action(async (run: string, o) => {
     run,
     config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
     backend: o.backend,
+    workers: o.workers,
     output: runOutput(o),
   });
 });

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listCheckpoints, readCheckpoint } from '@latent/train/node';
@@ -447,6 +447,17 @@ describe('latent resume', () => {
     const got = await metrics(join(out, 'split'));
     expect(got.map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(got.map((l) => [l.dLoss, l.gLoss])).toEqual(want.map((l) => [l.dLoss, l.gLoss]));
+
+    // A GAN trains on one replica per core, up to two; the run records the count and resume keeps it.
+    const configOf = async () =>
+      JSON.parse(await readFile(join(out, 'split', 'config.json'), 'utf8'));
+    const replicas = Math.min(2, availableParallelism());
+    expect((await configOf()).workers).toBe(replicas);
+    if (replicas > 1) expect(resumed.stderr).toContain('on 2 threads');
+    const single = latent('resume', join(out, 'split'), '--max-steps', '9', '--workers', '1');
+    expect(single.status, single.stderr).toBe(0);
+    expect(single.stderr).not.toContain('threads');
+    expect((await configOf()).workers).toBe(1);
   });
 
   it('says when there is nothing to resume', async () => {

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -16,7 +16,8 @@ beforeAll(() => {
   const script = [
     "import { build } from 'esbuild';",
     "import { nodeBundleOptions } from '../../scripts/node-bundle.mjs';",
-    `await build({ ...nodeBundleOptions, entryPoints: ['src/latent.ts'], outfile: ${JSON.stringify(bin)} });`,
+    // worker.js beside latent.js: GAN runs train on worker-thread replicas by default.
+    `await build({ ...nodeBundleOptions, entryPoints: ['src/latent.ts', 'src/worker.ts'], outdir: ${JSON.stringify(dirname(bin))} });`,
   ].join('\n');
   execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root });
 });
