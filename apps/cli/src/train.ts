@@ -6,13 +6,13 @@ import {
   type Checkpoint,
   type GanRunConfig,
   type GanStats,
-  GanTrainer,
+  type GanTrainer,
   resolveGanRunConfig,
   resolveVaeRunConfig,
   type TrainEvent,
   TrainingDivergedError,
   type VaeStats,
-  VaeTrainer,
+  type VaeTrainer,
   vaeRunConfigSchema,
 } from '@latent/train';
 import {
