@@ -62,25 +62,19 @@ export async function runEvaluation(
   const data = await loadEvalData(dataset);
   const model = trainer.options.model;
   const pixelRange = 'pixelRange' in model ? model.pixelRange : '[0,1]';
-  const evaluators: Evaluator[] = [];
-  try {
-    for (const metric of metrics) {
-      if (metric === 'elbo') continue;
-      evaluators.push(
-        await createEvaluator({
-          metric: metric as SampleMetric,
+  const sampleMetrics = metrics.filter((m): m is SampleMetric => m !== 'elbo');
+  // One draw of samples and one classifier pass serve every sample metric.
+  const evaluator: Evaluator | undefined =
+    sampleMetrics.length === 0
+      ? undefined
+      : await createEvaluator({
+          metrics: sampleMetrics,
           n: settings.n,
           pixelRange,
           reference: data.test,
           validation: data.validation,
           classifier: dataset as ClassifierName,
-        }),
-      );
-    }
-  } catch (error) {
-    for (const made of evaluators) made.dispose();
-    throw error;
-  }
+        });
   const base = deriveSeed(config.seed, 'eval');
   // The test images once binarized (seed 0), as latent eval scores a Bernoulli VAE.
   const binarized = 'binarize' in config && config.binarize !== 'none';
@@ -100,13 +94,10 @@ export async function runEvaluation(
     evaluation: {
       every: settings.every,
       run: async () => {
-        const values: Record<string, number> = {};
-        for (const evaluator of evaluators) {
-          let call = 0;
-          const generate = (count: number): tf.Tensor =>
-            trainer.generate(count, deriveSeed(base, 'batch', call++));
-          values[evaluator.metric] = await evaluator.evaluate(generate);
-        }
+        let call = 0;
+        const generate = (count: number): tf.Tensor =>
+          trainer.generate(count, deriveSeed(base, 'batch', call++));
+        const values: Record<string, number> = evaluator ? await evaluator.evaluate(generate) : {};
         if (elboData) {
           const vae = trainer as VaeTrainer;
           const result = await vaeElbo(
@@ -120,7 +111,7 @@ export async function runEvaluation(
       },
     },
     dispose() {
-      for (const e of evaluators) e.dispose();
+      evaluator?.dispose();
     },
   };
 }

@@ -11,6 +11,7 @@ import {
   setGanZoo,
   setSaveEnabled,
 } from './page/images.js';
+import { clearQuality, initQuality, onQualityMessage, setMeasurable } from './page/quality.js';
 import {
   clearRun,
   rate,
@@ -38,6 +39,8 @@ let runMode: RunMode | undefined;
 let state: State = 'idle';
 /** Epochs asked for in the current run, for the status line. */
 let epochs = '';
+/** Whether the current run's samples can be measured (a GAN on MNIST or Fashion-MNIST). */
+let measurable = false;
 
 const formOf = (m: RunMode) => forms.find((f) => f.getAttribute('data-mode') === m)!;
 
@@ -86,6 +89,7 @@ function setState(next: State, label: string = next): void {
     }
   }
   backendSelect.disabled = live;
+  setMeasurable(measurable && (next === 'training' || next === 'paused' || next === 'stopped'));
   setSaveEnabled(
     runMode !== undefined &&
       runMode !== 'toy1d' &&
@@ -125,6 +129,8 @@ const RUN_MESSAGES = new Set<FromWorker['type']>([
   'config',
   'loading',
   'error',
+  'measuring',
+  'measured',
 ]);
 /** The id of the last start sent, and whether the worker has begun that run (and it was not reset). */
 let runId = 0;
@@ -140,7 +146,13 @@ function onMessage(message: FromWorker): void {
   // The explorer follows a model while it trains.
   if ((message.type === 'preview' || message.type === 'vae') && mode === 'explorer')
     refreshExplorer();
-  if (onImagesMessage(message) || onToyMessage(message) || onVaeMessage(message)) return;
+  if (
+    onImagesMessage(message) ||
+    onToyMessage(message) ||
+    onVaeMessage(message) ||
+    onQualityMessage(message)
+  )
+    return;
   if (onExplorerMessage(message)) return;
   switch (message.type) {
     case 'hello': {
@@ -239,8 +251,10 @@ function start(m: RunMode, paused = false): void {
   const settings = readSettings(m);
   runMode = m;
   epochs = 'epochs' in settings ? ` / ${settings.epochs}` : '';
+  measurable = settings.mode === 'images' && settings.quality !== undefined;
   clearCharts(m);
   clearRun();
+  if (m === 'images') clearQuality();
   setState('loading', paused ? 'starting (paused)' : 'starting');
   runId += 1;
   live = false;
@@ -268,6 +282,7 @@ function reset(): void {
   // Answered after the reset has freed the run (messages are handled in order, the reset awaits its run).
   send({ type: 'memory' });
   runMode = undefined;
+  measurable = false;
   clearRun();
   setState('idle');
 }
@@ -325,6 +340,7 @@ window.addEventListener('resize', () => {
 
 initCheckpoints(send, () => backendSelect.value as BackendName);
 initExplorer(send, () => mode === 'explorer');
+initQuality(send);
 selectMode('images');
 setState('idle');
 // The worker starts now: it lists the zoo and the backends this browser can run.

@@ -29,6 +29,16 @@ export interface ImageSettings {
   batchSize?: number;
   epochs: number;
   seed: number;
+  /** Sample quality (FID, IS, class coverage) while it trains; MNIST and Fashion-MNIST only. */
+  quality?: QualitySettings;
+}
+
+/** How the page measures a GAN's samples: `latent train --eval fid,is,coverage`'s protocol. */
+export interface QualitySettings {
+  /** Samples per measurement (the CLI's --eval-n). */
+  n: number;
+  /** Measure after every this many steps; absent: only when asked (the Measure button). */
+  every?: number;
 }
 
 /** A small MLP GAN on a toy distribution: Figure 1's 1-D mixture, or GAN Lab's 2-D sets. */
@@ -103,8 +113,19 @@ export type ToWorker =
   /** The current run's checkpoint, in the files `latent train` writes. */
   | { type: 'save' }
   | { type: 'explore'; request: ExploreRequest }
+  /** Measure the images run's sample quality now (between two steps). */
+  | { type: 'measure' }
   /** How many tensors the worker holds (tests check that a reset frees them). */
   | { type: 'memory' };
+
+/** One measurement of sample quality. */
+export interface Measurement {
+  step: number;
+  n: number;
+  /** `fid` (to the test images, lower is better), `is` (1 to 10) and `coverage` (classes of 10). */
+  values: Record<'fid' | 'is' | 'coverage', number>;
+  seconds: number;
+}
 
 /** A sample grid: images as [count, h, w, c] floats in `pixelRange`. */
 export type Samples = Omit<Extract<TrainEvent, { type: 'samples' }>, 'diversity'>;
@@ -215,6 +236,11 @@ export type FromWorker =
       steps: number;
     }
   | { type: 'explore-error'; message: string }
+  /** A measurement of sample quality began (the first one also prepares the classifier). */
+  | { type: 'measuring'; step: number; n: number }
+  /** FID, IS and classes covered of the images run's generator at `step`. */
+  | { type: 'measured'; quality: Measurement }
+  | { type: 'measure-error'; message: string }
   /** The current run's checkpoint, as `latent train` writes it. */
   | { type: 'saved'; json: string; weights: ArrayBuffer; step: number; resumable: boolean }
   | { type: 'save-error'; message: string }

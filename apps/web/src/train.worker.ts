@@ -9,7 +9,8 @@ import { openCheckpoint, saveCheckpoint, startBackend } from './worker/checkpoin
 import { RunControl } from './worker/control.js';
 import { trainImages } from './worker/images.js';
 import { post, scope } from './worker/post.js';
-import { endRun, explore } from './worker/session.js';
+import { measureNow } from './worker/quality.js';
+import { endRun, explore, session } from './worker/session.js';
 import { trainToy1d, trainToy2d } from './worker/toy.js';
 import { trainVae } from './worker/vae.js';
 
@@ -40,6 +41,8 @@ async function reset(): Promise<void> {
   current.abort.abort();
   await current.done;
   if (run === current) run = undefined;
+  // A measurement asked for after the run finished is not part of its loop.
+  await session.quality?.settled();
   endRun();
 }
 
@@ -108,6 +111,9 @@ scope.onmessage = ({ data: message }: MessageEvent<ToWorker>) => {
       return;
     case 'explore':
       explore(message.request).catch(report('explore-error'));
+      return;
+    case 'measure':
+      measureNow(run?.control);
       return;
     case 'memory':
       void resetting.then(() => post({ type: 'memory', tensors: tf.memory().numTensors }));

@@ -197,6 +197,59 @@ test('loads with no errors and trains the MLP GAN on threaded wasm: pause, step,
   await expectNoPageError();
 });
 
+/** The rows of the sample-quality table, as numbers. */
+const qualityRows = () =>
+  page.locator('[data-testid=quality] tbody tr').evaluateAll((rows) =>
+    rows.map((row) => {
+      const d = (row as HTMLElement).dataset;
+      return {
+        step: Number(d.step),
+        fid: Number(d.fid),
+        is: Number(d.is),
+        coverage: Number(d.coverage),
+      };
+    }),
+  );
+const qualityRowsAtLeast = (n: number) =>
+  until((k) => document.querySelectorAll('[data-testid=quality] tbody tr').length >= k, n, 240_000);
+
+test('measures FID, IS and classes covered every few steps and on demand; the classifier is freed on reset', async () => {
+  await openApp(page, url);
+  expect(await page.getByTestId('measure').isDisabled()).toBe(true);
+  await page.getByTestId('batch').fill('32');
+  await page.getByTestId('quality-every').fill('3');
+  await page.getByTestId('images-start').click();
+  // Two measurements on their own: the run pauses for each, then goes on.
+  await qualityRowsAtLeast(2);
+  const automatic = await qualityRows();
+  expect(automatic.slice(0, 2).map((r) => r.step)).toEqual([3, 6]);
+  for (const r of automatic) {
+    // An untrained generator: far from the test images (real ones score ~1), but a finite distance.
+    expect(r.fid).toBeGreaterThan(10);
+    expect(Number.isFinite(r.fid)).toBe(true);
+    expect(r.is).toBeGreaterThanOrEqual(1);
+    expect(r.is).toBeLessThanOrEqual(10);
+    expect(Number.isInteger(r.coverage)).toBe(true);
+    expect(r.coverage).toBeGreaterThanOrEqual(0);
+    expect(r.coverage).toBeLessThanOrEqual(10);
+  }
+  // On demand, while paused: the same noise, so the same generator gives the same values.
+  await page.getByTestId('images-pause').click();
+  await expect.poll(state, { timeout: 60_000 }).toBe('paused');
+  const at = await step();
+  const before = (await qualityRows()).length;
+  await page.getByTestId('measure').click();
+  await qualityRowsAtLeast(before + 1);
+  await page.getByTestId('measure').click();
+  await qualityRowsAtLeast(before + 2);
+  const [first, second] = (await qualityRows()).slice(before);
+  expect(first!.step).toBe(at);
+  expect(second).toEqual(first);
+  expect(await page.getByTestId('quality-status').textContent()).toBe('');
+  await resetRun('images');
+  await expectNoPageError();
+});
+
 /** Waits until the checkpoint opener reports something, and returns what it says. */
 async function checkpointStatus(): Promise<string> {
   const status = page.getByTestId('checkpoint-status');

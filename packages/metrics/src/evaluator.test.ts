@@ -46,52 +46,78 @@ describe('createEvaluator', () => {
   it('fid: small for real images, larger with noise; [-1,1] generators are mapped; no tensors left', async () => {
     const other = sliceImages(validation, 0, 500, 'val-500');
     const fid = await createEvaluator({
-      metric: 'fid',
+      metrics: ['fid'],
       reference: test,
       classifier,
       n: 500,
       batchSize: 200,
     });
-    expect(fid.better).toBe('lower');
-    const clean = await fid.evaluate(realImages(other));
+    const clean = (await fid.evaluate(realImages(other))).fid;
     const before = tf.memory().numTensors;
-    const mapped = await fid.evaluate(realImages(other, '[-1,1]'));
+    const mapped = (await fid.evaluate(realImages(other, '[-1,1]'))).fid;
     expect(tf.memory().numTensors).toBe(before);
     // pixelRange was not given: [-1,1] images are out of the classifier's range and score worse.
     expect(mapped).toBeGreaterThan(clean);
     const fid11 = await createEvaluator({
-      metric: 'fid',
+      metrics: ['fid'],
       reference: test,
       classifier,
       n: 500,
       pixelRange: '[-1,1]',
     });
-    expect(await fid11.evaluate(realImages(other, '[-1,1]'))).toBeCloseTo(clean, 6);
-    const noisy = await fid.evaluate(realImages(other, '[0,1]', 0.3));
+    expect((await fid11.evaluate(realImages(other, '[-1,1]'))).fid).toBeCloseTo(clean, 6);
+    const noisy = (await fid.evaluate(realImages(other, '[0,1]', 0.3))).fid;
     expect(noisy).toBeGreaterThan(2 * clean);
     fid.dispose();
     fid11.dispose();
   });
 
   it('is and coverage: real digits spread over all 10 classes', async () => {
-    const is = await createEvaluator({ metric: 'is', classifier, n: 500 });
-    expect(await is.evaluate(realImages(test))).toBeGreaterThan(8);
-    const coverage = await createEvaluator({ metric: 'coverage', classifier, n: 500 });
-    expect(await coverage.evaluate(realImages(test))).toBe(10);
+    const scores = await createEvaluator({ metrics: ['is', 'coverage'], classifier, n: 500 });
+    const real = await scores.evaluate(realImages(test));
+    expect(Object.keys(real)).toEqual(['is', 'coverage']);
+    expect(real.is).toBeGreaterThan(8);
+    expect(real.coverage).toBe(10);
     // One repeated image: one class.
     const one = (count: number) => tf.tidy(() => tf.tile(realImages(test)(1), [count, 1, 1, 1]));
-    expect(await coverage.evaluate(one)).toBe(1);
-    expect(await is.evaluate(one)).toBeCloseTo(1, 5);
+    const collapsed = await scores.evaluate(one);
+    expect(collapsed.coverage).toBe(1);
+    expect(collapsed.is).toBeCloseTo(1, 5);
+  });
+
+  it('several metrics share one draw and one classifier pass, and agree with each measured alone', async () => {
+    let drawn = 0;
+    const counting = (count: number) => {
+      drawn += count;
+      return realImages(test)(count);
+    };
+    const all = await createEvaluator({
+      metrics: ['fid', 'is', 'coverage', 'parzen'],
+      reference: test,
+      validation,
+      classifier,
+      n: 300,
+    });
+    const together = await all.evaluate(counting);
+    expect(drawn).toBe(300);
+    const alone = await createEvaluator({ metrics: ['fid'], reference: test, classifier, n: 300 });
+    expect(together.fid).toBeCloseTo((await alone.evaluate(realImages(test))).fid, 6);
+    expect(together.coverage).toBe(10);
+    expect(Number.isFinite(together.parzen)).toBe(true);
+    all.dispose();
+    alone.dispose();
   });
 
   it('parzen: real validation images as samples score the test images', async () => {
     const parzen = await createEvaluator({
-      metric: 'parzen',
+      metrics: ['parzen'],
       reference: sliceImages(test, 0, 100, 't'),
       validation,
       n: 1000,
     });
-    const ll = await parzen.evaluate(realImages(sliceImages(validation, 1000, 2000, 'v')));
+    const { parzen: ll } = await parzen.evaluate(
+      realImages(sliceImages(validation, 1000, 2000, 'v')),
+    );
     expect(ll).toBeGreaterThan(0); // nats; ~230 with 10,000 samples
     parzen.dispose();
   });
@@ -105,21 +131,30 @@ describe('createEvaluator', () => {
       at = (at + count) % 4000;
       return t;
     };
-    const modes = await createEvaluator({ metric: 'modes', toy: ring, n: 4000 });
-    expect(await modes.evaluate(gen)).toBe(8);
-    const js = await createEvaluator({ metric: 'js', toy: ring, n: 4000, grid: { bins: 20 } });
-    expect(await js.evaluate(gen)).toBeLessThan(0.02);
+    const toy = await createEvaluator({
+      metrics: ['modes', 'js'],
+      toy: ring,
+      n: 4000,
+      grid: { bins: 20 },
+    });
+    const values = await toy.evaluate(gen);
+    expect(values.modes).toBe(8);
+    expect(values.js).toBeLessThan(0.02);
   });
 
   it('says what is missing', async () => {
-    await expect(createEvaluator({ metric: 'fid', classifier })).rejects.toThrow(/reference/);
-    await expect(createEvaluator({ metric: 'parzen', reference: test })).rejects.toThrow(
+    await expect(createEvaluator({ metrics: ['fid'], classifier })).rejects.toThrow(/reference/);
+    await expect(createEvaluator({ metrics: ['parzen'], reference: test })).rejects.toThrow(
       /validation/,
     );
     await expect(
-      createEvaluator({ metric: 'modes', toy: toyDistribution('moons') }),
+      createEvaluator({ metrics: ['modes'], toy: toyDistribution('moons') }),
     ).rejects.toThrow(/not a Gaussian mixture/);
+    await expect(
+      createEvaluator({ metrics: ['js', 'fid'], toy: toyDistribution('ring') }),
+    ).rejects.toThrow(/cannot be measured together/);
+    await expect(createEvaluator({ metrics: [] })).rejects.toThrow(/no metrics/);
     // @ts-expect-error a VAE metric is not a sample metric
-    await expect(createEvaluator({ metric: 'iwae' })).rejects.toThrow(/not a sample metric/);
+    await expect(createEvaluator({ metrics: ['iwae'] })).rejects.toThrow(/not a sample metric/);
   });
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ApplyOptions, GanModel } from './gan.js';
+import { seededNormal } from './init.js';
 import { type DenseParams, dense, dropout, initDense, maxout } from './layers.js';
 import type { ParamTree } from './params.js';
 
@@ -128,7 +129,8 @@ export function mlpGan(overrides: Partial<MlpGanConfig> = {}): GanModel<MlpGanCo
     },
 
     sampleNoise(count, seed) {
-      return tf.randomNormal([count, config.noiseDim], 0, 1, 'float32', seed) as tf.Tensor2D;
+      // seededNormal: tfjs would draw seed 0 unseeded, so z of seed 0 would change per call.
+      return seededNormal([count, config.noiseDim], 0, 1, seed) as tf.Tensor2D;
     },
 
     generate(generator, z) {

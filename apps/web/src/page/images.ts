@@ -65,6 +65,7 @@ export function readImageSettings(): ImageSettings {
     seed: Number(data.get('seed')),
   };
   if (settings.dataset === 'folder') settings.folder = [...(folderInput.files ?? [])];
+  else settings.quality = { n: number('qualityN') ?? 2000, every: number('qualityEvery') };
   for (const key of ['loss', 'optimizer'] as const) {
     const v = optional(key);
     if (v !== undefined) settings[key] = v;

@@ -30,6 +30,13 @@ function retryable<T>(p: Promise<T>, forget: () => void): Promise<T> {
   });
 }
 
+/** The test images of a dataset the app serves: what sample quality is measured against. */
+export async function testImages(dataset: Exclude<ImageDataset, 'folder'>): Promise<ImageSet> {
+  // Loading the training images caches the whole dataset, test images included.
+  await trainingImages(dataset);
+  return dataset === 'mnist' ? (await mnist!).test : (await fashion!).test;
+}
+
 /** The training images of a dataset the app serves (at data/<name>/), or of a picked folder. */
 export async function trainingImages(dataset: ImageDataset, folder?: File[]): Promise<ImageSet> {
   switch (dataset) {

@@ -10,6 +10,7 @@ import {
 import type { ImageSettings, Samples } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { trainingImages } from './data.js';
+import { measureAndPost, SampleQuality } from './quality.js';
 import { session, setDrawable } from './session.js';
 
 /** Most milliseconds between sample grids: a conv step takes a second here, an MLP step a fraction. */
@@ -74,13 +75,19 @@ export async function trainImages(
   const trainer = new GanTrainer({ model, data, config });
   session.trainer = trainer;
   session.resumable = settings.dataset !== 'folder';
+  const quality =
+    settings.dataset !== 'folder' && settings.quality
+      ? new SampleQuality(trainer, settings.dataset, settings.quality.n)
+      : undefined;
+  session.quality = quality;
+  const measureEvery = quality ? settings.quality?.every : undefined;
   setDrawable({
     source: `${model.name} on ${data.name}, as it trains`,
     family: 'gan',
     fromRun: true,
     latentDim: model.noiseDim,
-    // mlp-gan draws z from U(-√3, √3); the conv models from N(0, 1).
-    range: model.name === 'mlp-gan' ? [-1.8, 1.8] : [-3, 3],
+    // The prior's range for the sliders: DCGAN's z is U(-1, 1), the others' N(0, I).
+    range: (model.config as { noise?: string }).noise === 'uniform' ? [-1, 1] : [-3, 3],
     ...(model.numClasses ? { classes: classNames(data, model.numClasses) } : {}),
     shape: model.imageShape,
     pixelRange: model.pixelRange,
@@ -113,6 +120,8 @@ export async function trainImages(
         await preview(event.step, event.epoch);
         shown = performance.now();
       }
+      if (quality && measureEvery && event.step % measureEvery === 0)
+        await measureAndPost(quality, control);
       await control.between(event.step);
     }
   } finally {

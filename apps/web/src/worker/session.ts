@@ -3,6 +3,7 @@ import { lerp, slerp } from '@latent/vis';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Explorable, ExploreRequest } from '../protocol.js';
 import { post } from './post.js';
+import type { SampleQuality } from './quality.js';
 
 /** A generator (or VAE decoder) the explorer can draw from. */
 export interface Drawable extends Explorable {
@@ -27,7 +28,9 @@ export const session: {
   /** Whether `latent resume` can continue it (it knows the data by name). */
   resumable: boolean;
   drawable: Drawable | undefined;
-} = { trainer: undefined, resumable: false, drawable: undefined };
+  /** Measures the images run's samples (MNIST and Fashion-MNIST runs). */
+  quality: SampleQuality | undefined;
+} = { trainer: undefined, resumable: false, drawable: undefined, quality: undefined };
 
 /** Replaces what the explorer draws from, freeing the previous one. */
 export function setDrawable(drawable: Drawable | undefined): void {
@@ -49,6 +52,8 @@ export function setDrawable(drawable: Drawable | undefined): void {
 export function endRun(): void {
   // A run's drawable uses the trainer's weights: it goes with the trainer.
   if (session.drawable?.fromRun) setDrawable(undefined);
+  session.quality?.dispose();
+  session.quality = undefined;
   session.trainer?.dispose();
   session.trainer = undefined;
   session.resumable = false;
