@@ -24,6 +24,29 @@ export interface EvalSettings {
   keepBest?: string;
 }
 
+/**
+ * The metrics `--eval` names for a run of this kind, and what `--keep-best`
+ * ranks by; a usage error for a metric that does not apply. Called before a
+ * run folder is made, so a wrong flag leaves nothing behind.
+ */
+export function checkEvalSettings(
+  kind: 'gan' | 'vae',
+  settings: EvalSettings,
+): { metrics: MetricName[]; best: RunEvaluation['best'] } {
+  const metrics = resolveMetrics(kind, settings.metrics);
+  if (metrics.includes('iwae'))
+    throw new UsageError(
+      'iwae takes minutes per evaluation (5,000 samples per image); measure it once with latent eval instead',
+    );
+  if (settings.keepBest === undefined) return { metrics, best: undefined };
+  const metric = settings.keepBest.trim().toLowerCase() as MetricName;
+  if (!metrics.includes(metric))
+    throw new UsageError(
+      `--keep-best ${settings.keepBest}: it must be one of the --eval metrics (${metrics.join(', ')})`,
+    );
+  return { metrics, best: { metric, better: METRICS[metric].better } };
+}
+
 /** Periodic evaluation for a run, and what to free when it ends. */
 export interface RunEvaluation {
   evaluation: Evaluation;
@@ -42,21 +65,10 @@ export async function runEvaluation(
   trainer: GanTrainer | VaeTrainer,
   settings: EvalSettings,
 ): Promise<RunEvaluation> {
-  const kind = trainer instanceof GanTrainer ? 'gan' : 'vae';
-  const metrics = resolveMetrics(kind, settings.metrics);
-  if (metrics.includes('iwae'))
-    throw new UsageError(
-      'iwae takes minutes per evaluation (5,000 samples per image); measure it once with latent eval instead',
-    );
-  let best: RunEvaluation['best'];
-  if (settings.keepBest !== undefined) {
-    const metric = settings.keepBest.trim().toLowerCase() as MetricName;
-    if (!metrics.includes(metric))
-      throw new UsageError(
-        `--keep-best ${settings.keepBest}: it must be one of the --eval metrics (${metrics.join(', ')})`,
-      );
-    best = { metric, better: METRICS[metric].better };
-  }
+  const { metrics, best } = checkEvalSettings(
+    trainer instanceof GanTrainer ? 'gan' : 'vae',
+    settings,
+  );
   const { config } = trainer.options;
   const dataset = config.dataset;
   const data = await loadEvalData(dataset);

@@ -27,7 +27,7 @@ import {
 } from '@latent/train/node';
 import { ansiColorMode, ansiImage, encodePng, imageGrid } from '@latent/vis';
 import { asUsage, UsageError } from './errors.js';
-import { type EvalSettings, runEvaluation } from './evaluation.js';
+import { checkEvalSettings, type EvalSettings, runEvaluation } from './evaluation.js';
 import { writeFileAtomic } from './files.js';
 import { formatDuration, Progress } from './progress.js';
 import { writeReport } from './report.js';
@@ -95,6 +95,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
     return trainVae(requested, opts);
   // Validate first (naming any bad field), then fill in what the model's paper uses.
   const named = asUsage(() => resolveGanRunConfig(requested));
+  if (opts.output.eval) checkEvalSettings('gan', opts.output.eval);
   const runDir = resolve(opts.out, opts.name ?? defaultRunName());
   await claimRunDir(runDir);
   const backend = await initBackend(opts.backend);
@@ -124,6 +125,7 @@ async function trainVae(
   // A Gaussian decoder models grey levels, so it implies unbinarized pixels unless told otherwise.
   const implied = requested.decoder === 'gaussian' ? { binarize: 'none' } : {};
   const config = asUsage(() => resolveVaeRunConfig({ ...implied, ...requested }));
+  if (opts.output.eval) checkEvalSettings('vae', opts.output.eval);
   const runDir = resolve(opts.out, opts.name ?? defaultRunName());
   await claimRunDir(runDir);
   const backend = await initBackend(opts.backend);

@@ -355,9 +355,14 @@ describe('evaluation while training', () => {
     const { manifest } = await readCheckpoint(kept[0]!.path);
     expect(manifest.metrics?.elbo).toBeCloseTo(best.elbo, 6);
 
-    const wrong = latent('train', '--model', 'mlp-vae', '--eval', 'elbo', '--keep-best', 'fid');
+    const wrong = latent(
+      ...['train', '--model', 'mlp-vae', '--eval', 'elbo', '--keep-best', 'fid'],
+      ...['--out', out, '--name', 'wrong'],
+    );
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toMatch(/--keep-best fid: it must be one of the --eval metrics \(elbo\)/);
+    // A wrong flag is refused before the run folder is made.
+    expect(await readdir(out)).toEqual(['e']);
   });
 });
 
