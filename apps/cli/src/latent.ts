@@ -90,7 +90,7 @@ const train = program
   .command('train')
   .summary('train a GAN or a VAE (default: the 2014 GAN on MNIST)')
   .description(
-    "Train the 2014 paper's MNIST GAN (Goodfellow et al.) by Algorithm 1: k discriminator updates, then one generator update, SGD with momentum. Defaults are the paper's.",
+    "Train the 2014 paper's MNIST GAN (Goodfellow et al.): a discriminator and a generator update per step, SGD with momentum. Defaults are the paper's and its authors' released code's, which updates both networks simultaneously (--updates alternating gives Algorithm 1's order).",
   )
   .addHelpText(
     'after',
@@ -123,6 +123,12 @@ Examples:
     '--k <n>',
     d('discriminator updates per generator update (Algorithm 1)', defaults.k),
     integer,
+  )
+  .addOption(
+    new Option(
+      '--updates <how>',
+      "alternating = Algorithm 1 (D, then G against the updated D); simultaneous = both from the same weights, as the authors' code (k 1) (default: the model's, simultaneous for mlp-gan)",
+    ).choices(['alternating', 'simultaneous']),
   )
   .option('--batch-size <n>', d('minibatch size m', defaults.batchSize), integer)
   .option(
@@ -232,6 +238,7 @@ withRunOutput(train).action(async (o) => {
     epochs: o.epochs,
     maxSteps: o.maxSteps,
     k: o.k,
+    updates: o.updates,
     batchSize: o.batchSize,
     learningRate: o.lr,
     momentum: o.momentum,

@@ -101,7 +101,9 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   const backend = await initBackend(opts.backend);
   const data = await trainingSet(named.dataset, opts.dataLimit);
   const model = ganModel(named.model, [data.height, data.width, data.channels]);
-  const config = asUsage(() => resolveGanRunConfig({ ...paperSettings(model), ...requested }));
+  const config = asUsage(() =>
+    resolveGanRunConfig({ ...paperSettings(model, requested), ...requested }),
+  );
   const workers = opts.workers ?? defaultWorkers('gan');
   const trainer = createParallelGanTrainer(
     { model, data, config },

@@ -31,6 +31,14 @@ export const ganRunConfigSchema = z
     batchSize: z.number().int().positive().default(100),
     /** Discriminator steps per generator step (Algorithm 1's k; the paper used 1; WGAN-GP's n_critic is 5). */
     k: z.number().int().positive().default(1),
+    /**
+     * How D's and G's updates of a step relate. `alternating` is the paper's
+     * Algorithm 1: k D updates, then G's against the updated D.
+     * `simultaneous` takes both networks' gradients at the same parameters
+     * and applies them together, as the authors' released code does (pylearn2
+     * `AdversaryCost2` with one SGD over both networks); it needs k = 1.
+     */
+    updates: z.enum(['alternating', 'simultaneous']).default('alternating'),
     /** The objective: see `GanLossKind`. */
     loss: z.enum(['gan', 'lsgan', 'wgan-gp', 'hinge']).default('gan'),
     /** For `loss: 'gan'`: how G is trained, see `GeneratorLossKind`. */
@@ -71,6 +79,11 @@ export const ganRunConfigSchema = z
     collapseThreshold: z.number().min(0).max(1).default(0.05),
   })
   .strict()
+  .refine((c) => c.updates === 'alternating' || c.k === 1, {
+    message:
+      'simultaneous updates (mlp-gan trains so by default) take one D update per step: use k 1, or alternating updates',
+    path: ['k'],
+  })
   .refine((c) => c.labelSmoothing === 0 || c.loss === 'gan', {
     message: "label smoothing applies to loss 'gan' only",
     path: ['labelSmoothing'],

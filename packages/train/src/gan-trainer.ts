@@ -8,6 +8,7 @@ import {
   sampleLabels,
 } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
+import type { Checkpoint } from './checkpoint.js';
 import type { GanRunConfig } from './config.js';
 import type { GanStats, SamplesEvent, TrainEvent } from './events.js';
 import {
@@ -65,6 +66,8 @@ export class GanTrainer extends Trainer<GanStats> {
   /** For conditional models: sample i of the grid draws class i mod numClasses (a column per class). */
   private readonly fixedLabels: tf.Tensor1D | undefined;
   private dUpdates = 0;
+  /** With simultaneous updates: this step's updates, applied once every gradient is taken. */
+  private pending: { apply(): void; dispose(): void }[] | undefined;
 
   constructor(readonly options: GanTrainerOptions) {
     super();
@@ -108,19 +111,28 @@ export class GanTrainer extends Trainer<GanStats> {
     const momentum = momentumAt(config, this.epoch);
     let epochEnded = false;
     let dStats: tf.Tensor1D | undefined;
-    for (let j = 0; j < config.k; j++) {
-      const batch = this.batches.next();
-      epochEnded ||= batch.lastInEpoch;
-      dStats?.dispose();
-      dStats = this.discriminatorStep(
-        batch.x,
-        batch.labels,
-        deriveSeed(config.seed, 'd', this.step, j),
-        momentum,
-      );
-      tf.dispose([batch.x, batch.labels]);
+    let gLoss: tf.Scalar;
+    if (config.updates === 'simultaneous') this.pending = [];
+    try {
+      for (let j = 0; j < config.k; j++) {
+        const batch = this.batches.next();
+        epochEnded ||= batch.lastInEpoch;
+        dStats?.dispose();
+        dStats = this.discriminatorStep(
+          batch.x,
+          batch.labels,
+          deriveSeed(config.seed, 'd', this.step, j),
+          momentum,
+        );
+        tf.dispose([batch.x, batch.labels]);
+      }
+      gLoss = this.generatorStep(deriveSeed(config.seed, 'g', this.step), momentum);
+      for (const update of this.pending ?? []) update.apply();
+    } finally {
+      for (const update of this.pending ?? []) update.dispose();
+      this.pending = undefined;
     }
-    const gLoss = this.generatorStep(deriveSeed(config.seed, 'g', this.step), momentum);
+    this.updateEma();
     const stats = tf.tidy(() => {
       const [dLoss, means] = tf.split(dStats as tf.Tensor1D, [1, 2]) as [tf.Tensor1D, tf.Tensor1D];
       return tf.concat([dLoss, tf.reshape(gLoss, [1]), means]) as tf.Tensor1D;
@@ -271,18 +283,19 @@ export class GanTrainer extends Trainer<GanStats> {
         );
       }, this.gOpt.variables);
       const loss = this.update(this.gOpt, grads, tf.reshape(value, [1]) as tf.Tensor1D, settings);
-      if (this.ema) {
-        const live = flattenParams(this.generator);
-        for (const [name, avg] of Object.entries(flattenParams(this.ema))) {
-          avg.assign(
-            tf.add(
-              tf.mul(avg, config.emaDecay),
-              tf.mul(live[name] as tf.Variable, 1 - config.emaDecay),
-            ),
-          );
-        }
-      }
       return tf.reshape(loss, []) as tf.Scalar;
+    });
+  }
+
+  /** Moves the EMA of G's weights towards G, after G's update of the step. */
+  private updateEma(): void {
+    const { emaDecay } = this.options.config;
+    if (!this.ema) return;
+    tf.tidy(() => {
+      const live = flattenParams(this.generator);
+      for (const [name, avg] of Object.entries(flattenParams(this.ema as ParamTree))) {
+        avg.assign(tf.add(tf.mul(avg, emaDecay), tf.mul(live[name] as tf.Variable, 1 - emaDecay)));
+      }
     });
   }
 
@@ -300,6 +313,15 @@ export class GanTrainer extends Trainer<GanStats> {
     let s = stats;
     if (this.shard && this.shard.count > 1)
       ({ grads: g, stats: s } = reduceAcrossReplicas(this.shard, optimizer.variables, g, stats));
+    if (this.pending) {
+      // Simultaneous: held past this step's tidy until the other network's gradients are taken.
+      const held = g.map((t) => (t ? tf.keep(t) : t));
+      this.pending.push({
+        apply: () => tf.tidy(() => optimizer.apply(held, settings)),
+        dispose: () => tf.dispose(held.filter((t): t is tf.Tensor => t !== undefined)),
+      });
+      return s;
+    }
     optimizer.apply(g, settings);
     return s;
   }
@@ -405,6 +427,15 @@ export class GanTrainer extends Trainer<GanStats> {
   }
 
   protected readonly kind = 'gan';
+
+  /** Checkpoints written before `updates` existed were trained alternating. */
+  override restore(checkpoint: Checkpoint): void {
+    const { manifest } = checkpoint;
+    super.restore({
+      ...checkpoint,
+      manifest: { ...manifest, config: { updates: 'alternating', ...manifest.config } },
+    });
+  }
 
   protected identity() {
     const { model, data, config } = this.options;

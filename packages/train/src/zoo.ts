@@ -108,10 +108,17 @@ export const VAE_ZOO: Record<
 /**
  * The settings a model's paper trains it with, where the run config leaves
  * them open: its batch size, Adam for the conv models, WGAN-GP's objective.
- * The 2014 MLP GAN keeps the run config's own defaults (its paper's).
+ * The 2014 MLP GAN keeps the run config's defaults (its paper's), with D and
+ * G updated simultaneously as the authors' released code does (with k 1,
+ * theirs; a `requested` k above 1 keeps Algorithm 1's alternation): with the
+ * alternation D won within the first epoch and G collapsed in every seed
+ * tried (see docs/ARCHITECTURE.md).
  */
-export function paperSettings(model: GanModel): Partial<GanRunConfigInput> {
-  if (model.name === 'mlp-gan') return {};
+export function paperSettings(
+  model: GanModel,
+  requested: Partial<GanRunConfigInput> = {},
+): Partial<GanRunConfigInput> {
+  if (model.name === 'mlp-gan') return (requested.k ?? 1) === 1 ? { updates: 'simultaneous' } : {};
   const settings: Partial<GanRunConfigInput> = {
     optimizer: 'adam',
     batchSize: model.paperBatchSize,

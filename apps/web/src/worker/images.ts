@@ -38,7 +38,8 @@ export function imageRunConfig(
   ] as const) {
     if (settings[key] !== undefined) requested[key] = settings[key];
   }
-  return resolveGanRunConfig({ ...paperSettings(model), ...(requested as GanRunConfigInput) });
+  const input = requested as GanRunConfigInput;
+  return resolveGanRunConfig({ ...paperSettings(model, input), ...input });
 }
 
 /** A GAN of the zoo on MNIST, Fashion-MNIST or a picked folder, with live sample grids. */
