@@ -161,7 +161,7 @@ test('loads with no errors and trains the MLP GAN on threaded wasm: pause, step,
   const early = await snapshot();
   expect(await page.getByTestId('backend').textContent()).toBe('wasm · SIMD on · threads on');
   expect(await page.getByTestId('images-config').textContent()).toMatch(
-    /^mlp-gan on mnist-train \(50,000 images\): gan loss, k 1, sgd lr G 0.1 \/ D 0.1, batch 32$/,
+    /^mlp-gan on mnist-train \(50,000 images\): gan loss, k 1 \(D and G updated simultaneously\), sgd lr G 0.1 \/ D 0.1, batch 32$/,
   );
   await stepAtLeast(12);
   // Live steps/s.

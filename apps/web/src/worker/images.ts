@@ -71,7 +71,7 @@ export async function trainImages(
   control.post({
     type: 'config',
     mode: 'images',
-    summary: `${model.name} on ${data.name} (${data.count.toLocaleString('en')} images): ${config.loss} loss, k ${config.k}, ${config.optimizer} lr G ${config.generatorLearningRate} / D ${config.discriminatorLearningRate}, batch ${config.batchSize}`,
+    summary: `${model.name} on ${data.name} (${data.count.toLocaleString('en')} images): ${config.loss} loss, k ${config.k}${config.updates === 'simultaneous' ? ' (D and G updated simultaneously)' : ''}, ${config.optimizer} lr G ${config.generatorLearningRate} / D ${config.discriminatorLearningRate}, batch ${config.batchSize}`,
   });
   const trainer = new GanTrainer({ model, data, config });
   session.trainer = trainer;
