@@ -132,7 +132,10 @@ async function resetRun(mode: string, tensors = 0): Promise<void> {
   });
   await page.getByTestId(`${mode}-reset`).click();
   await expect.poll(state).toBe('idle');
-  await expect.poll(() => page.locator('body').getAttribute('data-tensors')).toBe(String(tensors));
+  // The worker answers once the step in flight has ended: seconds on software webgl under load.
+  await expect
+    .poll(() => page.locator('body').getAttribute('data-tensors'), { timeout: 60_000 })
+    .toBe(String(tensors));
 }
 
 /** The sample canvas as a PNG data URL, and the training step its grid was drawn at. */
