@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { initBackend } from '@latent/backend';
 import { sliceImages } from '@latent/datasets';
@@ -16,8 +16,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildSite, launchChromium, openApp, root, serveSite, watch } from './harness.js';
 
 const run = promisify(execFile);
-/** The CLI bundle the download test resumes with (built here, so it is never stale). */
-const cli = join(root, '..', 'cli', 'dist', 'latent.js');
+/**
+ * The CLI bundle the download test resumes with: built here, so it is never
+ * stale, and into a folder of its own, so the CLI's tests (which may run at the
+ * same time) never start a half-written dist/latent.js. Under dist/, so it
+ * finds the wasm binaries through apps/cli's dependencies.
+ */
+const cliDir = join(root, '..', 'cli');
+const cli = join(cliDir, 'dist', 'web-test', 'latent.js');
 /** Set LATENT_WEB_SCREENSHOTS to a folder to keep a screenshot of each mode there. */
 const screenshots = process.env.LATENT_WEB_SCREENSHOTS;
 /** Steps to train before a picture is checked: more when it is kept as a screenshot. */
@@ -73,7 +79,12 @@ async function makeCheckpoint(dir: string): Promise<void> {
 }
 
 async function buildCli(): Promise<void> {
-  await run(process.execPath, ['build.mjs'], { cwd: join(root, '..', 'cli') });
+  const script = [
+    "import { build } from 'esbuild';",
+    "import { nodeBundleOptions } from '../../scripts/node-bundle.mjs';",
+    `await build({ ...nodeBundleOptions, entryPoints: ['src/latent.ts', 'src/worker.ts'], outdir: ${JSON.stringify(dirname(cli))} });`,
+  ].join('\n');
+  await run(process.execPath, ['--input-type=module', '-e', script], { cwd: cliDir });
 }
 
 beforeAll(async () => {
