@@ -23,17 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { initBackend } from '@latent/backend';
 import { loadMnist } from '@latent/datasets/node';
-import {
-  type ConvGanConfig,
-  convGan,
-  dcgan,
-  flattenParams,
-  type MlpGanConfig,
-  type MlpVaeConfig,
-  mlpGan,
-  mlpVae,
-  type ParamTree,
-} from '@latent/models';
+import { dcgan, flattenParams, mlpGan, mlpVae, type ParamTree } from '@latent/models';
 import {
   type GanTrainer,
   resolveGanRunConfig,
@@ -74,12 +64,6 @@ const flag = (name: string, fallback: string) => {
   return i >= 0 && args[i + 1] ? (args[i + 1] as string) : fallback;
 };
 const list = (name: string, fallback: string) => flag(name, fallback).split(',').filter(Boolean);
-
-const replicaModels = {
-  gan: (name: string, config: unknown) =>
-    name === 'mlp-gan' ? mlpGan(config as MlpGanConfig) : convGan(name, config as ConvGanConfig),
-  vae: (_name: string, config: unknown) => mlpVae(config as MlpVaeConfig),
-};
 
 function trainable(...trees: ParamTree[]): number {
   return trees
@@ -297,7 +281,7 @@ function ratioLines(rows: Row[]): string[] {
 if (!isMainThread) {
   // A data-parallel row's worker replica.
   await initBackend(replicaScriptData<{ backend: string }>().backend);
-  serveReplica(replicaModels);
+  serveReplica();
 } else if (args[0] === '--row') {
   const [model, backend, workers, steps] = (args[1] ?? '').split(',');
   await runRow(model as ModelName, backend as string, Number(workers), Number(steps));

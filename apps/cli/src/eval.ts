@@ -22,13 +22,12 @@ import {
 } from '@latent/metrics';
 import { disposeParams, loadParams } from '@latent/models';
 import type { Checkpoint } from '@latent/train';
-import { readCheckpoint } from '@latent/train/node';
+import { vaeFromCheckpoint } from '@latent/train';
+import { readCheckpoint, writeFileAtomic } from '@latent/train/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from './errors.js';
-import { writeFileAtomic } from './files.js';
 import { formatDuration } from './progress.js';
 import { findCheckpoint, type Sampler, samplerOf } from './sample.js';
-import { vaeFromCheckpoint } from './zoo.js';
 
 /** What `latent eval` computes for each kind of run, when --metric is not given. */
 export const DEFAULT_METRICS: Record<'gan' | 'vae', MetricName[]> = {

@@ -1,35 +1,12 @@
 #!/usr/bin/env node
 import { BACKENDS } from '@latent/backend';
-import { resolveGanRunConfig } from '@latent/train';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { MODELS, NAMED_DATASETS } from '@latent/train';
+import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from './errors.js';
 import { DEFAULT_METRICS, evalCommand } from './eval.js';
+import { addRunFlags, FLAG_OF_FIELD, integer, positive, runConfigOf } from './flags.js';
 import { sampleCommand } from './sample.js';
 import { type RunOutput, resumeCommand, trainCommand } from './train.js';
-import { DATASETS, GAN_MODELS, VAE_MODELS } from './zoo.js';
-
-function number(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n))
-    throw new InvalidArgumentError(`'${value}' is not a number.`);
-  return n;
-}
-
-function integer(value: string): number {
-  const n = number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`'${value}' is not a whole number.`);
-  return n;
-}
-
-function positive(value: string): number {
-  const n = integer(value);
-  if (n < 1) throw new InvalidArgumentError(`'${value}' must be at least 1.`);
-  return n;
-}
-
-function widths(value: string): number[] {
-  return value.split(',').map((part) => positive(part.trim()));
-}
 
 const program = new Command()
   .name('latent')
@@ -40,9 +17,6 @@ const program = new Command()
   .configureOutput({ outputError: (text, write) => write(`latent: ${text}`) })
   // Throw instead of exiting, so usage errors get status 2 below.
   .exitOverride();
-
-const defaults = resolveGanRunConfig({});
-const d = (text: string, value: unknown) => `${text} (default: ${value})`;
 
 /** The options of `train` and `resume` that say how a run reports and keeps checkpoints. */
 function withRunOutput(command: Command): Command {
@@ -103,125 +77,11 @@ Writes runs/<name>/:
 Examples:
   latent train                              one epoch with the paper's settings on wasm
   latent train --epochs 10 --name long      ten epochs into runs/long
-  latent train --max-steps 50 --data-limit 1000 --backend cpu   a quick trial`,
-  )
-  .addOption(
-    new Option(
-      '--model <name>',
-      `the GAN or VAE to train, see \`latent models\` (default: ${defaults.model})`,
-    ).choices([...Object.keys(GAN_MODELS), ...Object.keys(VAE_MODELS)]),
-  )
-  .addOption(
-    new Option(
-      '--dataset <name>',
-      `the training data, see \`latent datasets\` (default: ${defaults.dataset})`,
-    ).choices(Object.keys(DATASETS)),
-  )
-  .option('--epochs <n>', d('passes over the training images', defaults.epochs), integer)
-  .option('--max-steps <n>', 'stop after n steps (one step = k D updates + 1 G update)', integer)
-  .option(
-    '--k <n>',
-    d('discriminator updates per generator update (Algorithm 1)', defaults.k),
-    integer,
-  )
-  .addOption(
-    new Option(
-      '--updates <how>',
-      "alternating = Algorithm 1 (D, then G against the updated D); simultaneous = both from the same weights, as the authors' code (k 1) (default: the model's, simultaneous for mlp-gan)",
-    ).choices(['alternating', 'simultaneous']),
-  )
-  .option('--batch-size <n>', d('minibatch size m', defaults.batchSize), integer)
-  .option(
-    '--lr <rate>',
-    'initial learning rate (default: SGD 0.1, divided by 1.000004 after each update as in the paper; Adam 2e-4; RMSprop 5e-5)',
-    number,
-  )
-  .option(
-    '--momentum <m>',
-    d(
-      `initial SGD momentum, rising linearly to --final-momentum by epoch ${defaults.momentumSaturateEpoch}`,
-      defaults.momentum,
-    ),
-    number,
-  )
-  .option('--final-momentum <m>', d('final SGD momentum', defaults.finalMomentum), number)
-  .addOption(
-    new Option(
-      '--loss <kind>',
-      `objective: gan (the paper's), lsgan, wgan-gp (use --k 5 --optimizer adam), hinge (default: ${defaults.loss})`,
-    ).choices(['gan', 'lsgan', 'wgan-gp', 'hinge']),
-  )
-  .addOption(
-    new Option(
-      '--g-loss <kind>',
-      `for --loss gan: non-saturating = -log D(G(z)) (the paper's code), minimax = log(1 - D(G(z))) (default: ${defaults.generatorLoss})`,
-    ).choices(['non-saturating', 'minimax']),
-  )
-  .option(
-    '--label-smoothing <s>',
-    d("for --loss gan: data's target is 1 - s", defaults.labelSmoothing),
-    number,
-  )
-  .option(
-    '--gp <lambda>',
-    d('for --loss wgan-gp: gradient penalty weight', defaults.gradientPenalty),
-    number,
-  )
-  .option('--r1 <gamma>', d('R1 penalty weight on data (0: off)', defaults.r1), number)
-  .addOption(
-    new Option(
-      '--optimizer <kind>',
-      `optimizer of both networks (default: ${defaults.optimizer})`,
-    ).choices(['sgd', 'adam', 'rmsprop']),
-  )
-  .option('--g-lr <rate>', "G's learning rate (default: --lr)", number)
-  .option('--d-lr <rate>', "D's learning rate (default: --lr)", number)
-  .option('--beta1 <b>', d("Adam's beta1", defaults.beta1), number)
-  .option('--beta2 <b>', d("Adam's beta2", defaults.beta2), number)
-  .option(
-    '--ema <decay>',
-    d("keep an EMA of G's weights for samples, e.g. 0.999 (0: off)", defaults.emaDecay),
-    number,
-  )
-  .option('--beta <weight>', 'VAEs: weight of the KL term (1: the ELBO)', number)
-  .option('--kl-warmup <steps>', 'VAEs: raise the KL weight from 0 over this many steps', integer)
-  .option('--latent-dim <n>', "VAEs: size of z (default: the model's, 20 for mlp-vae)", positive)
-  .option(
-    '--hidden <widths>',
-    'MLP VAEs: hidden layer widths of the encoder, mirrored by the decoder, e.g. 500,500 (default: 500)',
-    widths,
-  )
-  .addOption(
-    new Option('--activation <kind>', "MLP VAEs: hidden units (default: the paper's tanh)").choices(
-      ['tanh', 'relu'],
-    ),
-  )
-  .addOption(
-    new Option(
-      '--init <kind>',
-      "MLP VAEs: initial weights, paper = N(0, 0.01), glorot or he (default: the paper's)",
-    ).choices(['paper', 'glorot', 'he']),
-  )
-  .addOption(
-    new Option(
-      '--decoder <kind>',
-      'MLP VAEs: p(x|z), bernoulli on binarized pixels or gaussian on grey levels (default: bernoulli)',
-    ).choices(['bernoulli', 'gaussian']),
-  )
-  .addOption(
-    new Option(
-      '--binarize <how>',
-      'VAEs: dynamic = redraw binary pixels each epoch, none = grey levels (default: dynamic; none with --decoder gaussian)',
-    ).choices(['dynamic', 'none']),
-  )
-  .option(
-    '--seed <n>',
-    d('seeds initialization, data order, noise and dropout', defaults.seed),
-    integer,
-  )
-  .option('--log-every <n>', d('steps per metrics.jsonl line', defaults.logEvery), integer)
-  .option('--sample-count <n>', d('images in each sample grid', defaults.sampleCount), integer)
-  .option('--data-limit <n>', 'use only the first n training images (quick trials)', integer)
+  latent train --max-steps 50 --data-limit 1000 --backend cpu   a quick trial
+  latent train --model dcgan --dataset photos/ --image-size 32   a DCGAN on a folder of colour images
+  latent train --dataset ring --epochs 3 --eval modes,kl       the toy GAN on GAN Lab's ring`,
+  );
+addRunFlags(train)
   .option('--config <file>', 'a JSON run config; flags override its fields')
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
   .option(
@@ -232,48 +92,13 @@ Examples:
   .option('--out <dir>', 'folder that holds the run folders', 'runs')
   .option('--name <name>', 'run folder name (default: run-<date>-<time>)');
 withRunOutput(train).action(async (o) => {
-  const config = {
-    model: o.model,
-    dataset: o.dataset,
-    epochs: o.epochs,
-    maxSteps: o.maxSteps,
-    k: o.k,
-    updates: o.updates,
-    batchSize: o.batchSize,
-    learningRate: o.lr,
-    momentum: o.momentum,
-    finalMomentum: o.finalMomentum,
-    loss: o.loss,
-    generatorLoss: o.gLoss,
-    labelSmoothing: o.labelSmoothing,
-    gradientPenalty: o.gp,
-    r1: o.r1,
-    optimizer: o.optimizer,
-    generatorLearningRate: o.gLr,
-    discriminatorLearningRate: o.dLr,
-    beta1: o.beta1,
-    beta2: o.beta2,
-    emaDecay: o.ema,
-    beta: o.beta,
-    klWarmupSteps: o.klWarmup,
-    latentDim: o.latentDim,
-    hidden: o.hidden,
-    decoder: o.decoder,
-    activation: o.activation,
-    init: o.init,
-    binarize: o.binarize,
-    seed: o.seed,
-    logEvery: o.logEvery,
-    sampleCount: o.sampleCount,
-  };
   await trainCommand({
-    config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
+    config: runConfigOf(o),
     configFile: o.config,
     backend: o.backend,
     workers: o.workers,
     out: o.out,
     name: o.name,
-    dataLimit: o.dataLimit,
     output: runOutput(o),
   });
 });
@@ -397,37 +222,21 @@ program
   .command('models')
   .description('list the GANs and VAEs `latent train --model` can train')
   .action(() => {
-    for (const [name, { about }] of [
-      ...Object.entries(GAN_MODELS),
-      ...Object.entries(VAE_MODELS),
-    ]) {
-      process.stdout.write(`${name.padEnd(10)} ${about}\n`);
-    }
+    for (const { name, about } of MODELS) process.stdout.write(`${name.padEnd(10)} ${about}\n`);
   });
 
 program
   .command('datasets')
-  .description('list the training data `latent train --dataset` can load')
+  .description(
+    'list the training data `latent train --dataset` knows by name; any other value is a folder of images',
+  )
   .action(() => {
-    for (const [name, { about }] of Object.entries(DATASETS))
+    for (const { name, about } of NAMED_DATASETS)
       process.stdout.write(`${name.padEnd(14)} ${about}\n`);
+    process.stdout.write(
+      `${'<folder>'.padEnd(14)} PNG and JPEG images (sub-folders are classes), with --image-size and --channels\n`,
+    );
   });
-
-/** Run-config fields named by their flags, so a config error points at what to type. */
-const FLAG_OF_FIELD: Record<string, string> = {
-  batchSize: '--batch-size',
-  maxSteps: '--max-steps',
-  learningRate: '--lr',
-  finalMomentum: '--final-momentum',
-  generatorLoss: '--g-loss',
-  labelSmoothing: '--label-smoothing',
-  gradientPenalty: '--gp',
-  generatorLearningRate: '--g-lr',
-  discriminatorLearningRate: '--d-lr',
-  emaDecay: '--ema',
-  logEvery: '--log-every',
-  sampleCount: '--sample-count',
-};
 
 try {
   await program.parseAsync();
@@ -437,7 +246,7 @@ try {
     process.exitCode = e.exitCode === 0 ? 0 : 2;
   } else {
     const message = (e as Error).message.replace(/^ {2}(\w+):/gm, (line, field: string) => {
-      const flag = FLAG_OF_FIELD[field];
+      const flag = FLAG_OF_FIELD.get(field);
       return flag ? `  ${field} (${flag}):` : line;
     });
     process.stderr.write(`latent: error: ${message}\n`);

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@latent/train/node';
 import {
   compareImages,
   decodePng,
@@ -8,7 +9,6 @@ import {
   pngDataUrl,
   type RgbaImage,
 } from '@latent/vis';
-import { writeFileAtomic } from './files.js';
 
 /** One line of metrics.jsonl: the step, and a mean per statistic (a GAN's or a VAE's). */
 type MetricsLine = { step: number } & Record<string, number>;

@@ -3,12 +3,11 @@ import { join, resolve } from 'node:path';
 import { initBackend } from '@latent/backend';
 import { decodedMean, disposeParams, loadParams, samplePrior } from '@latent/models';
 import type { Checkpoint } from '@latent/train';
-import { listCheckpoints, readCheckpoint } from '@latent/train/node';
+import { ganFromCheckpoint, vaeFromCheckpoint } from '@latent/train';
+import { listCheckpoints, readCheckpoint, writeFileAtomic } from '@latent/train/node';
 import { encodePng, imageGrid, interpolationGrid, lerp, slerp } from '@latent/vis';
 import * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from './errors.js';
-import { writeFileAtomic } from './files.js';
-import { modelFromCheckpoint, vaeFromCheckpoint } from './zoo.js';
 
 export interface SampleCommandOptions {
   /** A run folder (its newest checkpoint is used) or a checkpoint folder. */
@@ -143,7 +142,7 @@ export function samplerOf({ manifest, weights }: Checkpoint, dir: string, ema: b
       dispose: () => disposeParams(decoder),
     };
   }
-  const model = modelFromCheckpoint(name, config, dir);
+  const model = ganFromCheckpoint(name, config, dir);
   const { generator, discriminator } = model.init(0);
   disposeParams(discriminator);
   if (ema && !manifest.weights.specs.some((s) => s.name.startsWith('ema.'))) {

@@ -16,7 +16,7 @@ export type ImageDataset = 'mnist' | 'fashion-mnist' | 'folder';
  */
 export interface ImageSettings {
   mode: 'images';
-  /** A name of the zoo (`GAN_ZOO` of `@latent/train`). */
+  /** A GAN of the registry (`MODELS` of `@latent/train`). */
   model: string;
   dataset: ImageDataset;
   /** The picked folder's image files (dataset `folder`; sub-folders are classes). */
@@ -57,7 +57,7 @@ export interface ToySettings {
 /** A VAE on images; `latentDim` 2 gives the latent manifold picture. */
 export interface VaeSettings {
   mode: 'vae';
-  /** A name of `VAE_ZOO`. */
+  /** A VAE of the registry (`MODELS` of `@latent/train`). */
   model: string;
   dataset: Exclude<ImageDataset, 'folder'>;
   latentDim?: number;

@@ -2,7 +2,7 @@
 // events and pictures to the page. What each mode trains is in ./worker/.
 import { availableBackends } from '@latent/backend';
 import { TOY_2D } from '@latent/datasets';
-import { GAN_ZOO, VAE_ZOO } from '@latent/train';
+import { MODELS, type ModelEntry } from '@latent/train';
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunSettings, ToWorker } from './protocol.js';
 import { openCheckpoint, saveCheckpoint, startBackend } from './worker/checkpoint.js';
@@ -65,6 +65,11 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
   run = { control, abort, done };
 }
 
+/** A model as the page lists it. */
+function about({ name, about }: ModelEntry): { name: string; about: string } {
+  return { name, about };
+}
+
 function report(type: 'checkpoint-error' | 'explore-error') {
   return (error: unknown) =>
     post({ type, message: error instanceof Error ? error.message : String(error) });
@@ -77,8 +82,8 @@ scope.onmessage = ({ data: message }: MessageEvent<ToWorker>) => {
         post({
           type: 'hello',
           backends,
-          gans: Object.entries(GAN_ZOO).map(([name, { about }]) => ({ name, about })),
-          vaes: Object.entries(VAE_ZOO).map(([name, { about }]) => ({ name, about })),
+          gans: MODELS.filter((m) => m.kind === 'gan' && m.data === 'images').map(about),
+          vaes: MODELS.filter((m) => m.kind === 'vae').map(about),
           toy2d: [...TOY_2D],
         }),
       );

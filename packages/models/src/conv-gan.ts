@@ -83,12 +83,17 @@ function dcganConvs(filters: number[]): ConvLayerSpec[] {
 }
 
 /**
- * DCGAN (Radford et al. 2016) sized for 28x28 or 32x32 images with 1 or 3 channels.
+ * DCGAN (Radford et al. 2016) sized for 28x28, 32x32 or 64x64 images with 1 or 3 channels.
  *
  * - 28x28: G z -> dense 7x7x128 -> convT 64 (14x14) -> convT c (28x28) tanh;
  *   D conv 64 (14x14) -> conv 128 (7x7) -> dense 1.
  * - 32x32: G z -> dense 4x4x256 -> convT 128 -> convT 64 -> convT c;
  *   D conv 64 -> 128 -> 256 (4x4) -> dense 1.
+ * - 64x64 and larger: the paper's LSUN layout, G z -> dense 4x4x512 -> convT
+ *   256 -> 128 -> 64 -> convT c, D conv 64 -> 128 -> 256 -> 512 (4x4) -> dense
+ *   1, at the widths of PyTorch's DCGAN example (ngf = ndf = 64; the paper's G
+ *   starts at 1024 channels, four times the work on a CPU). A larger side
+ *   starts G at side/16.
  *
  * The paper's choices: z ~ U(-1, 1)^100; 4x4 stride-2 (transposed) convs;
  * batch norm in both nets except G's output and D's input layer; ReLU in G,
@@ -96,15 +101,17 @@ function dcganConvs(filters: number[]): ConvLayerSpec[] {
  * lr 2e-4, beta1 0.5 — the trainer's concern).
  */
 export function dcganConfig(imageShape: [number, number, number] = [28, 28, 1]): ConvGanConfig {
-  const small = imageShape[0] <= 28;
+  const side = imageShape[0];
+  const generatorFilters =
+    side <= 28 ? [128, 64] : side < 64 ? [256, 128, 64] : [512, 256, 128, 64];
   return {
     noiseDim: 100,
     noise: 'uniform',
     imageShape,
-    generatorFilters: small ? [128, 64] : [256, 128, 64],
+    generatorFilters,
     generatorKernelSize: 4,
     generatorBatchNorm: true,
-    discriminatorConvs: dcganConvs(small ? [64, 128] : [64, 128, 256]),
+    discriminatorConvs: dcganConvs([...generatorFilters].reverse()),
     discriminatorNorm: 'batch',
     leakySlope: 0.2,
     init: DCGAN_INIT,

@@ -13,6 +13,29 @@ const specSchema = z.object({
   dtype: z.literal('float32'),
 });
 
+/**
+ * How a shell drove a run, stamped into each checkpoint by `RunFolder`, so
+ * that `latent resume` needs nothing beside the checkpoint: the backend, the
+ * data-parallel replica count (with batch norm each replica normalizes its own
+ * rows, so the count is part of what makes a resumed run continue exactly),
+ * the checkpoint policy and the periodic evaluation.
+ */
+export const runStampSchema = z.object({
+  backend: z.string(),
+  workers: z.number().int().positive(),
+  keep: z.number().int().positive().optional(),
+  checkpointEvery: z.number().int().positive().optional(),
+  eval: z
+    .object({
+      metrics: z.array(z.string()).min(1),
+      every: z.number().int().positive(),
+      n: z.number().int().positive(),
+      keepBest: z.string().optional(),
+    })
+    .optional(),
+});
+export type RunStamp = z.infer<typeof runStampSchema>;
+
 const manifestSchema = z.object({
   format: z.literal(CHECKPOINT_FORMAT),
   version: z.literal(CHECKPOINT_VERSION),
@@ -35,6 +58,8 @@ const manifestSchema = z.object({
   }),
   /** Evaluation values measured at this step, when the run evaluated here. */
   metrics: z.record(z.string(), z.number()).optional(),
+  /** How the run was driven; absent in checkpoints written outside a run folder (the web app's). */
+  run: runStampSchema.optional(),
   weights: z.object({
     specs: z.array(specSchema),
     byteLength: z.number().int().nonnegative(),

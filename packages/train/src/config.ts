@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GAN_NAMES, VAE_NAMES } from './registry.js';
 
 /** Seeds initialization, data order, noise and dropout: a 32-bit unsigned integer. */
 const seedSchema = z
@@ -8,6 +9,22 @@ const seedSchema = z
   .max(2 ** 32 - 1)
   .default(0);
 
+/**
+ * What a run trains on and how its images are sized; the same fields in GAN
+ * and VAE runs. `dataset` is parsed by `parseDataSource`: `mnist`,
+ * `fashion-mnist`, a toy name (`ring`, `mixture-1d`, ...) or an image folder's
+ * path.
+ */
+const dataFields = {
+  dataset: z.string().min(1).default('mnist'),
+  /** Side folder images are resized and centre-cropped to; absent: the folder's own size. */
+  imageSize: z.number().int().min(8).max(512).optional(),
+  /** 1 (grey) or 3 (colour); absent: the folder's own. */
+  channels: z.union([z.literal(1), z.literal(3)]).optional(),
+  /** Train on the first n examples only (quick trials, tests). */
+  dataLimit: z.number().int().positive().optional(),
+};
+
 /** Learning rates the optimizers' papers use, when the config names none. */
 const DEFAULT_LEARNING_RATE = { sgd: 0.1, adam: 2e-4, rmsprop: 5e-5 } as const;
 
@@ -16,14 +33,11 @@ const DEFAULT_LEARNING_RATE = { sgd: 0.1, adam: 2e-4, rmsprop: 5e-5 } as const;
  * all validate through it, so errors read the same everywhere. Defaults are
  * the 2014 paper's MNIST experiment.
  */
-export const ganRunConfigSchema = z
+export const ganRunFields = z
   .object({
-    /** Training data, by name (the CLI and the web app load it). */
-    dataset: z.enum(['mnist', 'fashion-mnist', 'toy']).default('mnist'),
-    /** The GAN of the model zoo, by name (see `@latent/models`). */
-    model: z
-      .enum(['mlp-gan', 'dcgan', 'cgan', 'acgan', 'wgan-gp', 'sngan', 'toy-gan'])
-      .default('mlp-gan'),
+    ...dataFields,
+    /** The GAN of the model registry, by name (see `MODELS`). */
+    model: z.enum(GAN_NAMES).default('mlp-gan'),
     seed: seedSchema,
     epochs: z.number().int().positive().default(1),
     /** Stop after this many iterations of Algorithm 1 (k D steps + 1 G step), whatever `epochs` says. */
@@ -78,7 +92,10 @@ export const ganRunConfigSchema = z
      */
     collapseThreshold: z.number().min(0).max(1).default(0.05),
   })
-  .strict()
+  .strict();
+
+/** The GAN run config: `ganRunFields` with the checks across fields and the defaults that depend on others. */
+export const ganRunConfigSchema = ganRunFields
   .refine((c) => c.updates === 'alternating' || c.k === 1, {
     message:
       'simultaneous updates (mlp-gan trains so by default) take one D update per step: use k 1, or alternating updates',
@@ -124,8 +141,8 @@ export function resolveGanRunConfig(input: unknown): GanRunConfig {
  */
 export const vaeRunConfigSchema = z
   .object({
-    dataset: z.enum(['mnist', 'fashion-mnist']).default('mnist'),
-    model: z.enum(['mlp-vae', 'conv-vae', 'cvae']).default('mlp-vae'),
+    ...dataFields,
+    model: z.enum(VAE_NAMES).default('mlp-vae'),
     /** Size of z; absent: the model's own (20 for the MLP VAEs, 16 for the conv VAE). */
     latentDim: z.number().int().positive().max(1024).optional(),
     /** Hidden widths of an MLP VAE's encoder (the decoder mirrors them); absent: the paper's [500]. */

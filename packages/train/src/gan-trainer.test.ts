@@ -9,7 +9,7 @@ import { type GanRunConfigInput, resolveGanRunConfig } from './config.js';
 import type { TrainEvent } from './events.js';
 import { TrainingDivergedError } from './events.js';
 import { GanTrainer } from './gan-trainer.js';
-import { paperSettings } from './zoo.js';
+import { paperSettings } from './registry.js';
 
 let data: ImageSet;
 const small = () => mlpGan({ generatorHidden: [64], discriminatorHidden: [32] });

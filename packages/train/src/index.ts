@@ -6,16 +6,36 @@ export {
   type CheckpointManifest,
   checksum,
   parseCheckpoint,
+  type RunStamp,
+  runStampSchema,
 } from './checkpoint.js';
 export {
   type GanRunConfig,
   type GanRunConfigInput,
   ganRunConfigSchema,
+  ganRunFields,
   resolveGanRunConfig,
   resolveVaeRunConfig,
   type VaeRunConfig,
   vaeRunConfigSchema,
 } from './config.js';
+export {
+  checkNamedImageSet,
+  type DataLoader,
+  type DataOptions,
+  type DataSource,
+  IMAGE_SET_NAMES,
+  limitData,
+  NAMED_DATASETS,
+  parseDataSource,
+  RunRequestError,
+  TOY_1D,
+  TOY_NAMES,
+  TOY_POINTS,
+  type ToyName,
+  toyOf,
+  toyPoints,
+} from './data-source.js';
 export {
   type GanStats,
   type SamplesEvent,
@@ -50,6 +70,36 @@ export {
   type UpdateSettings,
 } from './optim.js';
 export {
+  type DataShape,
+  GAN_NAMES,
+  type GanEntry,
+  type GanName,
+  ganEntry,
+  ganFromCheckpoint,
+  type ImageShape,
+  MODELS,
+  type ModelEntry,
+  type ModelName,
+  modelEntry,
+  paperSettings,
+  UnknownModelError,
+  VAE_NAMES,
+  type VaeEntry,
+  type VaeName,
+  type VaeShape,
+  vaeEntry,
+  vaeFromCheckpoint,
+} from './registry.js';
+export {
+  createTrainer,
+  planRun,
+  type ResolvedRun,
+  type ResumeOverrides,
+  type RunRequest,
+  resolveRun,
+  resumeRun,
+} from './run.js';
+export {
   reduceAcrossReplicas,
   type Shard,
   type ShardRows,
@@ -78,14 +128,3 @@ export {
   VaeTrainer,
   type VaeTrainerOptions,
 } from './vae-trainer.js';
-export {
-  GAN_ZOO,
-  ganFromCheckpoint,
-  type ImageGanName,
-  type ImageShape,
-  paperSettings,
-  VAE_ZOO,
-  type VaeName,
-  type VaeShape,
-  vaeFromCheckpoint,
-} from './zoo.js';

@@ -5,10 +5,12 @@
 // generator update of Algorithm 1), so every replica applies the same update.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { DataSet } from '@latent/datasets';
-import { flattenParams, type GanModel, type ParamTree, type VaeModel } from '@latent/models';
+import { flattenParams, type ParamTree } from '@latent/models';
 import type { Checkpoint } from './checkpoint.js';
 import type { GanRunConfig, VaeRunConfig } from './config.js';
 import { GanTrainer, type GanTrainerOptions } from './gan-trainer.js';
+import { ganEntry, vaeEntry } from './registry.js';
+import type { ResolvedRun } from './run.js';
 import type { Shard } from './shard.js';
 import { VaeTrainer, type VaeTrainerOptions } from './vae-trainer.js';
 
@@ -281,23 +283,28 @@ export function createParallelVaeTrainer(
   return trainer;
 }
 
+/** The trainer of a resolved run over `parallel.workers` replicas. */
+export function createParallelTrainer(
+  run: ResolvedRun,
+  parallel: ParallelOptions,
+): GanTrainer | VaeTrainer {
+  return run.kind === 'gan'
+    ? createParallelGanTrainer({ model: run.model, data: run.data, config: run.config }, parallel)
+    : createParallelVaeTrainer({ model: run.model, data: run.data, config: run.config }, parallel);
+}
+
 /** In a replica's worker script: the `scriptData` given to `ParallelOptions`. */
 export function replicaScriptData<T>(): T {
   return (workerData as { script: T }).script;
 }
 
-/** How a worker rebuilds the model replica 0 trains, from its zoo name and configuration. */
-export interface ReplicaModels {
-  gan?: (name: string, config: unknown) => GanModel;
-  vae?: (name: string, config: unknown) => VaeModel;
-}
-
 /**
  * The body of a replica's worker script, called once its tfjs backend runs:
- * builds the replica (same seed, so the same initial weights and data order
- * as replica 0) and takes each step replica 0 takes.
+ * builds the replica from the registry entry of the model replica 0 trains
+ * (same seed, so the same initial weights and data order as replica 0) and
+ * takes each step replica 0 takes.
  */
-export function serveReplica(models: ReplicaModels): void {
+export function serveReplica(): void {
   if (isMainThread || !parentPort)
     throw new Error('serveReplica runs in a worker thread started by createParallel*Trainer');
   const port = parentPort;
@@ -307,13 +314,11 @@ export function serveReplica(models: ReplicaModels): void {
   try {
     const { name, config } = replica.model;
     if (replica.kind === 'gan') {
-      if (!models.gan) throw new Error('this worker script builds no GANs');
-      const model = models.gan(name, config);
+      const model = ganEntry(name, 'the main thread').fromManifest(config);
       const runConfig = replica.config as GanRunConfig;
       trainer = new GanTrainer({ model, data: replica.data, config: runConfig, shard });
     } else {
-      if (!models.vae) throw new Error('this worker script builds no VAEs');
-      const model = models.vae(name, config);
+      const model = vaeEntry(name, 'the main thread').fromManifest(config);
       const runConfig = replica.config as VaeRunConfig;
       if ('points' in replica.data) throw new Error('VAEs train on images');
       trainer = new VaeTrainer({ model, data: replica.data, config: runConfig, shard });

@@ -6,11 +6,14 @@ import {
   imageSetFromBrowserFiles,
   type Mnist,
 } from '@latent/datasets';
+import { checkNamedImageSet, type DataLoader, limitData, toyPoints } from '@latent/train';
 import type { ImageDataset } from '../protocol.js';
 import { post } from './post.js';
 
 /** Side of the images a picked folder is scaled and cropped to (the zoo's 28x28 models). */
-const FOLDER_SIZE = 28;
+export const FOLDER_SIZE = 28;
+/** The dataset name a picked folder's runs record: the page cannot know its path. */
+export const PICKED_FOLDER = 'image folder';
 
 // Kept across runs: a second Start should not read 55 MB again.
 let mnist: Promise<Mnist> | undefined;
@@ -59,14 +62,45 @@ export async function trainingImages(dataset: ImageDataset, folder?: File[]): Pr
         },
       );
       return (await fashion).train;
-    case 'folder': {
-      if (!folder || folder.length === 0) throw new Error('Choose a folder of images first.');
-      return imageSetFromBrowserFiles(folder, {
-        height: FOLDER_SIZE,
-        width: FOLDER_SIZE,
-        name: 'image folder',
-        onImage: (done, total) => post({ type: 'loading', what: 'images', loaded: done, total }),
-      });
-    }
+    case 'folder':
+      return pickedFolder(folder, FOLDER_SIZE);
   }
+}
+
+function pickedFolder(
+  folder: File[] | undefined,
+  side: number,
+  channels?: 1 | 3,
+): Promise<ImageSet> {
+  if (!folder || folder.length === 0) throw new Error('Choose a folder of images first.');
+  return imageSetFromBrowserFiles(folder, {
+    height: side,
+    width: side,
+    ...(channels ? { channels } : {}),
+    name: PICKED_FOLDER,
+    onImage: (done, total) => post({ type: 'loading', what: 'images', loaded: done, total }),
+  });
+}
+
+/**
+ * The page's data loader for `resolveRun`: the image sets it serves, the
+ * folder the user picked (whatever the request names it), and toy points.
+ */
+export function pageLoader(folder?: File[]): DataLoader {
+  return async (source, options) => {
+    switch (source.kind) {
+      case 'mnist':
+      case 'fashion-mnist': {
+        const set = await trainingImages(source.kind);
+        checkNamedImageSet(set, options);
+        return limitData(set, options.dataLimit);
+      }
+      case 'toy':
+        return limitData(toyPoints(source.name, options.seed), options.dataLimit);
+      case 'folder': {
+        const set = await pickedFolder(folder, options.imageSize ?? FOLDER_SIZE, options.channels);
+        return limitData(set, options.dataLimit);
+      }
+    }
+  };
 }

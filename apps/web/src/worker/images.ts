@@ -1,30 +1,21 @@
 import type { ImageSet } from '@latent/datasets';
-import {
-  GAN_ZOO,
-  type GanRunConfigInput,
-  GanTrainer,
-  type ImageGanName,
-  paperSettings,
-  resolveGanRunConfig,
-} from '@latent/train';
+import { GanTrainer, resolveRun } from '@latent/train';
 import type { ImageSettings, Samples } from '../protocol.js';
 import type { RunControl } from './control.js';
-import { trainingImages } from './data.js';
+import { FOLDER_SIZE, PICKED_FOLDER, pageLoader } from './data.js';
 import { measureAndPost, SampleQuality } from './quality.js';
 import { session, setDrawable } from './session.js';
 
 /** Most milliseconds between sample grids: a conv step takes a second here, an MLP step a fraction. */
 const PREVIEW_MS = 1500;
 
-/** The run config of the form: fields the user left empty take the model's paper settings. */
-export function imageRunConfig(
-  settings: ImageSettings,
-  model: ReturnType<typeof GAN_ZOO.dcgan.make>,
-) {
-  const requested: Record<string, unknown> = {
+/** The run request of the form: fields the user left empty take the model's paper settings. */
+export function imageRunRequest(settings: ImageSettings): Record<string, unknown> {
+  const folder = settings.dataset === 'folder';
+  const request: Record<string, unknown> = {
     model: settings.model,
-    // A picked folder has no name latent knows; its runs cannot be resumed in the CLI.
-    ...(settings.dataset === 'folder' ? {} : { dataset: settings.dataset }),
+    dataset: folder ? PICKED_FOLDER : settings.dataset,
+    ...(folder ? { imageSize: FOLDER_SIZE } : {}),
     epochs: settings.epochs,
     seed: settings.seed,
   };
@@ -36,10 +27,9 @@ export function imageRunConfig(
     'discriminatorLearningRate',
     'batchSize',
   ] as const) {
-    if (settings[key] !== undefined) requested[key] = settings[key];
+    if (settings[key] !== undefined) request[key] = settings[key];
   }
-  const input = requested as GanRunConfigInput;
-  return resolveGanRunConfig({ ...paperSettings(model, input), ...input });
+  return request;
 }
 
 /** A GAN of the zoo on MNIST, Fashion-MNIST or a picked folder, with live sample grids. */
@@ -48,26 +38,10 @@ export async function trainImages(
   control: RunControl,
   signal: AbortSignal,
 ): Promise<void> {
-  const entry = GAN_ZOO[settings.model as ImageGanName];
-  if (!entry) {
-    throw new Error(
-      `Unknown model '${settings.model}'; the zoo has ${Object.keys(GAN_ZOO).join(', ')}.`,
-    );
-  }
-  const data: ImageSet = await trainingImages(settings.dataset, settings.folder);
-  const model = entry.make([data.height, data.width, data.channels]);
-  if (model.numClasses && !data.labels) {
-    throw new Error(
-      `${model.name} is conditional and ${data.name} has no classes (use sub-folders).`,
-    );
-  }
-  const classes = data.classNames?.length ?? 0;
-  if (model.numClasses && classes !== model.numClasses) {
-    throw new Error(
-      `${model.name} is built for ${model.numClasses} classes and ${data.name} has ${classes} (sub-folders); choose an unconditional model.`,
-    );
-  }
-  const config = imageRunConfig(settings, model);
+  const run = await resolveRun(imageRunRequest(settings), pageLoader(settings.folder));
+  if (run.kind !== 'gan') throw new Error(`${run.entry.name} is a VAE: train it in the VAE tab.`);
+  const { model, config } = run;
+  const data = run.data as ImageSet;
   control.post({
     type: 'config',
     mode: 'images',

@@ -1,23 +1,15 @@
-import {
-  deriveSeed,
-  gaussianMixture1d,
-  TOY_2D,
-  type Toy2dName,
-  toyDistribution,
-} from '@latent/datasets';
-import { toyGan } from '@latent/models';
-import { GanTrainer, generatorObjective, resolveGanRunConfig } from '@latent/train';
+import { deriveSeed, isPointSet, TOY_2D } from '@latent/datasets';
+import { GanTrainer, generatorObjective, resolveRun, toyOf } from '@latent/train';
 import { gridPoints } from '@latent/vis';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DensityFrame, PlaneFrame, ToySettings } from '../protocol.js';
 import type { RunControl } from './control.js';
+import { pageLoader } from './data.js';
 import { session } from './session.js';
 
 /** Milliseconds between frames in normal speed, and each phase's pause in slow motion. */
 const FRAME_MS = 120;
 const SLOW_MS = 700;
-/** Points drawn from the toy distribution to train on. */
-const TOY_POINTS = 20_000;
 /** The 1-D picture: x range (the default mixture lives in about [-4, 5]) and its resolution. */
 const X_1D: readonly [number, number] = [-6, 6];
 const GRID_1D = 241;
@@ -33,12 +25,12 @@ const MESH = 21;
 /** z ~ N(0, I): the mesh covers z in [-2.5, 2.5]², where almost all of it lies. */
 const MESH_Z = 2.5;
 
-/** The run config of a toy run: Adam, as in the toy experiments of later GAN papers. */
-function toyConfig(settings: ToySettings) {
+/** The run request of a toy run: the toy GAN on a named distribution, Adam (its paper settings). */
+function toyRequest(settings: ToySettings, dataset: string): Record<string, unknown> {
   const { batchSize, k, learningRate, seed, maxSteps, loss } = settings;
-  return resolveGanRunConfig({
+  return {
     model: 'toy-gan',
-    dataset: 'toy',
+    dataset,
     batchSize,
     k,
     learningRate,
@@ -47,8 +39,14 @@ function toyConfig(settings: ToySettings) {
     ...(loss ? { loss } : {}),
     // High enough that maxSteps ends the run.
     epochs: 100_000,
-    optimizer: 'adam',
-  });
+  };
+}
+
+/** The toy GAN's run on a named distribution, with the page's data. */
+async function toyRun(settings: ToySettings, dataset: string) {
+  const run = await resolveRun(toyRequest(settings, dataset), pageLoader());
+  if (run.kind !== 'gan' || !isPointSet(run.data)) throw new Error('a toy run trains the toy GAN');
+  return { model: run.model, config: run.config, data: run.data };
 }
 
 /**
@@ -104,10 +102,8 @@ export async function trainToy1d(
   control: RunControl,
   signal: AbortSignal,
 ): Promise<void> {
-  const config = toyConfig(settings);
-  const mixture = gaussianMixture1d();
-  const data = mixture.sample(TOY_POINTS, deriveSeed(config.seed, 'toy-data'));
-  const model = toyGan({ dataDim: 1, noiseDim: 1, batchSize: config.batchSize });
+  const { model, config, data } = await toyRun(settings, 'mixture-1d');
+  const mixture = toyOf('mixture-1d');
   const grid = Float32Array.from(
     { length: GRID_1D },
     (_, i) => X_1D[0] + ((X_1D[1] - X_1D[0]) * i) / (GRID_1D - 1),
@@ -183,14 +179,11 @@ export async function trainToy2d(
   control: RunControl,
   signal: AbortSignal,
 ): Promise<void> {
-  const name = (settings.distribution ?? 'ring') as Toy2dName;
-  if (!TOY_2D.includes(name)) {
+  const name = settings.distribution ?? 'ring';
+  if (!(TOY_2D as readonly string[]).includes(name)) {
     throw new Error(`Unknown 2-D distribution '${name}'; choose one of ${TOY_2D.join(', ')}.`);
   }
-  const config = toyConfig(settings);
-  const distribution = toyDistribution(name);
-  const data = distribution.sample(TOY_POINTS, deriveSeed(config.seed, 'toy-data'));
-  const model = toyGan({ dataDim: 2, noiseDim: 2, batchSize: config.batchSize });
+  const { model, config, data } = await toyRun(settings, name);
   control.post({
     type: 'config',
     mode: 'toy2d',

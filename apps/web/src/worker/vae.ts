@@ -1,9 +1,9 @@
-import { mlpVae, samplePrior, type VaeModel } from '@latent/models';
-import { resolveVaeRunConfig, VAE_ZOO, type VaeName, VaeTrainer } from '@latent/train';
+import { samplePrior } from '@latent/models';
+import { resolveRun, VaeTrainer } from '@latent/train';
 import * as tf from '@tensorflow/tfjs-core';
 import type { VaeFrame, VaeSettings } from '../protocol.js';
 import type { RunControl } from './control.js';
-import { trainingImages } from './data.js';
+import { pageLoader } from './data.js';
 import { session, setDrawable } from './session.js';
 
 /** Inputs shown beside their reconstructions; side of the latent manifold grid. */
@@ -49,27 +49,20 @@ export async function trainVae(
   control: RunControl,
   signal: AbortSignal,
 ): Promise<void> {
-  const entry = VAE_ZOO[settings.model as VaeName];
-  if (!entry) {
-    throw new Error(
-      `Unknown VAE '${settings.model}'; the zoo has ${Object.keys(VAE_ZOO).join(', ')}.`,
-    );
-  }
-  const config = resolveVaeRunConfig({
+  const request = {
     model: settings.model,
     dataset: settings.dataset,
     batchSize: settings.batchSize,
     learningRate: settings.learningRate,
     epochs: settings.epochs,
     seed: settings.seed,
-  });
-  const data = await trainingImages(settings.dataset);
-  const shape: [number, number, number] = [data.height, data.width, data.channels];
-  // The Kingma & Welling MLP with a 2-d latent draws the manifold picture.
-  const model: VaeModel =
-    settings.model === 'mlp-vae' && settings.latentDim
-      ? mlpVae({ imageShape: shape, latentDim: settings.latentDim })
-      : entry.make(shape);
+    // A 2-d latent draws the manifold picture.
+    ...(settings.latentDim ? { latentDim: settings.latentDim } : {}),
+  };
+  const run = await resolveRun(request, pageLoader());
+  if (run.kind !== 'vae')
+    throw new Error(`${run.entry.name} is a GAN: train it in the images tab.`);
+  const { model, config, data } = run;
   control.post({
     type: 'config',
     mode: 'vae',
@@ -99,7 +92,10 @@ export async function trainVae(
   // The first SHOWN training images, in [0, 1], and their labels.
   const pixels = data.height * data.width * data.channels;
   const inputs = Float32Array.from(data.images.subarray(0, SHOWN * pixels), (v) => v / 255);
-  const x = tf.tensor(inputs, model.layout === 'flat' ? [SHOWN, pixels] : [SHOWN, ...shape]);
+  const x = tf.tensor(
+    inputs,
+    model.layout === 'flat' ? [SHOWN, pixels] : [SHOWN, ...model.imageShape],
+  );
   const labels =
     data.labels && model.numClasses
       ? tf.tensor1d(data.labels.subarray(0, SHOWN), 'int32')
