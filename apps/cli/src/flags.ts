@@ -45,7 +45,11 @@ interface FieldFlag {
 
 /** Every run-config field `latent train` sets, in the order `--help` lists them. */
 const RUN_FLAGS: readonly FieldFlag[] = [
-  { flags: '--model <name>', field: 'model', help: 'the GAN or VAE to train, see `latent models`' },
+  {
+    flags: '--model <name>',
+    field: 'model',
+    help: 'the GAN or VAE to train, see `latent models` (default: mlp-gan; toy-gan on a toy distribution)',
+  },
   {
     flags: '--dataset <name-or-folder>',
     field: 'dataset',
@@ -90,7 +94,7 @@ const RUN_FLAGS: readonly FieldFlag[] = [
   {
     flags: '--batch-size <n>',
     field: 'batchSize',
-    help: "minibatch size m (default: the model's paper's)",
+    help: "minibatch size m (default: 100; the conv models their paper's)",
     parse: integer,
   },
   {
@@ -280,7 +284,9 @@ export function runConfigOf(options: Record<string, unknown>): Record<string, un
   return config;
 }
 
-/** Run-config fields by their flags, so a config error points at what to type. */
+/** Run-config fields by their flags where the two differ, so a config error points at what to type. */
 export const FLAG_OF_FIELD: ReadonlyMap<string, string> = new Map(
-  RUN_FLAGS.map((spec) => [spec.field, spec.flags.split(' ')[0]!]),
+  RUN_FLAGS.map((spec) => [spec.field, spec.flags.split(' ')[0]!] as const).filter(
+    ([field, flag]) => flag !== `--${field}`,
+  ),
 );
