@@ -19,13 +19,17 @@ const escapeHtml = (text: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string,
   );
 
-/**
- * Writes `report.html` (self-contained: config, loss and D(x)/D(G(z)) charts,
- * every epoch's grid, and epoch 0 beside the newest, as the note's Figure 1.3)
- * and `training.gif` (the fixed-noise grid epoch by epoch) into a run folder,
- * from the files the run has written so far. Called after every epoch.
- */
-export async function writeReport(runDir: string): Promise<void> {
+/** What a run folder holds so far, for its report. */
+interface RunFiles {
+  config: Record<string, unknown>;
+  metrics: MetricsLine[];
+  /** The fixed-noise grids, epoch by epoch (image runs). */
+  grids: { name: string; image: RgbaImage }[];
+  /** The toy pictures, epoch by epoch (toy runs: Figure 1.2 or GAN Lab's, as SVG). */
+  pictures: { name: string; svg: string }[];
+}
+
+async function readRunFiles(runDir: string): Promise<RunFiles> {
   const config = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as Record<
     string,
     unknown
@@ -34,94 +38,129 @@ export async function writeReport(runDir: string): Promise<void> {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as MetricsLine);
-  const names = (await readdir(join(runDir, 'samples')).catch(() => [] as string[]))
-    .filter((n) => /^epoch-\d{3}\.png$/.test(n))
-    .sort();
-  const grids: { name: string; image: RgbaImage }[] = [];
-  for (const name of names)
-    grids.push({ name, image: decodePng(await readFile(join(runDir, 'samples', name))) });
+  const names = (await readdir(join(runDir, 'samples')).catch(() => [] as string[])).sort();
+  const grids: RunFiles['grids'] = [];
+  const pictures: RunFiles['pictures'] = [];
+  for (const name of names) {
+    const path = join(runDir, 'samples', name);
+    if (/^epoch-\d{3}\.png$/.test(name))
+      grids.push({ name, image: decodePng(await readFile(path)) });
+    if (/^epoch-\d{3}\.svg$/.test(name)) pictures.push({ name, svg: await readFile(path, 'utf8') });
+  }
+  return { config, metrics, grids, pictures };
+}
 
+/** The training curves: a GAN's losses and D's outputs, or a VAE's ELBO terms. */
+function charts(metrics: MetricsLine[]): string {
+  if (metrics.length === 0) return '<p>No metrics yet.</p>';
   const steps = metrics.map((m) => m.step);
   const series = (pairs: [string, string][]) =>
     pairs.map(([key, label]) => ({ label, x: steps, y: metrics.map((m) => m[key] as number) }));
-  const isGan = metrics.some((m) => 'dLoss' in m);
-  const charts = isGan
-    ? lineChart(
-        series([
-          ['dLoss', 'D loss'],
-          ['gLoss', 'G loss'],
-        ]),
-        { title: 'Losses', smoothing: 0.8 },
-      ) +
+  if (!metrics.some((m) => 'dLoss' in m)) {
+    return (
       lineChart(
-        series([
-          ['dReal', 'mean D(x)'],
-          ['dFake', 'mean D(G(z))'],
-        ]),
-        {
-          title: "The discriminator's outputs",
-          smoothing: 0.8,
-          yDomain: [0, 1],
-          referenceLines: [{ y: 0.5, label: 'D = 1/2' }],
-        },
-      )
-    : lineChart(
         series([
           ['loss', '-ELBO'],
           ['reconstruction', 'reconstruction'],
         ]),
-        {
-          title: 'Negative ELBO (nats)',
-          smoothing: 0.8,
-        },
+        { title: 'Negative ELBO (nats)', smoothing: 0.8 },
       ) +
-      lineChart(series([['kl', 'KL(q(z|x) || p(z))']]), {
-        title: 'KL term (nats)',
+      lineChart(series([['kl', 'KL(q(z|x) || p(z))']]), { title: 'KL term (nats)', smoothing: 0.8 })
+    );
+  }
+  return (
+    lineChart(
+      series([
+        ['dLoss', 'D loss'],
+        ['gLoss', 'G loss'],
+      ]),
+      { title: 'Losses', smoothing: 0.8 },
+    ) +
+    lineChart(
+      series([
+        ['dReal', 'mean D(x)'],
+        ['dFake', 'mean D(G(z))'],
+      ]),
+      {
+        title: "The discriminator's outputs",
         smoothing: 0.8,
-      });
+        yDomain: [0, 1],
+        referenceLines: [{ y: 0.5, label: 'D = 1/2' }],
+      },
+    )
+  );
+}
+
+/** Epoch 0 beside the newest epoch, as the note's Figure 1.3. */
+function beforeAndAfter(grids: RunFiles['grids']): string {
   const first = grids[0];
   const last = grids.at(-1);
-  const comparison =
-    first && last && last !== first
-      ? compareImages([
-          { image: first.image, caption: 'BEFORE TRAINING' },
-          { image: last.image, caption: `AFTER EPOCH ${Number(last.name.slice(6, 9))}` },
-        ])
-      : undefined;
-  const rows = Object.entries(config)
-    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(JSON.stringify(v))}</td></tr>`)
-    .join('');
-  const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>latent run report</title>
-<style>
-body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1f2937; padding: 0 1rem; }
+  if (!first || !last || last === first) return '';
+  const image = compareImages([
+    { image: first.image, caption: 'BEFORE TRAINING' },
+    { image: last.image, caption: `AFTER EPOCH ${Number(last.name.slice(6, 9))}` },
+  ]);
+  return `<h2>Before and after (the same fixed noise)</h2><img alt="samples before and after training" src="${pngDataUrl(image)}">`;
+}
+
+/** Every epoch's grid, or its toy picture. */
+function epochs({ grids, pictures }: RunFiles): string {
+  const figures = [
+    ...grids.map(
+      (g) =>
+        `<figure><img alt="${g.name}" width="${Math.round(g.image.width / 2)}" src="${pngDataUrl(g.image)}"><figcaption>${g.name.replace('.png', '')}</figcaption></figure>`,
+    ),
+    ...pictures.map(
+      (p) =>
+        `<figure class="picture">${p.svg}<figcaption>${p.name.replace('.svg', '')}</figcaption></figure>`,
+    ),
+  ];
+  const heading = pictures.length > 0 ? 'The game per epoch' : 'Samples per epoch';
+  return `<h2>${heading}</h2>\n<div class="grids">${figures.join('')}</div>`;
+}
+
+const STYLE = `body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1f2937; padding: 0 1rem; }
 h1 { font-size: 1.6rem; margin-bottom: 0; } h2 { font-size: 1.15rem; margin-top: 2rem; }
 .sub { color: #6b7280; margin-top: 0.2rem; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
 .grids { display: flex; flex-wrap: wrap; gap: 1rem; }
 figure { margin: 0; } figcaption { color: #6b7280; font-size: 0.85rem; }
+.picture svg { max-width: 520px; height: auto; }
 img { image-rendering: pixelated; max-width: 100%; }
 table { border-collapse: collapse; font-size: 0.85rem; } th, td { text-align: left; padding: 0.15rem 0.8rem 0.15rem 0; }
-th { color: #6b7280; font-weight: 500; }
+th { color: #6b7280; font-weight: 500; }`;
+
+/**
+ * Writes `report.html` (self-contained: config, loss and D(x)/D(G(z)) charts,
+ * every epoch's grid — or a toy run's Figure 1.2 or GAN Lab picture — and
+ * epoch 0 beside the newest, as the note's Figure 1.3) and `training.gif`
+ * (the fixed-noise grid epoch by epoch) into a run folder, from the files the
+ * run has written so far. Called after every epoch.
+ */
+export async function writeReport(runDir: string): Promise<void> {
+  const files = await readRunFiles(runDir);
+  const { config, metrics, grids, pictures } = files;
+  const rows = Object.entries(config)
+    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(JSON.stringify(v))}</td></tr>`)
+    .join('');
+  const epochCount = Math.max(0, Math.max(grids.length, pictures.length) - 1);
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>latent run report</title>
+<style>
+${STYLE}
 </style></head><body>
 <h1>latent run report</h1>
-<p class="sub">${escapeHtml(runDir)} · ${metrics.at(-1)?.step ?? 0} steps · ${Math.max(0, grids.length - 1)} epochs</p>
+<p class="sub">${escapeHtml(runDir)} · ${metrics.at(-1)?.step ?? 0} steps · ${epochCount} epochs</p>
 <h2>Training curves</h2>
-<div class="charts">${metrics.length > 0 ? charts : '<p>No metrics yet.</p>'}</div>
-${comparison ? `<h2>Before and after (the same fixed noise)</h2><img alt="samples before and after training" src="${pngDataUrl(comparison)}">` : ''}
-<h2>Samples per epoch</h2>
-<div class="grids">${grids
-    .map(
-      (g) =>
-        `<figure><img alt="${g.name}" width="${Math.round(g.image.width / 2)}" src="${pngDataUrl(g.image)}"><figcaption>${g.name.replace('.png', '')}</figcaption></figure>`,
-    )
-    .join('')}</div>
+<div class="charts">${charts(metrics)}</div>
+${beforeAndAfter(grids)}
+${epochs(files)}
 <h2>Run config</h2>
 <table>${rows}</table>
 </body></html>
 `;
   await writeFileAtomic(join(runDir, 'report.html'), html);
-  if (grids.length > 1) {
+  if (grids.length > 1)
     await writeFileAtomic(
       join(runDir, 'training.gif'),
       encodeGif(
@@ -129,5 +168,4 @@ ${comparison ? `<h2>Before and after (the same fixed noise)</h2><img alt="sample
         { delay: 500 },
       ),
     );
-  }
 }

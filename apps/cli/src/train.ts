@@ -5,19 +5,29 @@ import { type BackendInfo, initBackend } from '@latent/backend';
 import {
   type GanStats,
   type GanTrainer,
+  parseDataSource,
   planRun,
   type ResolvedRun,
   type ResumeOverrides,
   RunRequestError,
   type RunStamp,
   resumeRun,
+  ToyFrames,
   type TrainEvent,
   TrainingDivergedError,
+  toyOf,
   type VaeStats,
   type VaeTrainer,
 } from '@latent/train';
 import { createParallelTrainer, loadData, RunFolder, resolveRunHere } from '@latent/train/node';
-import { ansiColorMode, ansiImage, encodePng, imageGrid } from '@latent/vis';
+import {
+  ansiColorMode,
+  ansiImage,
+  encodePng,
+  imageGrid,
+  toyDensitySvg,
+  toyPlaneSvg,
+} from '@latent/vis';
 import { UsageError } from './errors.js';
 import { checkEvalSettings, type EvalSettings, runEvaluation } from './evaluation.js';
 import { formatDuration, Progress } from './progress.js';
@@ -63,7 +73,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   if (opts.output.eval) checkEvalSettings(entry.kind, opts.output.eval);
   const backend = await initBackend(opts.backend);
   const run = await usageOnRequestError(resolveRunHere(request));
-  const workers = opts.workers ?? defaultWorkers(run.kind);
+  const workers = opts.workers ?? defaultWorkers(run);
   const folder = await RunFolder.create(
     join(opts.out, opts.name ?? defaultRunName()),
     run,
@@ -113,12 +123,14 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
 }
 
 /**
- * `--workers` when not given. Two replicas train the GANs 1.7x faster on two
- * cores (`pnpm bench`); the VAE's step is too small to gain from a second
- * thread, so it stays on one.
+ * `--workers` when not given. Two replicas train the image GANs 1.7x faster
+ * on two cores (`pnpm bench`); the VAE's and the toy GAN's steps are too small
+ * to gain from a second thread, so they stay on one.
  */
-export function defaultWorkers(kind: 'gan' | 'vae'): number {
-  return kind === 'gan' ? Math.min(2, availableParallelism()) : 1;
+function defaultWorkers(run: ResolvedRun): number {
+  return run.kind === 'gan' && run.entry.data === 'images'
+    ? Math.min(2, availableParallelism())
+    : 1;
 }
 
 function stampOf(backend: BackendInfo, workers: number, output: RunOutput): RunStamp {
@@ -172,7 +184,14 @@ async function drive(
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  const view = new RunView(trainer, folder, output, progress, evaluation?.best);
+  const view = new RunView(
+    trainer,
+    folder,
+    output,
+    progress,
+    evaluation?.best,
+    toyFrames(run, trainer),
+  );
   try {
     const events = trainer.run({ signal: controller.signal, evaluate: evaluation?.evaluation });
     for await (const e of events) await view.handle(e);
@@ -184,8 +203,16 @@ async function drive(
     process.off('SIGINT', onSigint);
     progress.end();
     evaluation?.dispose();
+    view.dispose();
     trainer.dispose();
   }
+}
+
+/** The toy pictures of a run on a toy distribution (none for image runs). */
+function toyFrames(run: ResolvedRun, trainer: RunnableTrainer): ToyFrames | undefined {
+  const source = parseDataSource(run.config.dataset);
+  if (run.kind !== 'gan' || source.kind !== 'toy') return undefined;
+  return new ToyFrames(trainer as GanTrainer, toyOf(source.name), run.config.seed);
 }
 
 /** Turns one run's events into progress, terminal previews and the run folder's files. */
@@ -200,7 +227,13 @@ class RunView {
     private readonly output: RunOutput,
     private readonly progress: Progress,
     private readonly best: { metric: string; better: 'lower' | 'higher' } | undefined,
+    /** A toy run's pictures: one per epoch instead of a grid of "images" that are points. */
+    private readonly toy: ToyFrames | undefined,
   ) {}
+
+  dispose(): void {
+    this.toy?.dispose();
+  }
 
   async handle(e: TrainEvent<GanStats> | TrainEvent<VaeStats>): Promise<void> {
     if (this.output.json && e.type !== 'samples') process.stdout.write(`${JSON.stringify(e)}\n`);
@@ -254,6 +287,7 @@ class RunView {
   }
 
   private async onSamples(e: Extract<TrainEvent<GanStats>, { type: 'samples' }>): Promise<void> {
+    if (this.toy) return this.onToyPicture(e);
     const grid = imageGrid(e.images, {
       count: e.count,
       height: e.shape[0],
@@ -276,6 +310,23 @@ class RunView {
       const { type, epoch, step, partial, diversity } = e;
       const line = { type, epoch, step, partial, diversity, file: path };
       process.stdout.write(`${JSON.stringify(line)}\n`);
+    }
+  }
+
+  /** Figure 1.2 (1-D) or GAN Lab's picture (2-D) of the epoch, into samples/ and the report. */
+  private async onToyPicture(e: Extract<TrainEvent<GanStats>, { type: 'samples' }>): Promise<void> {
+    if (e.partial || !this.toy) return;
+    const frame = await this.toy.frame();
+    const title = `epoch ${e.epoch} (step ${e.step})`;
+    const svg = 'grid' in frame ? toyDensitySvg(frame, title) : toyPlaneSvg(frame, title);
+    const path = await this.folder.write(
+      `samples/epoch-${String(e.epoch).padStart(3, '0')}.svg`,
+      svg,
+    );
+    if (e.epoch > 0) await writeReport(this.folder.dir);
+    if (this.output.json) {
+      const { type, epoch, step, partial } = e;
+      process.stdout.write(`${JSON.stringify({ type, epoch, step, partial, file: path })}\n`);
     }
   }
 

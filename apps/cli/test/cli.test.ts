@@ -38,7 +38,9 @@ describe('latent --help', () => {
     ]) {
       expect(train.stdout).toContain(flag);
     }
-    expect(train.stdout).toMatch(/--batch-size <n>\s+minibatch size m \(default: 100; the conv models/);
+    expect(train.stdout).toMatch(
+      /--batch-size <n>\s+minibatch size m \(default: 100; the conv models/,
+    );
   });
 });
 

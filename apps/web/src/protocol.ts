@@ -1,5 +1,6 @@
 import type { BackendInfo, BackendName } from '@latent/backend';
 import type { TrainEvent, VaeStats } from '@latent/train';
+import type { ToyDensityFrame, ToyPlaneFrame } from '@latent/vis';
 
 /** The page's tabs: four pictures that train, and the explorer of the last model. */
 export type Mode = 'images' | 'toy1d' | 'toy2d' | 'vae' | 'explorer';
@@ -130,42 +131,9 @@ export interface Measurement {
 /** A sample grid: images as [count, h, w, c] floats in `pixelRange`. */
 export type Samples = Omit<Extract<TrainEvent, { type: 'samples' }>, 'diversity'>;
 
-/** One frame of the 1-D picture (the note's Figure 1.2), computed in the worker. */
-export interface DensityFrame {
-  step: number;
-  /** Slow motion: the picture right after D's update (G not yet moved) or after G's. */
-  phase?: 'discriminator' | 'generator';
-  /** x positions, ascending, shape [n]. */
-  grid: Float32Array;
-  /** p_data on the grid, shape [n]. */
-  dataDensity: Float32Array;
-  /** G(z) for many z, shape [m]: the page estimates p_g from them. */
-  generated: Float32Array;
-  /** D(x) on the grid, in [0, 1], shape [n]. */
-  discriminator: Float32Array;
-  /** A few z and their G(z), for the arrows, shape [k] each. */
-  z: Float32Array;
-  x: Float32Array;
-}
-
-/** One frame of GAN Lab's 2-D picture. */
-export interface PlaneFrame {
-  step: number;
-  phase?: 'discriminator' | 'generator';
-  domain: { x: [number, number]; y: [number, number] };
-  /** Data samples [n, 2] and G(z) for fixed z [m, 2], as (x, y) pairs. */
-  real: Float32Array;
-  fake: Float32Array;
-  /** Where G's next update moves each fake point: d(-G loss)/dx at G(z), [m, 2]. */
-  gradients: Float32Array;
-  /** D(x) on `gridPoints(domain, rows, cols)`. */
-  discriminator: Float32Array;
-  rows: number;
-  cols: number;
-  /** G of a `manifoldSize`² grid of z, [manifoldSize², 2]. */
-  manifold: Float32Array;
-  manifoldSize: number;
-}
+/** Pictures of a toy run, as `ToyFrames` of `@latent/train` computes them. */
+export type DensityFrame = ToyDensityFrame;
+export type PlaneFrame = ToyPlaneFrame;
 
 /** The VAE's pictures: inputs beside their reconstructions, and the 2-D latent manifold. */
 export interface VaeFrame {

@@ -11,7 +11,7 @@ import { trainImages } from './worker/images.js';
 import { post, scope } from './worker/post.js';
 import { measureNow } from './worker/quality.js';
 import { endRun, explore, session } from './worker/session.js';
-import { trainToy1d, trainToy2d } from './worker/toy.js';
+import { trainToy } from './worker/toy.js';
 import { trainVae } from './worker/vae.js';
 
 /** The run in progress: its control, its abort switch, and its promise (settled when it has ended). */
@@ -26,9 +26,8 @@ function train(settings: RunSettings, control: RunControl, signal: AbortSignal):
     case 'images':
       return trainImages(settings, control, signal);
     case 'toy1d':
-      return trainToy1d(settings, control, signal);
     case 'toy2d':
-      return trainToy2d(settings, control, signal);
+      return trainToy(settings, control, signal);
     case 'vae':
       return trainVae(settings, control, signal);
   }

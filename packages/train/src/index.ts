@@ -107,6 +107,7 @@ export {
   shareOfBatch,
   takeRows,
 } from './shard.js';
+export { ToyFrames } from './toy-frames.js';
 export {
   type Evaluation,
   type LoopSettings,

@@ -52,3 +52,9 @@ export {
 } from './grid.js';
 export { decodePng, encodePng, pngDataUrl } from './png.js';
 export { base64, niceTicks, PALETTE } from './svg.js';
+export {
+  type ToyDensityFrame,
+  type ToyPlaneFrame,
+  toyDensitySvg,
+  toyPlaneSvg,
+} from './toy-figures.js';

@@ -1,4 +1,4 @@
-import { gan2dPlot, ganDensityPlot } from '@latent/vis';
+import { toyDensitySvg, toyPlaneSvg } from '@latent/vis';
 import type { DensityFrame, FromWorker, PlaneFrame, ToySettings } from '../protocol.js';
 import { $ } from './dom.js';
 
@@ -39,41 +39,14 @@ export function readToySettings(mode: 'toy1d' | 'toy2d', form: HTMLFormElement):
 }
 
 function drawDensity(frame: DensityFrame): void {
-  const n = frame.grid.length;
-  density.innerHTML = ganDensityPlot(
-    {
-      grid: frame.grid,
-      dataDensity: frame.dataDensity,
-      generatorSamples: frame.generated,
-      discriminator: frame.discriminator,
-      mapping: { z: frame.z, x: frame.x },
-    },
-    {
-      width: 640,
-      height: 420,
-      // Fixed axes, so frames are comparable as they replace each other.
-      xDomain: [frame.grid[0]!, frame.grid[n - 1]!],
-      zDomain: [-3, 3],
-      densityMax: 0.6,
-      maxArrows: frame.z.length,
-    },
-  );
+  density.innerHTML = toyDensitySvg(frame);
   density.dataset.step = String(frame.step);
   density.dataset.phase = frame.phase ?? '';
   densityCaption.textContent = caption(frame.step, frame.phase);
 }
 
 function drawPlane(frame: PlaneFrame): void {
-  plane.innerHTML = gan2dPlot(
-    {
-      real: frame.real,
-      fake: frame.fake,
-      fakeGradients: frame.gradients,
-      discriminator: { values: frame.discriminator, rows: frame.rows, cols: frame.cols },
-      manifold: { points: frame.manifold, rows: frame.manifoldSize, cols: frame.manifoldSize },
-    },
-    { domain: frame.domain, size: 520, pointRadius: 2.2, arrowLength: 0.045 },
-  );
+  plane.innerHTML = toyPlaneSvg(frame);
   plane.dataset.step = String(frame.step);
   plane.dataset.phase = frame.phase ?? '';
   planeCaption.textContent = caption(frame.step, frame.phase);
