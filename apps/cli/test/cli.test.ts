@@ -1,10 +1,10 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listCheckpoints, readCheckpoint } from '@latent/train/node';
-import { decodePng } from '@latent/vis';
+import { decodePng, encodePng } from '@latent/vis';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -675,4 +675,186 @@ describe('faults that stop a run', () => {
       expect(decodePng(await readFile(join(out, 'from-full-disk.png'))).width).toBeGreaterThan(0);
     },
   );
+});
+
+/** A folder of 40x40 colour PNGs: a square per image, its size and colour by class; `classes` 0 puts them at the top. */
+async function colourFolder(classes: number, perClass: number): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'latent-folder-'));
+  for (let k = 0; k < Math.max(1, classes); k++) {
+    const sub = classes > 0 ? join(dir, `class-${k}`) : dir;
+    await mkdir(sub, { recursive: true });
+    for (let i = 0; i < perClass; i++) {
+      const data = new Uint8ClampedArray(40 * 40 * 4);
+      for (let p = 0; p < 40 * 40; p++) {
+        const [x, y] = [(p % 40) - 20, Math.floor(p / 40) - 20];
+        const inside = Math.max(Math.abs(x), Math.abs(y)) < 4 + 4 * k + i;
+        data.set(inside ? [230 - 70 * k, 60 + 80 * k, 40 * i, 255] : [20, 20, 40, 255], p * 4);
+      }
+      await writeFile(join(sub, `${i}.png`), encodePng({ width: 40, height: 40, data }));
+    }
+  }
+  return dir;
+}
+
+describe('the run core from the terminal', () => {
+  it('trains a DCGAN on a folder of colour images at 32 and 64 px, resumes it exactly, samples it', async () => {
+    const folder = await colourFolder(0, 8);
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const common = ['--model', 'dcgan', '--dataset', folder, '--image-size', '32', '--epochs', '5'];
+    const run = (name: string, steps: string) =>
+      latent(
+        'train',
+        ...common,
+        '--batch-size',
+        '4',
+        '--log-every',
+        '1',
+        '--sample-count',
+        '4',
+        '--max-steps',
+        steps,
+        '--out',
+        out,
+        '--name',
+        name,
+      );
+    expect(run('straight', '4').status).toBe(0);
+    const split = run('split', '2');
+    expect(split.status, split.stderr).toBe(0);
+    expect(split.stderr).toContain(`training dcgan on ${folder} (8 images)`);
+    // The folder is moved away from the working directory: resume needs only the checkpoint.
+    await rm(join(out, 'split', 'config.json'));
+    const resumed = latent('resume', join(out, 'split'), '--max-steps', '4');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const want = await metrics(join(out, 'straight'));
+    const got = await metrics(join(out, 'split'));
+    expect(got.map((l) => [l.dLoss, l.gLoss])).toEqual(want.map((l) => [l.dLoss, l.gLoss]));
+    const grid = decodePng(await readFile(join(out, 'split', 'samples', 'epoch-000.png')));
+    // A 2x2 grid of 64x64 images (32 px at scale 2), from a G that draws colour.
+    expect(grid.width).toBe(2 * 64 + 3 * 2);
+    const config = JSON.parse(await readFile(join(out, 'straight', 'config.json'), 'utf8'));
+    expect(config.modelConfig.imageShape).toEqual([32, 32, 3]);
+    const sample = latent('sample', join(out, 'split'), '--n', '4', '--out', join(out, 's.png'));
+    expect(sample.status, sample.stderr).toBe(0);
+    expect(decodePng(await readFile(join(out, 's.png'))).width).toBe(2 * 64 + 3 * 2);
+
+    const big = latent(
+      'train',
+      '--model',
+      'dcgan',
+      '--dataset',
+      folder,
+      '--image-size',
+      '64',
+      '--batch-size',
+      '2',
+      '--max-steps',
+      '1',
+      '--sample-count',
+      '1',
+      '--workers',
+      '1',
+      '--out',
+      out,
+      '--name',
+      'big',
+    );
+    expect(big.status, big.stderr).toBe(0);
+    const checkpoint = await readCheckpoint(
+      (await listCheckpoints(join(out, 'big', 'checkpoints')))[0]!.path,
+    );
+    expect(checkpoint.manifest.model.config).toMatchObject({ imageShape: [64, 64, 3] });
+  });
+
+  it('trains a conditional GAN on a folder of three class sub-folders and samples it by class', async () => {
+    const folder = await colourFolder(3, 2);
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const trained = latent(
+      'train',
+      '--model',
+      'cgan',
+      '--dataset',
+      folder,
+      '--image-size',
+      '28',
+      '--batch-size',
+      '6',
+      '--max-steps',
+      '2',
+      '--out',
+      out,
+      '--name',
+      'c',
+    );
+    expect(trained.status, trained.stderr).toBe(0);
+    const config = JSON.parse(await readFile(join(out, 'c', 'config.json'), 'utf8'));
+    expect(config.modelConfig.classes).toBe(3);
+    const byClass = latent(
+      'sample',
+      join(out, 'c'),
+      '--n',
+      '3',
+      '--class',
+      '2',
+      '--out',
+      join(out, 'c2.png'),
+    );
+    expect(byClass.status, byClass.stderr).toBe(0);
+    expect(latent('sample', join(out, 'c'), '--class', '3').stderr).toMatch(/classes 0 to 2/);
+  });
+
+  it("trains the toy GAN on GAN Lab's ring and the 1-D mixture, drawing the game per epoch", async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const ring = latent(
+      'train',
+      '--dataset',
+      'ring',
+      '--epochs',
+      '2',
+      '--out',
+      out,
+      '--name',
+      'ring',
+    );
+    expect(ring.status, ring.stderr).toBe(0);
+    expect(ring.stderr).toContain('training toy-gan on ring (20000 points)');
+    expect(await readdir(join(out, 'ring', 'samples'))).toEqual([
+      'epoch-000.svg',
+      'epoch-001.svg',
+      'epoch-002.svg',
+    ]);
+    const report = await readFile(join(out, 'ring', 'report.html'), 'utf8');
+    expect(report).toContain('The game per epoch');
+    expect(report.match(/<svg/g)?.length).toBeGreaterThanOrEqual(3 + 2);
+    const line = latent(
+      'train',
+      '--dataset',
+      'mixture-1d',
+      '--out',
+      out,
+      '--name',
+      'line',
+    );
+    expect(line.status, line.stderr).toBe(0);
+    const svg = await readFile(join(out, 'line', 'samples', 'epoch-001.svg'), 'utf8');
+    expect(svg).toContain('data p_data');
+  });
+
+  it('refuses bad requests before any run folder is made', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const empty = await mkdtemp(join(tmpdir(), 'latent-empty-'));
+    const flat = await colourFolder(0, 2);
+    for (const [args, message] of [
+      [['--dataset', empty], /no PNG or JPEG images/],
+      [['--dataset', 'rnig'], /rnig is neither a dataset latent knows/],
+      [['--model', 'cgan', '--dataset', flat], /cgan is conditional and .* has no classes/],
+      [['--model', 'dcgan', '--dataset', 'ring'], /the toy distribution ring needs toy-gan/],
+      [['--channels', '2'], /use 1 \(grey\) or 3 \(colour\)/],
+    ] as const) {
+      const result = latent('train', ...args, '--out', out, '--name', 'x');
+      expect(result.status, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+    expect(await readdir(out)).toEqual([]);
+  });
 });

@@ -32,9 +32,12 @@ export const loadData: DataLoader = async (source, options) => {
     case 'folder': {
       await checkFolder(source.path);
       const side = options.imageSize;
+      // A folder is the user's own input: what is wrong with it is a bad request.
       set = await loadImageFolder(source.path, {
         ...(side ? { height: side, width: side } : {}),
         ...(options.channels ? { channels: options.channels } : {}),
+      }).catch((e: Error) => {
+        throw new RunRequestError(e.message);
       });
       break;
     }
