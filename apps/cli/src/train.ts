@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type BackendInfo, initBackend } from '@latent/backend';
 import {
@@ -52,7 +51,7 @@ export interface TrainCommandOptions {
   config: Record<string, unknown>;
   configFile?: string;
   backend: string;
-  /** Data-parallel replicas (worker threads with their own backend); absent: `defaultWorkers(kind)`. */
+  /** Data-parallel replicas (worker threads with their own backend); absent: `defaultWorkers(run)`. */
   workers?: number;
   out: string;
   name?: string;
@@ -120,17 +119,6 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
   }
   const how = `from step ${manifest.progress.step} with ${describeBackend(backend, workers)}`;
   await drive(trainer, run, folder, output, how);
-}
-
-/**
- * `--workers` when not given. Two replicas train the image GANs 1.7x faster
- * on two cores (`pnpm bench`); the VAE's and the toy GAN's steps are too small
- * to gain from a second thread, so they stay on one.
- */
-function defaultWorkers(run: ResolvedRun): number {
-  return run.kind === 'gan' && run.entry.data === 'images'
-    ? Math.min(2, availableParallelism())
-    : 1;
 }
 
 function stampOf(backend: BackendInfo, workers: number, output: RunOutput): RunStamp {

@@ -826,15 +826,7 @@ describe('the run core from the terminal', () => {
     const report = await readFile(join(out, 'ring', 'report.html'), 'utf8');
     expect(report).toContain('The game per epoch');
     expect(report.match(/<svg/g)?.length).toBeGreaterThanOrEqual(3 + 2);
-    const line = latent(
-      'train',
-      '--dataset',
-      'mixture-1d',
-      '--out',
-      out,
-      '--name',
-      'line',
-    );
+    const line = latent('train', '--dataset', 'mixture-1d', '--out', out, '--name', 'line');
     expect(line.status, line.stderr).toBe(0);
     const svg = await readFile(join(out, 'line', 'samples', 'epoch-001.svg'), 'utf8');
     expect(svg).toContain('data p_data');

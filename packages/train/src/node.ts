@@ -14,6 +14,7 @@ export {
   createParallelGanTrainer,
   createParallelTrainer,
   createParallelVaeTrainer,
+  defaultWorkers,
   type ParallelOptions,
   replicaScriptData,
   SharedMemoryShard,
