@@ -18,7 +18,13 @@ import {
   type VaeStats,
   type VaeTrainer,
 } from '@latent/train';
-import { createParallelTrainer, loadData, RunFolder, resolveRunHere } from '@latent/train/node';
+import {
+  createParallelTrainer,
+  defaultWorkers,
+  loadData,
+  RunFolder,
+  resolveRunHere,
+} from '@latent/train/node';
 import {
   ansiColorMode,
   ansiImage,
