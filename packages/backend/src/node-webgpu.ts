@@ -221,10 +221,15 @@ function lostAware(Base: typeof WebGPUBackend) {
 
     override async read(dataId: object) {
       this.check();
-      const values = await super.read(dataId);
-      // The loss may be reported while the read is in flight: its values are not to be trusted.
-      await new Promise((resolve) => setImmediate(resolve));
-      this.check();
+      let values: Awaited<ReturnType<WebGPUBackend['read']>>;
+      try {
+        values = await super.read(dataId);
+      } finally {
+        // A loss may be reported while the read is in flight (failing it, or
+        // giving values not to be trusted): say so rather than pass them on.
+        await new Promise((resolve) => setImmediate(resolve));
+        this.check();
+      }
       return values;
     }
 
