@@ -7,8 +7,8 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * Thrown by every GPU operation once the device is gone (driver reset, GPU
@@ -27,7 +27,11 @@ const CHROMIUM_DIRS = [
   '/opt/google/chrome',
 ];
 /** Where the Vulkan loader looks for installed drivers' manifests. */
-const SYSTEM_ICD_DIRS = ['/etc/vulkan/icd.d', '/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+const SYSTEM_ICD_DIRS = [
+  '/etc/vulkan/icd.d',
+  '/usr/share/vulkan/icd.d',
+  '/usr/local/share/vulkan/icd.d',
+];
 /** Dawn answers in milliseconds; a driver that takes this long is hung. */
 const TIMEOUT_MS = 30_000;
 /** Linux's RTLD_NODELETE: keep a library loaded although Node closes a non-addon again. */
@@ -65,7 +69,10 @@ async function start(): Promise<string> {
       if (!(key in globalThis)) (globalThis as Record<string, unknown>)[key] = value;
     }
     const gpu = create([]) as GPU;
-    const adapter = await within(gpu.requestAdapter({ powerPreference: 'high-performance' }), 'requestAdapter');
+    const adapter = await within(
+      gpu.requestAdapter({ powerPreference: 'high-performance' }),
+      'requestAdapter',
+    );
     tried.push(`${why}: ${adapter ? 'adapter found' : 'no adapter'}`);
     if (adapter) {
       found = { adapter, gpu };
@@ -174,7 +181,10 @@ async function within<T>(promise: Promise<T>, call: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`WebGPU ${call} gave no answer in ${TIMEOUT_MS / 1000} s. ${INSTALL_HINT}`)),
+      () =>
+        reject(
+          new Error(`WebGPU ${call} gave no answer in ${TIMEOUT_MS / 1000} s. ${INSTALL_HINT}`),
+        ),
       TIMEOUT_MS,
     );
   });

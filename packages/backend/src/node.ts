@@ -5,7 +5,6 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import './gradients.js';
 import './wasm-kernels.js';
-import { startNodeWebGpu } from './node-webgpu.js';
 import {
   activate,
   assertBackendName,
@@ -13,6 +12,7 @@ import {
   type BackendInfo,
   type BackendName,
 } from './common.js';
+import { startNodeWebGpu } from './node-webgpu.js';
 
 export {
   BACKENDS,
