@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type BackendInfo, initBackend } from '@latent/backend';
+import { type BackendInfo, GpuDeviceLostError, initBackend, replicaCount } from '@latent/backend';
 import {
   type Checkpoint,
   type GanRunConfig,
@@ -96,6 +96,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   // Validate first (naming any bad field), then fill in what the model's paper uses.
   const named = asUsage(() => resolveGanRunConfig(requested));
   if (opts.output.eval) checkEvalSettings('gan', opts.output.eval);
+  const workers = asUsage(() => replicaCount(opts.backend, opts.workers, defaultWorkers('gan')));
   const runDir = resolve(opts.out, opts.name ?? defaultRunName());
   await claimRunDir(runDir);
   const backend = await initBackend(opts.backend);
@@ -104,7 +105,6 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   const config = asUsage(() =>
     resolveGanRunConfig({ ...paperSettings(model, requested), ...requested }),
   );
-  const workers = opts.workers ?? defaultWorkers('gan');
   const trainer = createParallelGanTrainer(
     { model, data, config },
     replicas(workers, backend.name),
@@ -128,12 +128,12 @@ async function trainVae(
   const implied = requested.decoder === 'gaussian' ? { binarize: 'none' } : {};
   const config = asUsage(() => resolveVaeRunConfig({ ...implied, ...requested }));
   if (opts.output.eval) checkEvalSettings('vae', opts.output.eval);
+  const workers = asUsage(() => replicaCount(opts.backend, opts.workers, defaultWorkers('vae')));
   const runDir = resolve(opts.out, opts.name ?? defaultRunName());
   await claimRunDir(runDir);
   const backend = await initBackend(opts.backend);
   const data = await trainingSet(config.dataset, opts.dataLimit);
   const model = VAE_MODELS[config.model].make([data.height, data.width, data.channels], config);
-  const workers = opts.workers ?? defaultWorkers('vae');
   const trainer = createParallelVaeTrainer(
     { model, data, config },
     replicas(workers, backend.name),
@@ -181,7 +181,7 @@ async function startRun(
     model.name,
     runDir,
     opts.output,
-    `with ${backend.name}${backend.simd ? ' (SIMD)' : ''}${replicaNote(workers)}`,
+    `with ${backend.name}${backend.simd ? ' (SIMD)' : ''}${backend.adapter ? ` on ${backend.adapter}` : ''}${replicaNote(workers)}`,
   );
 }
 
@@ -227,7 +227,7 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
   const info = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as RunInfo;
   const { manifest } = checkpoint;
   const backend = await initBackend(opts.backend ?? info.backend);
-  const workers = opts.workers ?? info.workers ?? 1;
+  const workers = asUsage(() => replicaCount(backend.name, opts.workers ?? info.workers, 1));
   if (workers !== (info.workers ?? 1)) {
     // Recorded so the next resume uses it too (and the run says how it trained last).
     const text = JSON.stringify({ ...info, workers }, null, 2);
@@ -352,6 +352,8 @@ async function runTrainer(
   } catch (e) {
     if (e instanceof TrainingDivergedError)
       throw new TrainingDivergedError(`${e.message}. ${await lastGood()}`);
+    if (e instanceof GpuDeviceLostError)
+      throw new GpuDeviceLostError(`${e.message} ${await lastGood()}`);
     throw e;
   } finally {
     process.off('SIGINT', onSigint);

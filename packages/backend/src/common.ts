@@ -63,7 +63,7 @@ export async function activate(name: BackendName): Promise<BackendInfo> {
  * whole batch in parallel. Throws saying so when more are requested.
  */
 export function replicaCount(
-  backend: BackendName,
+  backend: BackendName | string,
   requested: number | undefined,
   fallback: number,
 ): number {
