@@ -81,7 +81,9 @@ async function expectSameAsCpu(make: () => AnyTrainer, tolerance: number): Promi
     expect(v).toBeCloseTo(cpu.stats[i] as number, 3);
   });
   const difference = relative(gpu.update, cpu.update);
-  console.log(`webgpu vs cpu: the step's updates differ by ${difference.toExponential(2)} relative`);
+  console.log(
+    `webgpu vs cpu: the step's updates differ by ${difference.toExponential(2)} relative`,
+  );
   expect(difference).toBeLessThan(tolerance);
 }
 
