@@ -84,7 +84,12 @@ describe.skipIf(noGpu !== undefined)('webgpu backend in Node', { timeout: 120_00
     const b = tf.matMul(a, a);
     await b.data();
     expect((tf.memory() as typeof start).numBytesInGPU).toBeGreaterThan(start.numBytesInGPU);
-    tf.dispose([a, b]);
+    // Node has no OffscreenCanvas, through which tfjs reads a GPU buffer synchronously.
+    expect(() => b.dataSync()).not.toThrow(); // read above: the values are on the CPU now
+    const c = tf.add(b, 1);
+    expect(() => c.dataSync()).toThrow(/cannot read a GPU tensor synchronously.*await data\(\)/);
+    await c.data(); // tfjs frees a buffer once the queued commands that use it were submitted
+    tf.dispose([a, b, c]);
     const end = tf.memory() as typeof start;
     expect(end.numTensors).toBe(start.numTensors);
     expect(end.numBytesInGPU).toBe(start.numBytesInGPU);

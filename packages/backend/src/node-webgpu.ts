@@ -243,6 +243,19 @@ function lostAware(Base: typeof WebGPUBackend) {
       return values;
     }
 
+    override readSync(dataId: object) {
+      this.check();
+      try {
+        return super.readSync(dataId);
+      } catch (e) {
+        // tfjs reads a GPU buffer synchronously through an OffscreenCanvas, which Node lacks.
+        if (typeof OffscreenCanvas !== 'undefined') throw e;
+        throw new Error(
+          `webgpu in Node cannot read a GPU tensor synchronously (dataSync, arraySync): ${(e as Error).message}. Read it with await data() or array().`,
+        );
+      }
+    }
+
     override dispose() {
       this.disposing = true;
       super.dispose();
