@@ -10,6 +10,8 @@ export const nodeBundleOptions = {
   conditions: ['@latent/source'],
   mainFields: ['module', 'main'],
   logLevel: 'warning',
+  // Dawn's native binary (`webgpu`) is found beside its own index.js at run time.
+  external: ['webgpu'],
   // tfjs and the emscripten glue of the wasm backend use require/__dirname in Node.
   banner: {
     js: [

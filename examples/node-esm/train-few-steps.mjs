@@ -1,5 +1,6 @@
 // Plain Node, no bundler or test runner: the packages' dist/ builds must load
 // (tfjs-core's own ESM files cannot; see docs/ARCHITECTURE.md) and train.
+// Usage: node train-few-steps.mjs [backend] (wasm by default; CI runs webgpu too).
 import assert from 'node:assert/strict';
 import { initBackend } from '@latent/backend';
 import { sliceImages } from '@latent/datasets';
@@ -9,7 +10,8 @@ import { GanTrainer, resolveGanRunConfig } from '@latent/train';
 import { encodePng, imageGrid } from '@latent/vis';
 import * as tf from '@tensorflow/tfjs-core';
 
-const info = await initBackend('wasm');
+const backend = process.argv[2] ?? 'wasm';
+const info = await initBackend(backend);
 const mnist = await loadMnist();
 assert.equal(mnist.train.count, 50_000);
 
@@ -41,7 +43,7 @@ assert.equal(losses.length, 6);
 assert.ok(losses.every(Number.isFinite), `losses not finite: ${losses}`);
 assert.ok(png && png.length > 100);
 // Gradients came from the bundled registration and reached the one engine.
-assert.equal(tf.getBackend(), 'wasm');
+assert.equal(tf.getBackend(), backend);
 console.log(
-  `plain node: trained 3 steps on ${info.name} (tfjs ${info.tfjsVersion}); losses ${losses.map((l) => l.toFixed(3)).join(' ')}`,
+  `plain node: trained 3 steps on ${info.name}${info.adapter ? ` (${info.adapter})` : ''} (tfjs ${info.tfjsVersion}); losses ${losses.map((l) => l.toFixed(3)).join(' ')}`,
 );

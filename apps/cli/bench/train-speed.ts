@@ -4,6 +4,9 @@
  * and peak memory — on tfjs's `wasm` and `cpu` backends in Node with 1 and 2
  * data-parallel workers, and, where `python3` has `torch`, the same models in
  * PyTorch (bench/torch_speed.py) with 1 and 2 threads, with the ratios.
+ * `--backends wasm,webgpu` adds webgpu rows (one device, so one worker; see
+ * scripts/gpu-check.sh). On SwiftShader (a CPU emulation of a GPU) a webgpu
+ * row times one step without warm-up and is marked as a correctness row.
  * Writes bench/results/<date>.json.
  *
  *   pnpm bench [--models mlp-gan,dcgan,mlp-vae] [--backends wasm,cpu] [--workers 1,2]
@@ -56,6 +59,9 @@ interface Row {
   secondsPerStep: number;
   peakRssMB: number;
   blas?: string;
+  /** webgpu rows: the adapter, and whether it is SwiftShader (then no speed figure). */
+  adapter?: string;
+  correctnessOnly?: boolean;
 }
 
 const args = process.argv.slice(2);
@@ -74,7 +80,8 @@ function trainable(...trees: ParamTree[]): number {
 
 /** One row, in this process: the trainer the CLI runs, on the paper's data. */
 async function runRow(model: ModelName, backend: string, workers: number, steps: number) {
-  await initBackend(backend);
+  const { adapter } = await initBackend(backend);
+  const swiftShader = adapter !== undefined && /swiftshader/i.test(adapter);
   const data = (await loadMnist()).train;
   const parallel = {
     workers,
@@ -98,7 +105,7 @@ async function runRow(model: ModelName, backend: string, workers: number, steps:
   }
   const batch = model === 'dcgan' ? 64 : 100;
   // A cpu DCGAN step takes minutes: time one, without warm-up.
-  const slow = backend === 'cpu' && model === 'dcgan';
+  const slow = (backend === 'cpu' && model === 'dcgan') || swiftShader;
   const warmup = slow ? 0 : backend === 'cpu' ? 1 : 3;
   const count = slow ? 1 : steps;
   const times: number[] = [];
@@ -120,6 +127,7 @@ async function runRow(model: ModelName, backend: string, workers: number, steps:
     steps: count,
     secondsPerStep: times[Math.floor(times.length / 2)] as number,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
+    ...(adapter ? { adapter, correctnessOnly: swiftShader } : {}),
   };
   console.log(JSON.stringify(row));
 }
@@ -178,7 +186,8 @@ async function main() {
   };
   for (const model of models) {
     for (const backend of backends) {
-      for (const w of workerCounts) {
+      // One GPU device per process: webgpu trains with one worker (replicaCount in @latent/backend).
+      for (const w of backend === 'webgpu' ? [1] : workerCounts) {
         const n = backend === 'cpu' ? cpuSteps : steps;
         add(jsonLine(process.execPath, [self, '--row', `${model},${backend},${w},${n}`]));
       }
@@ -215,6 +224,11 @@ async function main() {
     `\n${'model'.padEnd(22)} ${'runtime'.padEnd(8)} ${'par'.padStart(3)} ${'steps/s'.padStart(8)} ${'images/s'.padStart(9)} ${'s/step'.padStart(8)} ${'peak RSS'.padStart(9)}`,
   );
   for (const r of rows) console.log(tableLine(r));
+  const gpu = rows.find((r) => r.adapter);
+  if (gpu)
+    console.log(
+      `webgpu adapter: ${gpu.adapter}${gpu.correctnessOnly ? ' — a CPU emulation: webgpu* rows are correctness rows (one step, shader compilation included), not speed figures' : ''}`,
+    );
   const ratios = ratioLines(rows);
   console.log(`\n${ratios.join('\n')}`);
   for (const model of models) {
@@ -254,7 +268,8 @@ function describe(r: Row): string {
 
 function tableLine(r: Row): string {
   const rate = 1 / r.secondsPerStep;
-  return `${LABELS[r.model].padEnd(22)} ${r.runtime.padEnd(8)} ${String(r.parallel).padStart(3)} ${rate.toFixed(rate < 1 ? 3 : 2).padStart(8)} ${(rate * r.batch).toFixed(0).padStart(9)} ${r.secondsPerStep.toFixed(3).padStart(8)} ${`${r.peakRssMB.toFixed(0)} MB`.padStart(9)}`;
+  const runtime = r.correctnessOnly ? `${r.runtime}*` : r.runtime;
+  return `${LABELS[r.model].padEnd(22)} ${runtime.padEnd(8)} ${String(r.parallel).padStart(3)} ${rate.toFixed(rate < 1 ? 3 : 2).padStart(8)} ${(rate * r.batch).toFixed(0).padStart(9)} ${r.secondsPerStep.toFixed(3).padStart(8)} ${`${r.peakRssMB.toFixed(0)} MB`.padStart(9)}`;
 }
 
 function ratioLines(rows: Row[]): string[] {
@@ -268,11 +283,16 @@ function ratioLines(rows: Row[]): string[] {
     const c1 = find(model, 'cpu', 1);
     const t1 = find(model, 'torch', 1);
     const t2 = find(model, 'torch', 2);
+    const g1 = find(model, 'webgpu', 1);
     const x = (a: Row, b: Row) => (b.secondsPerStep / a.secondsPerStep).toFixed(2);
     if (w1 && c1) parts.push(`wasm/cpu ${x(w1, c1)}x`);
     if (w1 && w2) parts.push(`2 workers/1 ${x(w2, w1)}x`);
     if (w1 && t1) parts.push(`torch 1 thread/wasm 1 worker ${x(t1, w1)}x`);
     if (w2 && t2) parts.push(`torch 2 threads/wasm 2 workers ${x(t2, w2)}x`);
+    const star = g1?.correctnessOnly ? '*' : '';
+    if (g1 && w1) parts.push(`webgpu${star}/wasm 1 worker ${x(g1, w1)}x`);
+    if (g1 && t1) parts.push(`webgpu${star}/torch 1 thread ${x(g1, t1)}x`);
+    if (g1 && t2) parts.push(`webgpu${star}/torch 2 threads ${x(g1, t2)}x`);
     if (parts.length > 0) out.push(`${LABELS[model as ModelName]}: ${parts.join(', ')}`);
   }
   return out;

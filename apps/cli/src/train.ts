@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type BackendInfo, initBackend } from '@latent/backend';
+import { type BackendInfo, GpuDeviceLostError, initBackend, replicaCount } from '@latent/backend';
 import {
   type GanStats,
   type GanTrainer,
@@ -33,7 +33,7 @@ import {
   toyDensitySvg,
   toyPlaneSvg,
 } from '@latent/vis';
-import { UsageError } from './errors.js';
+import { asUsage, UsageError } from './errors.js';
 import { checkEvalSettings, type EvalSettings, runEvaluation } from './evaluation.js';
 import { formatDuration, Progress } from './progress.js';
 import { writeReport } from './report.js';
@@ -78,7 +78,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   if (opts.output.eval) checkEvalSettings(entry.kind, opts.output.eval);
   const backend = await initBackend(opts.backend);
   const run = await usageOnRequestError(resolveRunHere(request));
-  const workers = opts.workers ?? defaultWorkers(run);
+  const workers = asUsage(() => replicaCount(backend.name, opts.workers, defaultWorkers(run)));
   const folder = await RunFolder.create(
     join(opts.out, opts.name ?? defaultRunName()),
     run,
@@ -107,7 +107,9 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
   const { manifest } = checkpoint;
   const run = await usageOnRequestError(resumeRun(manifest, opts.config, loadData, folder.dir));
   const backend = await initBackend(opts.backend ?? folder.stamp.backend);
-  const workers = opts.workers ?? folder.stamp.workers;
+  const workers = asUsage(() =>
+    replicaCount(backend.name, opts.workers ?? folder.stamp.workers, 1),
+  );
   const output = { ...opts.output, eval: opts.output.eval ?? folder.stamp.eval };
   await folder.restamp(stampOf(backend, workers, output), run);
   const trainer = createParallelTrainer(run, replicas(workers, backend.name));
@@ -145,7 +147,8 @@ function replicas(workers: number, backend: string) {
 
 /** "wasm (SIMD) on 2 threads", for the first progress line. */
 function describeBackend(backend: BackendInfo, workers: number): string {
-  return `${backend.name}${backend.simd ? ' (SIMD)' : ''}${workers > 1 ? ` on ${workers} threads` : ''}`;
+  const adapter = backend.adapter ? ` on ${backend.adapter}` : '';
+  return `${backend.name}${backend.simd ? ' (SIMD)' : ''}${adapter}${workers > 1 ? ` on ${workers} threads` : ''}`;
 }
 
 /** Drives a trainer: its events become a progress line and the run folder's files. */
@@ -192,6 +195,8 @@ async function drive(
   } catch (e) {
     if (e instanceof TrainingDivergedError)
       throw new TrainingDivergedError(`${e.message}. ${await folder.lastGood()}`);
+    if (e instanceof GpuDeviceLostError)
+      throw new GpuDeviceLostError(`${e.message} ${await folder.lastGood()}`);
     throw e;
   } finally {
     process.off('SIGINT', onSigint);
@@ -371,16 +376,6 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
     return value as Record<string, unknown>;
   } catch (e) {
     throw new UsageError(`Config file ${path} is not a JSON object: ${(e as Error).message}`);
-  }
-}
-
-/** Runs `f`, turning a bad request into a usage error (status 2). */
-function asUsage<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof RunRequestError) throw new UsageError(e.message);
-    throw e;
   }
 }
 

@@ -168,6 +168,9 @@ describe('latent train', () => {
     const backend = latent('train', '--backend', 'tpu');
     expect(backend.stderr).toMatch(/Allowed choices are wasm, cpu/);
     expect(backend.status).toBe(2);
+    const gpuWorkers = latent('train', '--backend', 'webgpu', '--workers', '2');
+    expect(gpuWorkers.stderr).toMatch(/--workers 2 does not apply to the webgpu backend/);
+    expect(gpuWorkers.status).toBe(2);
     expect(latent('train', '--no-such-flag').status).toBe(2);
     expect(latent('train', '--help').status).toBe(0);
   });

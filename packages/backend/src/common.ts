@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** The backends latent can start in Node. `wasm` is the default: ~30x the pure-JS `cpu` on matmul. */
-export const BACKENDS = ['wasm', 'cpu'] as const;
+/**
+ * The backends latent can start in Node. `wasm` is the default: ~30x the
+ * pure-JS `cpu` on matmul. `webgpu` runs on Dawn and needs a Vulkan driver.
+ */
+export const BACKENDS = ['wasm', 'cpu', 'webgpu'] as const;
 /**
  * The backends latent can start in a browser: the GPU ones need WebGL 2 or
  * WebGPU there (`availableBackends()` of the browser entry says which do).
@@ -18,6 +21,8 @@ export interface BackendInfo {
   threads: boolean;
   /** Whether the wasm backend uses SIMD instructions. */
   simd: boolean;
+  /** The GPU adapter a webgpu backend runs on, e.g. "SwiftShader driver 5.0.0" (a CPU emulation). */
+  adapter?: string;
 }
 
 /** Throws naming the allowed backends unless `name` is one of `allowed`. */
@@ -47,4 +52,29 @@ export async function activate(name: BackendName): Promise<BackendInfo> {
     threads: wasm && tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
     simd: wasm && tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
   };
+}
+
+/**
+ * How many data-parallel replicas (worker threads, each with a backend of its
+ * own) a run uses on `backend`: `requested`, or `fallback` when none was asked
+ * for. On webgpu always one: a GPU device cannot be handed to another thread,
+ * so N replicas would be N devices contending for one GPU with their gradients
+ * summed through CPU memory every step, while one device already runs the
+ * whole batch in parallel. Throws saying so when more are requested.
+ */
+export function replicaCount(
+  backend: BackendName | string,
+  requested: number | undefined,
+  fallback: number,
+): number {
+  if (backend !== 'webgpu') return requested ?? fallback;
+  if (requested !== undefined && requested > 1) {
+    throw new Error(
+      `--workers ${requested} does not apply to the webgpu backend: the replicas are threads with a backend each, ` +
+        'and a GPU device cannot be shared between threads (there would be one device per thread contending for ' +
+        'one GPU, with the gradients summed in CPU memory at every step). One device runs the whole batch in ' +
+        'parallel already: use --workers 1 (the default on webgpu) and, to go faster, a larger --batch-size.',
+    );
+  }
+  return 1;
 }

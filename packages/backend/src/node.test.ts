@@ -30,12 +30,10 @@ describe('initBackend (Node)', () => {
     await expect(initBackend('webgl9')).rejects.toThrow(/Unknown backend 'webgl9'.*wasm, cpu/);
   });
 
-  it('says that the GPU backends need a browser', async () => {
-    for (const name of ['webgl', 'webgpu']) {
-      await expect(initBackend(name)).rejects.toThrow(
-        `The ${name} backend runs in a browser only; in Node choose one of: wasm, cpu.`,
-      );
-    }
-    expect(await availableBackends()).toEqual(['wasm', 'cpu']);
+  it('says that webgl needs a browser (webgpu: see node-webgpu.test.ts)', async () => {
+    await expect(initBackend('webgl')).rejects.toThrow(
+      'The webgl backend runs in a browser only; in Node choose one of: wasm, cpu, webgpu.',
+    );
+    expect(await availableBackends()).toEqual(expect.arrayContaining(['wasm', 'cpu']));
   });
 });

@@ -12,18 +12,27 @@ import {
   type BackendInfo,
   type BackendName,
 } from './common.js';
+import { startNodeWebGpu } from './node-webgpu.js';
 
-export { BACKENDS, type BackendInfo, type BackendName, BROWSER_BACKENDS } from './common.js';
+export {
+  BACKENDS,
+  type BackendInfo,
+  type BackendName,
+  BROWSER_BACKENDS,
+  replicaCount,
+} from './common.js';
+export { GpuDeviceLostError } from './node-webgpu.js';
 export { useFastWasmConv2DBackpropInput } from './wasm-kernels.js';
 
 let wasmPathsSet = false;
 
 /**
- * Starts a tfjs backend in Node: `wasm` (default) or `cpu`. Gradients are
- * registered on import, so training works with either.
+ * Starts a tfjs backend in Node: `wasm` (default), `cpu` or `webgpu`.
+ * Gradients are registered on import, so training works with each.
  *
  * Node runs the wasm backend single-threaded (tfjs turns threads off there).
- * `webgl` and `webgpu` need a browser: asking for them here throws saying so.
+ * `webgpu` runs on Dawn and needs a Vulkan driver (see node-webgpu.ts); without
+ * an adapter it throws saying what to install. `webgl` needs a browser.
  */
 export async function initBackend(name: BackendName | string = 'wasm'): Promise<BackendInfo> {
   assertBackendName(name, BACKENDS, 'Node');
@@ -34,14 +43,19 @@ export async function initBackend(name: BackendName | string = 'wasm'): Promise<
     setWasmPaths(`${join(dirname(pkgJson), 'dist')}/`);
     wasmPathsSet = true;
   }
+  const adapter = name === 'webgpu' ? await startNodeWebGpu() : undefined;
   const info = await activate(name);
   // The cpu backend prints an advert for tfjs-node on first use; that package
   // cannot be installed offline and latent does not use it.
   if (name === 'cpu') (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
-  return info;
+  return adapter ? { ...info, adapter } : info;
 }
 
-/** Which backends can start here: in Node always wasm and cpu. */
+/** Which backends can start here: in Node wasm and cpu, and webgpu where it finds an adapter. */
 export async function availableBackends(): Promise<BackendName[]> {
-  return [...BACKENDS];
+  const gpu = await startNodeWebGpu().then(
+    () => true,
+    () => false,
+  );
+  return BACKENDS.filter((b) => b !== 'webgpu' || gpu);
 }
