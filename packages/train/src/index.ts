@@ -4,7 +4,6 @@ export {
   type Checkpoint,
   CheckpointError,
   type CheckpointManifest,
-  checksum,
   parseCheckpoint,
 } from './checkpoint.js';
 export {
@@ -65,6 +64,7 @@ export {
 } from './trainer.js';
 export {
   bernoulliLogLikelihood,
+  decoderLogLikelihood,
   elbo,
   gaussianKl,
   gaussianLogLikelihood,
@@ -73,7 +73,6 @@ export {
   latentLogDensities,
 } from './vae-losses.js';
 export {
-  decoderLogLikelihood,
   type VaeStats,
   VaeTrainer,
   type VaeTrainerOptions,
