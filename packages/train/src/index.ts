@@ -49,6 +49,15 @@ export {
   type UpdateSettings,
 } from './optim.js';
 export {
+  type EmaChoice,
+  ganSampler,
+  modelFromManifest,
+  priorRange,
+  type Sampler,
+  samplerFromCheckpoint,
+  vaeSampler,
+} from './sampler.js';
+export {
   reduceAcrossReplicas,
   type Shard,
   type ShardRows,

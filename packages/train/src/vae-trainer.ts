@@ -12,6 +12,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import type { VaeRunConfig } from './config.js';
 import { createOptimizer, type Optimizer } from './optim.js';
+import { type Sampler, vaeSampler } from './sampler.js';
 import { reduceAcrossReplicas, type Shard, shardRows, shareOfBatch, takeRows } from './shard.js';
 import { fixedClassLabels, Trainer } from './trainer.js';
 import { decoderLogLikelihood, gaussianKl, klWeight } from './vae-losses.js';
@@ -162,6 +163,11 @@ export class VaeTrainer extends Trainer<VaeStats> {
         model.decode(this.decoder, z, { training: false, seed: 0, labels }),
       );
     });
+  }
+
+  /** The decoder as it is now, drawing its mean image: used between steps. */
+  sampler(): Sampler {
+    return vaeSampler(this.options.model, this.decoder, false);
   }
 
   /** The decoder's mean image for the fixed prior samples: [count, h, w, c] in [0, 1]. */
