@@ -14,6 +14,7 @@ import {
   kthNeighbourRadii,
   nearestNeighbours,
   precisionRecall,
+  unitRows,
 } from './neighbours.js';
 import { type Points, type ProgressCallback, parzenLogLikelihood } from './parzen.js';
 import { type ClassCoverage, classCoverage, inceptionScore } from './scores.js';
@@ -298,7 +299,8 @@ interface RealSide {
     features: Points;
     probabilities: Float32Array;
     stats: GaussianStats;
-    radii?: Float32Array;
+    /** Precision and recall: the features on the unit sphere and their k-NN radii. */
+    unit?: { features: Points; radii: Float32Array };
   };
   /** As many training images through the classifier: the floors. */
   train?: { features: Points; stats: GaussianStats };
@@ -371,9 +373,7 @@ async function realSide(
         features,
         probabilities: out.probabilities,
         stats: gaussianStats(out.features, CLASSIFIER_FEATURES),
-        ...(wants('precision') || wants('recall')
-          ? { radii: await kthNeighbourRadii(features, PR_K) }
-          : {}),
+        ...(wants('precision') || wants('recall') ? { unit: await unitSide(features) } : {}),
       };
       const training = options.training;
       if (training && (wants('fid') || wants('kid'))) {
@@ -390,6 +390,18 @@ async function realSide(
     throw error;
   }
   return side;
+}
+
+/**
+ * Precision and recall compare directions of the classifier features: the
+ * shipped classifiers map noise to short feature vectors that fall inside the
+ * wide k-NN balls of outlying digits (uniform noise scored precision 0.99
+ * against 10,000 MNIST test images with raw features, 0 on the unit sphere,
+ * where held-out digits score 0.86 against 2,000).
+ */
+async function unitSide(features: Points): Promise<{ features: Points; radii: Float32Array }> {
+  const unit = unitRows(features);
+  return { features: unit, radii: await kthNeighbourRadii(unit, PR_K) };
 }
 
 /** Kynkäänniemi et al.'s neighbourhood size. */
@@ -487,8 +499,17 @@ async function classifierReports(
     };
   }
   if (wants('precision') || wants('recall')) {
-    const pr = await precisionRecall(real!.features, features, { k: PR_K, realRadii: real!.radii });
-    const counts = { k: pr.k, samples: fake.count, realImages: real!.features.count };
+    const unit = real!.unit!;
+    const pr = await precisionRecall(unit.features, unitRows(features), {
+      k: PR_K,
+      realRadii: unit.radii,
+    });
+    const counts = {
+      k: pr.k,
+      features: 'classifier, unit length',
+      samples: fake.count,
+      realImages: real!.features.count,
+    };
     if (wants('precision')) out.precision = { value: pr.precision, better: 'higher', ...counts };
     if (wants('recall')) out.recall = { value: pr.recall, better: 'higher', ...counts };
   }

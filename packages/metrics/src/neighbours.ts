@@ -113,6 +113,19 @@ export async function shareInBalls(
   return inside / queries.count;
 }
 
+/** Each row scaled to unit length (zero rows kept): points on the sphere. */
+export function unitRows(p: Points): Points {
+  const data = Float32Array.from(p.data);
+  for (let i = 0; i < p.count; i++) {
+    const row = data.subarray(i * p.dim, (i + 1) * p.dim);
+    let norm = 0;
+    for (const v of row) norm += v * v;
+    norm = Math.sqrt(norm);
+    if (norm > 0) for (let j = 0; j < row.length; j++) row[j]! /= norm;
+  }
+  return { ...p, data };
+}
+
 /** Precision and recall of generated features against real ones. */
 export interface PrecisionRecall {
   /** Share of samples inside the real data's k-NN manifold: fidelity. */
