@@ -41,6 +41,10 @@ export async function writeReport(runDir: string): Promise<void> {
   for (const name of names)
     grids.push({ name, image: decodePng(await readFile(join(runDir, 'samples', name))) });
 
+  // Written by latent eval --metric memorization: the samples nearest to a training image.
+  const memorization = await readFile(join(runDir, 'memorization.png'))
+    .then((bytes) => decodePng(bytes))
+    .catch(() => undefined);
   const steps = metrics.map((m) => m.step);
   const series = (pairs: [string, string][]) =>
     pairs.map(([key, label]) => ({ label, x: steps, y: metrics.map((m) => m[key] as number) }));
@@ -116,6 +120,7 @@ ${comparison ? `<h2>Before and after (the same fixed noise)</h2><img alt="sample
         `<figure><img alt="${g.name}" width="${Math.round(g.image.width / 2)}" src="${pngDataUrl(g.image)}"><figcaption>${g.name.replace('.png', '')}</figcaption></figure>`,
     )
     .join('')}</div>
+${memorization ? `<h2>Memorization check</h2><p class="sub">The samples nearest to a training image, each left of its nearest training image (latent eval --metric memorization); copies would look identical.</p><img alt="samples beside their nearest training image" width="${memorization.width}" src="${pngDataUrl(memorization)}">` : ''}
 <h2>Run config</h2>
 <table>${rows}</table>
 </body></html>
