@@ -45,44 +45,7 @@ export async function writeReport(runDir: string): Promise<void> {
   const memorization = await readFile(join(runDir, 'memorization.png'))
     .then((bytes) => decodePng(bytes))
     .catch(() => undefined);
-  const steps = metrics.map((m) => m.step);
-  const series = (pairs: [string, string][]) =>
-    pairs.map(([key, label]) => ({ label, x: steps, y: metrics.map((m) => m[key] as number) }));
-  const isGan = metrics.some((m) => 'dLoss' in m);
-  const charts = isGan
-    ? lineChart(
-        series([
-          ['dLoss', 'D loss'],
-          ['gLoss', 'G loss'],
-        ]),
-        { title: 'Losses', smoothing: 0.8 },
-      ) +
-      lineChart(
-        series([
-          ['dReal', 'mean D(x)'],
-          ['dFake', 'mean D(G(z))'],
-        ]),
-        {
-          title: "The discriminator's outputs",
-          smoothing: 0.8,
-          yDomain: [0, 1],
-          referenceLines: [{ y: 0.5, label: 'D = 1/2' }],
-        },
-      )
-    : lineChart(
-        series([
-          ['loss', '-ELBO'],
-          ['reconstruction', 'reconstruction'],
-        ]),
-        {
-          title: 'Negative ELBO (nats)',
-          smoothing: 0.8,
-        },
-      ) +
-      lineChart(series([['kl', 'KL(q(z|x) || p(z))']]), {
-        title: 'KL term (nats)',
-        smoothing: 0.8,
-      });
+  const charts = trainingCharts(metrics);
   const first = grids[0];
   const last = grids.at(-1);
   const comparison =
@@ -135,4 +98,46 @@ ${memorization ? `<h2>Memorization check</h2><p class="sub">The samples nearest 
       ),
     );
   }
+}
+
+/** The loss and D-output charts of a GAN run, or the ELBO charts of a VAE run, as SVG. */
+function trainingCharts(metrics: MetricsLine[]): string {
+  const steps = metrics.map((m) => m.step);
+  const series = (pairs: [string, string][]) =>
+    pairs.map(([key, label]) => ({ label, x: steps, y: metrics.map((m) => m[key] as number) }));
+  const isGan = metrics.some((m) => 'dLoss' in m);
+  return isGan
+    ? lineChart(
+        series([
+          ['dLoss', 'D loss'],
+          ['gLoss', 'G loss'],
+        ]),
+        { title: 'Losses', smoothing: 0.8 },
+      ) +
+        lineChart(
+          series([
+            ['dReal', 'mean D(x)'],
+            ['dFake', 'mean D(G(z))'],
+          ]),
+          {
+            title: "The discriminator's outputs",
+            smoothing: 0.8,
+            yDomain: [0, 1],
+            referenceLines: [{ y: 0.5, label: 'D = 1/2' }],
+          },
+        )
+    : lineChart(
+        series([
+          ['loss', '-ELBO'],
+          ['reconstruction', 'reconstruction'],
+        ]),
+        {
+          title: 'Negative ELBO (nats)',
+          smoothing: 0.8,
+        },
+      ) +
+        lineChart(series([['kl', 'KL(q(z|x) || p(z))']]), {
+          title: 'KL term (nats)',
+          smoothing: 0.8,
+        });
 }

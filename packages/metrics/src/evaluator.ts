@@ -10,6 +10,7 @@ import {
 import { frechetDistance, type GaussianStats, gaussianStats } from './fid.js';
 import { drawSamples, imagePoints } from './images.js';
 import {
+  type Kid,
   kernelInceptionDistance,
   kthNeighbourRadii,
   nearestNeighbours,
@@ -303,7 +304,7 @@ interface RealSide {
     unit?: { features: Points; radii: Float32Array };
   };
   /** As many training images through the classifier: the floors. */
-  train?: { features: Points; stats: GaussianStats };
+  train?: { features: Points; stats: GaussianStats; kid?: Kid };
   parzen?: { validation: Points; test: Points };
   memorization?: { training: Points; real: Float32Array };
 }
@@ -379,9 +380,13 @@ async function realSide(
       if (training && (wants('fid') || wants('kid'))) {
         const count = Math.min(reference.count, training.count);
         const train = await side.classifier.run(imagePoints(training, 0, count).data);
+        const features = featurePoints(train);
         side.train = {
-          features: featurePoints(train),
+          features,
           stats: gaussianStats(train.features, CLASSIFIER_FEATURES),
+          ...(wants('kid')
+            ? { kid: kernelInceptionDistance(side.real.features, features, kidOptions(options)) }
+            : {}),
         };
       }
     }
@@ -403,6 +408,11 @@ async function unitSide(features: Points): Promise<{ features: Points; radii: Fl
   const unit = unitRows(features);
   return { features: unit, radii: await kthNeighbourRadii(unit, PR_K) };
 }
+
+const kidOptions = (options: EvaluatorOptions) => ({
+  subsets: options.kidSubsets,
+  subsetSize: options.kidSubsetSize,
+});
 
 /** Kynkäänniemi et al.'s neighbourhood size. */
 const PR_K = 3;
@@ -485,11 +495,8 @@ async function classifierReports(
     };
   }
   if (wants('kid')) {
-    const kidOptions = { subsets: options.kidSubsets, subsetSize: options.kidSubsetSize };
-    const kid = kernelInceptionDistance(real!.features, features, kidOptions);
-    const floor = train
-      ? kernelInceptionDistance(real!.features, train.features, kidOptions)
-      : undefined;
+    const kid = kernelInceptionDistance(real!.features, features, kidOptions(options));
+    const floor = train?.kid;
     out.kid = {
       ...kid,
       better: 'lower',

@@ -199,11 +199,11 @@ export function kernelInceptionDistance(
     const sums = tf.tidy(() => {
       const xt = tf.tensor2d(x, [m, d]);
       const yt = tf.tensor2d(y, [m, d]);
+      const cube = (t: tf.Tensor) => tf.mul(t, tf.square(t));
       const kernel = (a: tf.Tensor2D, b: tf.Tensor2D) =>
-        tf.pow(tf.add(tf.div(tf.matMul(a, tf.transpose(b)), d), 1), 3) as tf.Tensor2D;
+        cube(tf.add(tf.div(tf.matMul(a, tf.transpose(b)), d), 1));
       // The diagonal k(x_i, x_i) = (|x_i|^2 / d + 1)^3, left out of the unbiased sums.
-      const trace = (a: tf.Tensor2D) =>
-        tf.sum(tf.pow(tf.add(tf.div(tf.sum(tf.square(a), 1), d), 1), 3));
+      const trace = (a: tf.Tensor2D) => tf.sum(cube(tf.add(tf.div(tf.sum(tf.square(a), 1), d), 1)));
       return tf.stack([
         tf.sub(tf.sum(kernel(xt, xt)), trace(xt)),
         tf.sub(tf.sum(kernel(yt, yt)), trace(yt)),
