@@ -1,13 +1,13 @@
 import { initBackend } from '@latent/backend';
 import { type ImageSet, sliceImages } from '@latent/datasets';
 import { loadMnist } from '@latent/datasets/node';
-import { dcgan, mlpVae, splitGaussian } from '@latent/models';
+import { dcgan, disposeParams, mlpVae, splitGaussian, toyGan } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError } from './checkpoint.js';
 import { resolveGanRunConfig, resolveVaeRunConfig } from './config.js';
 import { GanTrainer } from './gan-trainer.js';
-import { samplerFromCheckpoint } from './sampler.js';
+import { ganSampler, samplerFromCheckpoint } from './sampler.js';
 import { VaeTrainer } from './vae-trainer.js';
 
 let data: ImageSet;
@@ -98,5 +98,17 @@ describe('one sampler for a trainer and its checkpoint', () => {
     expect(() => samplerFromCheckpoint(forged, { where: 'ck' })).toThrow(
       /^ck holds a 'no-such' model/,
     );
+  });
+
+  it("a toy GAN's points come unscaled (its pixel range is nominal)", () => {
+    const model = toyGan();
+    const { generator, discriminator } = model.init(1);
+    disposeParams(discriminator);
+    const sampler = ganSampler(model, generator, { ema: false, owned: true });
+    const z = sampler.noise(5, 2);
+    const want = pixels(model.generate(generator, z, { training: false, seed: 0 }));
+    expect(pixels(sampler.draw(z))).toEqual(want);
+    z.dispose();
+    sampler.dispose();
   });
 });

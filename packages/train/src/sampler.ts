@@ -17,7 +17,8 @@ import { ganFromCheckpoint, vaeFromCheckpoint } from './zoo.js';
  * sample`, `latent eval`, `latent train --eval`, the page's explorer and its
  * opened checkpoints — goes through one, so all follow the same three rules:
  *
- * - pixels: `draw` returns images in [0, 1] whatever the model's own range;
+ * - pixels: `draw` returns images in [0, 1] whatever the model's own range
+ *   (a toy GAN's points come as G draws them: its pixel range is nominal);
  * - a VAE draws its decoder's mean E[x|z] (`decodedMean`: the sigmoid of
  *   Bernoulli logits, a Gaussian decoder's mean), never a bare sigmoid;
  * - the prior's range (`priorRange`) follows from the model's prior alone, so
@@ -31,7 +32,7 @@ export interface Sampler {
   readonly noiseDim: number;
   /** [height, width, channels] of a drawn image. */
   readonly imageShape: readonly [number, number, number];
-  /** The range `draw` returns: always [0, 1]. */
+  /** The range `draw` returns: always [0, 1] (for images). */
   readonly pixelRange: '[0,1]';
   /** Conditional models: the number of classes `draw` needs labels in. */
   readonly numClasses?: number;
@@ -67,7 +68,8 @@ export function ganSampler(
   generator: ParamTree,
   options: { ema: boolean; owned: boolean },
 ): Sampler {
-  const [low, high] = model.pixelRange === '[-1,1]' ? [-1, 1] : [0, 1];
+  // Toy data is used unscaled, so a toy GAN's points are not mapped.
+  const mapped = model.pixelRange === '[-1,1]' && model.name !== 'toy-gan';
   return {
     name: model.name,
     kind: 'gan',
@@ -81,7 +83,7 @@ export function ganSampler(
     draw: (z, labels) =>
       tf.tidy(() => {
         const x = model.generate(generator, z, { training: false, seed: 0, labels });
-        return low === 0 ? x : tf.div(tf.sub(x, low), high - low);
+        return mapped ? tf.div(tf.add(x, 1), 2) : x;
       }),
     dispose: () => {
       if (options.owned) disposeParams(generator);
