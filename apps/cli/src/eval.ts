@@ -5,18 +5,18 @@ import { loadFashionMnist, loadMnist } from '@latent/datasets/node';
 import {
   type ClassifierName,
   createRunEvaluator,
-  imagePoints,
   METRICS,
   type MetricName,
   type MetricReport,
+  memorizationPairs,
   type RunEvaluator,
   type RunEvaluatorOptions,
   type RunReport,
   type TrainedVae,
   vaeTestData,
 } from '@latent/metrics';
-import { disposeParams, loadParams } from '@latent/models';
-import { type Checkpoint, modelFromManifest, samplerFromCheckpoint } from '@latent/train';
+import { disposeParams } from '@latent/models';
+import { type Checkpoint, samplerFromCheckpoint, trainedVaeFromCheckpoint } from '@latent/train';
 import { readCheckpoint } from '@latent/train/node';
 import { encodePng, neighbourGrid } from '@latent/vis';
 import { UsageError } from './errors.js';
@@ -134,24 +134,6 @@ export function resolveMetrics(kind: 'gan' | 'vae', requested?: string[]): Metri
   return out;
 }
 
-/** Encoder and decoder of a VAE checkpoint. */
-function loadVae({ manifest, weights }: Checkpoint, dir: string): TrainedVae {
-  const built = modelFromManifest(manifest, dir);
-  if (built.kind !== 'vae') throw new Error(`${dir} is not a VAE checkpoint`);
-  const model = built.model;
-  const { encoder, decoder } = model.init(0);
-  try {
-    const encoded = { specs: manifest.weights.specs, data: weights };
-    loadParams(encoder, encoded, 'encoder');
-    loadParams(decoder, encoded, 'decoder');
-  } catch (e) {
-    disposeParams(encoder);
-    disposeParams(decoder);
-    throw new Error(`${dir}: ${(e as Error).message}`);
-  }
-  return { model, encoder, decoder };
-}
-
 /** The metrics' inputs for a run's dataset: test, validation and training images, and the VAE's test data. */
 export function runEvaluatorOptions(
   data: EvalData,
@@ -209,7 +191,7 @@ export async function evalCommand(opts: EvalCommandOptions): Promise<void> {
     onStageProgress: stageProgress(opts),
   });
   const outDir = runDir ?? dir;
-  await writeMemorizationGrid(outDir, report, data.train, test);
+  await writeMemorizationGrid(outDir, report, data.train);
   const out = resolve(opts.out ?? join(outDir, 'eval.json'));
   const json = {
     checkpoint: dir,
@@ -251,7 +233,7 @@ async function measureCheckpoint(
   let vae: TrainedVae | undefined;
   let evaluator: RunEvaluator | undefined;
   try {
-    vae = wantsVae ? loadVae(checkpoint, dir) : undefined;
+    vae = wantsVae ? trainedVaeFromCheckpoint(checkpoint, dir) : undefined;
     if (sampler && METRICS_28.some((m) => metrics.includes(m))) {
       const [h, w, c] = sampler.imageShape;
       if (h !== 28 || w !== 28 || c !== 1)
@@ -291,37 +273,14 @@ function stageProgress(opts: EvalCommandOptions) {
 }
 
 /** memorization.png: the samples nearest to a training image, each beside that image. */
-async function writeMemorizationGrid(
-  dir: string,
-  report: RunReport,
-  train: ImageSet,
-  test: ImageSet,
-): Promise<void> {
-  const m = report.metrics.memorization;
-  const samples = report.samples;
-  if (!m || !samples) return;
-  const closest = m.closest as { sample: number; train: number }[];
-  const size = samples.dim;
-  const pick = (rows: number[], from: (i: number) => Float32Array) => {
-    const out = new Float32Array(rows.length * size);
-    rows.forEach((r, i) => {
-      out.set(from(r), i * size);
-    });
-    return out;
-  };
-  const left = pick(
-    closest.map((c) => c.sample),
-    (i) => samples.data.subarray(i * size, (i + 1) * size),
-  );
-  const right = pick(
-    closest.map((c) => c.train),
-    (i) => imagePoints(train, i, i + 1).data,
-  );
-  const grid = neighbourGrid(left, right, {
-    count: closest.length,
-    height: test.height,
-    width: test.width,
-    channels: test.channels as 1 | 3,
+async function writeMemorizationGrid(dir: string, report: RunReport, train: ImageSet) {
+  const pairs = memorizationPairs(report, train);
+  if (!pairs) return;
+  const grid = neighbourGrid(pairs.samples, pairs.neighbours, {
+    count: pairs.count,
+    height: train.height,
+    width: train.width,
+    channels: train.channels as 1 | 3,
     scale: 2,
   });
   await writeFileAtomic(join(dir, 'memorization.png'), encodePng(grid));

@@ -52,6 +52,7 @@ export {
 } from './parzen.js';
 export {
   createRunEvaluator,
+  memorizationPairs,
   protocolSamples,
   type RunEvaluator,
   type RunEvaluatorOptions,

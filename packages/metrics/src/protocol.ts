@@ -204,3 +204,27 @@ export function reportValues(report: RunReport): Record<string, number> {
     Object.entries(report.metrics).map(([name, r]) => [name, (r as MetricReport).value]),
   );
 }
+
+/**
+ * The memorization check's closest samples and their nearest training images,
+ * for a picture (`neighbourGrid` of `@latent/vis`): `count` images each,
+ * [count * size] in [0, 1]. Undefined when the report has no memorization.
+ */
+export function memorizationPairs(
+  report: RunReport,
+  training: ImageSet,
+): { samples: Float32Array; neighbours: Float32Array; count: number } | undefined {
+  const closest = report.metrics.memorization?.closest as
+    | { sample: number; train: number }[]
+    | undefined;
+  const drawn = report.samples;
+  if (!closest || !drawn) return undefined;
+  const size = drawn.dim;
+  const samples = new Float32Array(closest.length * size);
+  const neighbours = new Float32Array(closest.length * size);
+  closest.forEach((c, i) => {
+    samples.set(drawn.data.subarray(c.sample * size, (c.sample + 1) * size), i * size);
+    neighbours.set(imagePoints(training, c.train, c.train + 1).data, i * size);
+  });
+  return { samples, neighbours, count: closest.length };
+}

@@ -55,6 +55,7 @@ export {
   priorRange,
   type Sampler,
   samplerFromCheckpoint,
+  trainedVaeFromCheckpoint,
   vaeSampler,
 } from './sampler.js';
 export {

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError } from './checkpoint.js';
 import { resolveGanRunConfig, resolveVaeRunConfig } from './config.js';
 import { GanTrainer } from './gan-trainer.js';
-import { ganSampler, samplerFromCheckpoint } from './sampler.js';
+import { ganSampler, samplerFromCheckpoint, trainedVaeFromCheckpoint } from './sampler.js';
 import { VaeTrainer } from './vae-trainer.js';
 
 let data: ImageSet;
@@ -48,6 +48,7 @@ describe('one sampler for a trainer and its checkpoint', () => {
     expect(() => samplerFromCheckpoint(checkpoint, { ema: true, where: 'ck' })).toThrow(
       /^ck holds no moving average of G/,
     );
+    expect(() => trainedVaeFromCheckpoint(checkpoint, 'ck')).toThrow(/^ck is not a VAE checkpoint/);
     const ifKept = samplerFromCheckpoint(checkpoint, { ema: 'if-kept' });
     expect(ifKept.ema).toBe(false);
     ifKept.dispose();
@@ -79,9 +80,22 @@ describe('one sampler for a trainer and its checkpoint', () => {
     expect(drawn).toEqual(mean);
     expect(pixels(trainer.sampler().draw(z))).toEqual(mean);
     z.dispose();
+    const z2 = opened.noise(2, 3);
+    const mean2 = pixels(opened.draw(z2));
     expect(() => samplerFromCheckpoint(checkpoint, { ema: true })).toThrow(
       /is a VAE checkpoint; --ema applies to GANs/,
     );
+    const vae = trainedVaeFromCheckpoint(checkpoint);
+    expect(vae.model.likelihood).toBe('gaussian');
+    const reloaded = pixels(
+      tf.tidy(
+        () => splitGaussian(vae.model.decode(vae.decoder, z2, { training: false, seed: 0 })).mean,
+      ),
+    );
+    expect(reloaded).toEqual(mean2);
+    disposeParams(vae.encoder);
+    disposeParams(vae.decoder);
+    z2.dispose();
     opened.dispose();
     trainer.dispose();
   });

@@ -181,3 +181,34 @@ export function samplerFromCheckpoint(
   }
   return ganSampler(built.model, generator, { ema: useEma, owned: true });
 }
+
+/**
+ * A VAE checkpoint's model with its encoder and decoder loaded (what
+ * `@latent/metrics`' likelihood estimates take); free both trees when done.
+ * Throws a CheckpointError naming `where` for a GAN checkpoint, an unknown
+ * model or weights that do not fit.
+ */
+export function trainedVaeFromCheckpoint(
+  checkpoint: Checkpoint,
+  where = 'the checkpoint',
+): { model: VaeModel; encoder: ParamTree; decoder: ParamTree } {
+  const { manifest, weights } = checkpoint;
+  let built: ReturnType<typeof modelFromManifest>;
+  try {
+    built = modelFromManifest(manifest, where);
+  } catch (e) {
+    throw new CheckpointError((e as Error).message);
+  }
+  if (built.kind !== 'vae') throw new CheckpointError(`${where} is not a VAE checkpoint`);
+  const { encoder, decoder } = built.model.init(0);
+  try {
+    const encoded = { specs: manifest.weights.specs, data: weights };
+    loadParams(encoder, encoded, 'encoder');
+    loadParams(decoder, encoded, 'decoder');
+  } catch (e) {
+    disposeParams(encoder);
+    disposeParams(decoder);
+    throw new CheckpointError(`${where}: ${(e as Error).message}`);
+  }
+  return { model: built.model, encoder, decoder };
+}
