@@ -5,7 +5,15 @@
 //
 //   node scripts/emoji-dataset.mjs [dest]      (default dest: data/emoji)
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -18,10 +26,19 @@ if (existsSync(join(dest, '.complete'))) {
 const work = mkdtempSync(join(tmpdir(), 'latent-emoji-'));
 try {
   console.log(`emoji: fetching ${PACKAGE} from the npm registry`);
-  const tarball = execFileSync('npm', ['pack', '--silent', PACKAGE], { cwd: work, encoding: 'utf8' }).trim();
-  execFileSync('tar', ['xzf', tarball, 'package/emoji.json', 'package/img/twitter/64'], { cwd: work });
+  const tarball = execFileSync('npm', ['pack', '--silent', PACKAGE], {
+    cwd: work,
+    encoding: 'utf8',
+  }).trim();
+  execFileSync('tar', ['xzf', tarball, 'package/emoji.json', 'package/img/twitter/64'], {
+    cwd: work,
+  });
   const emoji = JSON.parse(readFileSync(join(work, 'package', 'emoji.json'), 'utf8'));
-  const slug = (category) => category.toLowerCase().replace(/&/g, 'and').replace(/[^a-z0-9]+/g, '-');
+  const slug = (category) =>
+    category
+      .toLowerCase()
+      .replace(/&/g, 'and')
+      .replace(/[^a-z0-9]+/g, '-');
   let count = 0;
   for (const e of emoji) {
     if (!e.has_img_twitter) continue;

@@ -1,33 +1,29 @@
 import { join, resolve } from 'node:path';
 import { initBackend } from '@latent/backend';
-import { binarizeImages, deriveSeed, type ImageSet, sliceImages } from '@latent/datasets';
+import { type ImageSet, sliceImages } from '@latent/datasets';
 import { loadFashionMnist, loadMnist } from '@latent/datasets/node';
 import {
-  type ClassCoverage,
   type ClassifierName,
-  classCoverage,
-  drawSamples,
-  frechetDistance,
-  gaussianStats,
-  imagePoints,
-  inceptionScore,
-  iwaeLogLikelihood,
-  loadClassifier,
+  createRunEvaluator,
   METRICS,
   type MetricName,
-  type Points,
-  parzenLogLikelihood,
+  type MetricReport,
+  memorizationPairs,
+  type RunEvaluator,
+  type RunEvaluatorOptions,
+  type RunReport,
   type TrainedVae,
-  vaeElbo,
+  vaeTestData,
 } from '@latent/metrics';
-import { disposeParams, loadParams } from '@latent/models';
-import type { Checkpoint } from '@latent/train';
-import { vaeFromCheckpoint } from '@latent/train';
+import { disposeParams } from '@latent/models';
+import { type Checkpoint, samplerFromCheckpoint, trainedVaeFromCheckpoint } from '@latent/train';
 import { readCheckpoint, writeFileAtomic } from '@latent/train/node';
-import * as tf from '@tensorflow/tfjs-core';
+import { encodePng, neighbourGrid } from '@latent/vis';
 import { UsageError } from './errors.js';
+
 import { formatDuration } from './progress.js';
-import { findCheckpoint, type Sampler, samplerOf } from './sample.js';
+import { writeReport } from './report.js';
+import { findCheckpoint } from './sample.js';
 
 /** What `latent eval` computes for each kind of run, when --metric is not given. */
 export const DEFAULT_METRICS: Record<'gan' | 'vae', MetricName[]> = {
@@ -35,7 +31,16 @@ export const DEFAULT_METRICS: Record<'gan' | 'vae', MetricName[]> = {
   vae: ['elbo', 'iwae'],
 };
 /** Metrics of generated images: every GAN and VAE run has them. */
-const SAMPLE_METRICS: MetricName[] = ['parzen', 'fid', 'is', 'coverage'];
+const SAMPLE_METRICS: MetricName[] = [
+  'parzen',
+  'fid',
+  'is',
+  'coverage',
+  'kid',
+  'precision',
+  'recall',
+  'memorization',
+];
 /** Metrics that need a VAE's encoder. */
 const VAE_ONLY: MetricName[] = ['elbo', 'iwae'];
 
@@ -56,13 +61,6 @@ export interface EvalCommandOptions {
   json: boolean;
   /** Where to write eval.json (default: the run folder, or the checkpoint folder). */
   out?: string;
-}
-
-/** One metric's entry in eval.json and the table. */
-interface MetricResult {
-  value: number;
-  better: 'lower' | 'higher';
-  [detail: string]: unknown;
 }
 
 /** Progress of one stage on stderr: redrawn on a terminal, a line every 10 s elsewhere. */
@@ -118,9 +116,9 @@ export function resolveMetrics(kind: 'gan' | 'vae', requested?: string[]): Metri
   const out: MetricName[] = [];
   for (const raw of requested) {
     const name = raw.trim().toLowerCase();
-    if (!(name in METRICS))
+    if (!Object.hasOwn(METRICS, name))
       throw new UsageError(
-        `unknown metric '${raw}'; latent eval knows ${[...SAMPLE_METRICS, ...VAE_ONLY].join(', ')}.`,
+        `unknown metric '${raw}'; latent eval knows ${[...SAMPLE_METRICS.slice(0, 4), ...VAE_ONLY, ...SAMPLE_METRICS.slice(4)].join(', ')}.`,
       );
     if (!allowed.includes(name as MetricName)) {
       const why =
@@ -136,20 +134,26 @@ export function resolveMetrics(kind: 'gan' | 'vae', requested?: string[]): Metri
   return out;
 }
 
-/** Encoder and decoder of a VAE checkpoint. */
-function loadVae({ manifest, weights }: Checkpoint, dir: string): TrainedVae {
-  const model = vaeFromCheckpoint(manifest.model.name, manifest.model.config, dir);
-  const { encoder, decoder } = model.init(0);
-  try {
-    const encoded = { specs: manifest.weights.specs, data: weights };
-    loadParams(encoder, encoded, 'encoder');
-    loadParams(decoder, encoded, 'decoder');
-  } catch (e) {
-    disposeParams(encoder);
-    disposeParams(decoder);
-    throw new Error(`${dir}: ${(e as Error).message}`);
-  }
-  return { model, encoder, decoder };
+/** The metrics' inputs for a run's dataset: test, validation and training images, and the VAE's test data. */
+export function runEvaluatorOptions(
+  data: EvalData,
+  test: ImageSet,
+  dataset: string,
+  metrics: MetricName[],
+  settings: { n: number; binarize: boolean; k?: number },
+): RunEvaluatorOptions {
+  const vae = metrics.some((m) => METRICS[m].data === 'vae');
+  return {
+    metrics,
+    n: settings.n,
+    reference: test,
+    validation: data.validation,
+    // The FID and KID floors take the first test.count training images; memorization all of them.
+    training: data.train,
+    classifier: dataset as ClassifierName,
+    ...(vae ? { vaeData: vaeTestData(test, settings.binarize) } : {}),
+    ...(settings.k ? { k: settings.k } : {}),
+  };
 }
 
 /** `latent eval`: scores a checkpoint with the chosen metrics, prints a table and writes eval.json. */
@@ -162,9 +166,8 @@ export async function evalCommand(opts: EvalCommandOptions): Promise<void> {
   if (opts.ema && kind === 'vae')
     throw new UsageError(`${dir} is a VAE checkpoint; --ema applies to GANs trained with --ema.`);
   const dataset = String(manifest.config.dataset ?? 'mnist');
-  const quiet = opts.json;
   const say = (line: string) => {
-    if (!quiet) process.stderr.write(`latent: ${line}\n`);
+    if (!opts.json) process.stderr.write(`latent: ${line}\n`);
   };
   const backend = await initBackend(opts.backend);
   const data = await loadEvalData(dataset);
@@ -174,181 +177,23 @@ export async function evalCommand(opts: EvalCommandOptions): Promise<void> {
   say(
     `evaluating ${manifest.model.name} (${kind}, ${dataset}) at step ${manifest.progress.step}${opts.ema ? ' (EMA)' : ''} on ${backend.name}: ${metrics.join(', ')}`,
   );
-
-  const results: Partial<Record<MetricName, MetricResult>> = {};
-  const seconds: Partial<Record<string, number>> = {};
-  const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
-    const t0 = performance.now();
-    const out = await f();
-    seconds[name] = Math.round((performance.now() - t0) / 100) / 10;
-    return out;
-  };
-
-  // ---- metrics of generated images: draw the n samples once and share them.
-  const wantsSamples = metrics.some((m) => SAMPLE_METRICS.includes(m));
-  if (wantsSamples) {
-    let sampler: Sampler;
-    try {
-      sampler = samplerOf(checkpoint, dir, opts.ema);
-    } catch (e) {
-      const message = (e as Error).message;
-      throw new Error(message.startsWith(dir) ? message : `${dir}: ${message}`);
-    }
-    const [h, w, c] = sampler.imageShape;
-    const size = h * w * c;
-    let samples: Points;
-    try {
-      const progress = new StageProgress(`sampling ${opts.n} images`, quiet);
-      let batch = 0;
-      let drawn = 0;
-      samples = await timed('sampling', () =>
-        drawSamples(
-          (count) =>
-            tf.tidy(() => {
-              const z = sampler.noise(count, deriveSeed(opts.seed, 'eval', batch));
-              // Conditional models: classes in turn, so every class is asked for equally.
-              const labels = sampler.numClasses
-                ? tf.tensor1d(
-                    Array.from({ length: count }, (_, i) => (drawn + i) % sampler.numClasses!),
-                    'int32',
-                  )
-                : undefined;
-              batch++;
-              drawn += count;
-              return sampler.draw(z, labels);
-            }),
-          opts.n,
-          size,
-          {
-            batchSize: 500,
-            pixelRange: sampler.pixelRange,
-            onProgress: (d, t) => progress.update(d, t),
-          },
-        ),
-      );
-    } finally {
-      sampler.dispose();
-    }
-
-    if (metrics.includes('parzen')) {
-      const progress = new StageProgress('parzen', quiet);
-      const r = await timed('parzen', () =>
-        parzenLogLikelihood(samples, imagePoints(data.validation, 0, 1000), imagePoints(test), {
-          onProgress: (d, t) => progress.update(d, t),
-        }),
-      );
-      results.parzen = {
-        value: r.mean,
-        better: 'higher',
-        stdErr: r.stdErr,
-        sigma: r.sigma,
-        samples: r.sampleCount,
-        testImages: r.testCount,
-        validation: r.validation,
-      };
-    }
-
-    const classifierMetrics = metrics.filter((m) => m === 'fid' || m === 'is' || m === 'coverage');
-    if (classifierMetrics.length > 0) {
-      if (h !== 28 || w !== 28 || c !== 1)
-        throw new UsageError(
-          `fid, is and coverage use a 28x28 grey-image classifier; this model draws ${h}x${w}x${c} images.`,
-        );
-      const classifier = await loadClassifier(dataset as ClassifierName);
-      try {
-        await timed('classifier', async () => {
-          const fake = await classifier.run(samples.data);
-          const real = await classifier.run(imagePoints(test).data);
-          if (metrics.includes('fid')) {
-            // The floor: as many training images against the same test images.
-            const train = await classifier.run(imagePoints(data.train, 0, test.count).data);
-            const realStats = gaussianStats(real.features, 128);
-            results.fid = {
-              value: frechetDistance(gaussianStats(fake.features, 128), realStats),
-              better: 'lower',
-              floor: frechetDistance(gaussianStats(train.features, 128), realStats),
-              samples: fake.count,
-              realImages: real.count,
-            };
-          }
-          if (metrics.includes('is'))
-            results.is = {
-              value: inceptionScore(fake.probabilities),
-              better: 'higher',
-              real: inceptionScore(real.probabilities),
-            };
-          if (metrics.includes('coverage')) {
-            const cov: ClassCoverage = classCoverage(fake.probabilities);
-            const realCov = classCoverage(real.probabilities);
-            results.coverage = {
-              value: cov.covered,
-              better: 'higher',
-              classes: cov.classes,
-              minShare: cov.minShare,
-              klToUniform: cov.klToUniform,
-              histogram: cov.histogram,
-              real: realCov.covered,
-              realKlToUniform: realCov.klToUniform,
-            };
-          }
-        });
-      } finally {
-        classifier.dispose();
-      }
-    }
-  }
-
-  // ---- VAE likelihoods on the test images.
-  if (metrics.some((m) => VAE_ONLY.includes(m))) {
-    const vae = loadVae(checkpoint, dir);
-    try {
-      // A Bernoulli likelihood needs binary pixels: a fixed stochastic binarization
-      // (seed 0) for runs trained on dynamically binarized data; grey runs are scored
-      // on grey levels, which is a bound on no proper likelihood.
-      const binary = manifest.config.binarize !== 'none';
-      const set = binary ? binarizeImages(test, { method: 'sample', seed: 0 }) : test;
-      const vaeData = { images: imagePoints(set).data, count: set.count, labels: set.labels };
-      if (metrics.includes('elbo')) {
-        const progress = new StageProgress('elbo', quiet);
-        const r = await timed('elbo', () =>
-          vaeElbo(vae, vaeData, { seed: opts.seed, onProgress: (d, t) => progress.update(d, t) }),
-        );
-        results.elbo = {
-          value: r.mean,
-          better: 'higher',
-          stdErr: r.stdErr,
-          images: set.count,
-          binarized: binary,
-        };
-      }
-      if (metrics.includes('iwae')) {
-        say(
-          `iwae: k = ${opts.k} importance samples for each of ${set.count} images${opts.limit ? '' : ' (--limit n for a quicker estimate on the first n)'}`,
-        );
-        const progress = new StageProgress(`iwae k=${opts.k}`, quiet);
-        const r = await timed('iwae', () =>
-          iwaeLogLikelihood(vae, vaeData, opts.k, {
-            seed: opts.seed,
-            onProgress: (d, t) => progress.update(d, t),
-          }),
-        );
-        results.iwae = {
-          value: r.mean,
-          better: 'higher',
-          stdErr: r.stdErr,
-          k: opts.k,
-          images: set.count,
-          binarized: binary,
-          secondsPerImage: (seconds.iwae ?? 0) / set.count,
-        };
-      }
-    } finally {
-      disposeParams(vae.encoder);
-      disposeParams(vae.decoder);
-    }
-  }
-
-  const report = {
+  if (metrics.includes('iwae'))
+    say(
+      `iwae: k = ${opts.k} importance samples for each of ${test.count} images${opts.limit ? '' : ' (--limit n for a quicker estimate on the first n)'}`,
+    );
+  const wantsSamples = metrics.some((m) => METRICS[m].data !== 'vae');
+  const report = await measureCheckpoint(checkpoint, dir, metrics, opts, {
+    ...runEvaluatorOptions(data, test, dataset, metrics, {
+      n: opts.n,
+      binarize: manifest.config.binarize !== 'none',
+      k: opts.k,
+    }),
+    onStageProgress: stageProgress(opts),
+  });
+  const outDir = runDir ?? dir;
+  await writeMemorizationGrid(outDir, report, data.train);
+  const out = resolve(opts.out ?? join(outDir, 'eval.json'));
+  const json = {
     checkpoint: dir,
     kind,
     model: manifest.model.name,
@@ -360,25 +205,93 @@ export async function evalCommand(opts: EvalCommandOptions): Promise<void> {
     samples: wantsSamples ? opts.n : undefined,
     testImages: test.count,
     createdAt: new Date().toISOString(),
-    // In the order asked for.
-    metrics: Object.fromEntries(metrics.map((m) => [m, results[m]])) as typeof results,
-    seconds,
+    metrics: report.metrics,
+    seconds: report.seconds,
   };
-  const out = resolve(opts.out ?? join(runDir ?? dir, 'eval.json'));
-  await writeFileAtomic(out, `${JSON.stringify(report, null, 2)}\n`);
-  if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  await writeFileAtomic(out, `${JSON.stringify(json, null, 2)}\n`);
+  if (runDir) await writeReport(runDir).catch(() => {});
+  if (opts.json) process.stdout.write(`${JSON.stringify(json)}\n`);
   else {
     process.stdout.write(formatTable(report.metrics));
     say(`wrote ${out}`);
   }
 }
 
+/** The checkpoint's sampler and VAE measured by the one protocol, then freed. */
+async function measureCheckpoint(
+  checkpoint: Checkpoint,
+  dir: string,
+  metrics: MetricName[],
+  opts: EvalCommandOptions,
+  options: RunEvaluatorOptions,
+): Promise<RunReport> {
+  const wantsSamples = metrics.some((m) => METRICS[m].data !== 'vae');
+  const wantsVae = metrics.some((m) => METRICS[m].data === 'vae');
+  const sampler = wantsSamples
+    ? samplerFromCheckpoint(checkpoint, { ema: opts.ema, where: dir })
+    : undefined;
+  let vae: TrainedVae | undefined;
+  let evaluator: RunEvaluator | undefined;
+  try {
+    vae = wantsVae ? trainedVaeFromCheckpoint(checkpoint, dir) : undefined;
+    if (sampler && METRICS_28.some((m) => metrics.includes(m))) {
+      const [h, w, c] = sampler.imageShape;
+      if (h !== 28 || w !== 28 || c !== 1)
+        throw new UsageError(
+          `${METRICS_28.filter((m) => metrics.includes(m)).join(', ')} use a 28x28 grey-image classifier; this model draws ${h}x${w}x${c} images.`,
+        );
+    }
+    evaluator = await createRunEvaluator(options);
+    return await evaluator.measure({ sampler, vae, seed: opts.seed });
+  } finally {
+    evaluator?.dispose();
+    sampler?.dispose();
+    if (vae) {
+      disposeParams(vae.encoder);
+      disposeParams(vae.decoder);
+    }
+  }
+}
+
+/** The metrics that run the shipped 28x28 classifier. */
+const METRICS_28: MetricName[] = ['fid', 'is', 'coverage', 'kid', 'precision', 'recall'];
+
+/** One progress line per stage on stderr (none with --json). */
+function stageProgress(opts: EvalCommandOptions) {
+  const stages = new Map<string, StageProgress>();
+  const label = (stage: string) =>
+    stage === 'sampling'
+      ? `sampling ${opts.n} images`
+      : stage === 'iwae'
+        ? `iwae k=${opts.k}`
+        : stage;
+  return (stage: string, done: number, total: number) => {
+    const p = stages.get(stage) ?? new StageProgress(label(stage), opts.json);
+    stages.set(stage, p);
+    p.update(done, total);
+  };
+}
+
+/** memorization.png: the samples nearest to a training image, each beside that image. */
+async function writeMemorizationGrid(dir: string, report: RunReport, train: ImageSet) {
+  const pairs = memorizationPairs(report, train);
+  if (!pairs) return;
+  const grid = neighbourGrid(pairs.samples, pairs.neighbours, {
+    count: pairs.count,
+    height: train.height,
+    width: train.width,
+    channels: train.channels as 1 | 3,
+    scale: 2,
+  });
+  await writeFileAtomic(join(dir, 'memorization.png'), encodePng(grid));
+}
+
 const f = (x: number, digits = 2) => x.toFixed(digits);
 
 /** The results as an aligned table: metric, value, the real-data reference beside it, direction. */
-export function formatTable(results: Partial<Record<MetricName, MetricResult>>): string {
+export function formatTable(results: Partial<Record<MetricName, MetricReport>>): string {
   const rows: [string, string, string, string][] = [['metric', 'value', 'real data', 'better']];
-  for (const [name, r] of Object.entries(results) as [MetricName, MetricResult][]) {
+  for (const [name, r] of Object.entries(results) as [MetricName, MetricReport][]) {
     let value = f(r.value);
     let reference = '';
     switch (name) {
@@ -395,6 +308,19 @@ export function formatTable(results: Partial<Record<MetricName, MetricResult>>):
       case 'coverage':
         value = `${r.value}/${r.classes} (KL ${f(r.klToUniform as number, 3)})`;
         reference = `${r.real}/${r.classes} (KL ${f(r.realKlToUniform as number, 3)})`;
+        break;
+      case 'kid':
+        value = `${f(r.value, 3)} ± ${f(r.std as number, 3)}`;
+        reference = r.floor === undefined ? '' : `floor ${f(r.floor as number, 3)} (train vs test)`;
+        break;
+      case 'precision':
+      case 'recall':
+        value = f(r.value, 3);
+        reference = `k = ${r.k}, ${r.realImages} test images`;
+        break;
+      case 'memorization':
+        value = `${f(r.value)} (copies ${f(100 * (r.copies as number), 1)}%)`;
+        reference = `${f(r.real as number)} (test images)`;
         break;
       case 'elbo':
       case 'iwae':

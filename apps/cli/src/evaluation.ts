@@ -1,18 +1,7 @@
-import { binarizeImages, deriveSeed } from '@latent/datasets';
-import {
-  type ClassifierName,
-  createEvaluator,
-  type Evaluator,
-  imagePoints,
-  METRICS,
-  type MetricName,
-  type SampleMetric,
-  vaeElbo,
-} from '@latent/metrics';
+import { createRunEvaluator, METRICS, type MetricName, reportValues } from '@latent/metrics';
 import { type Evaluation, GanTrainer, type VaeTrainer } from '@latent/train';
-import type * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from './errors.js';
-import { loadEvalData, resolveMetrics } from './eval.js';
+import { loadEvalData, resolveMetrics, runEvaluatorOptions } from './eval.js';
 
 /** What a run measures while it trains (`--eval`, `--eval-every`, `--eval-n`, `--keep-best`). */
 export interface EvalSettings {
@@ -57,73 +46,37 @@ export interface RunEvaluation {
 
 /**
  * Builds the evaluation `latent train --eval` runs after every `every`-th
- * epoch: sample metrics through the trainer's generator (the same noise at
- * every evaluation, so epochs compare fairly) and, for a VAE, the test ELBO.
- * The real images' statistics and the classifier are prepared once here.
+ * epoch, by the protocol `latent eval` follows (`createRunEvaluator`): the
+ * trainer's sampler with the run's seed, so every evaluation draws the same
+ * noise and epochs compare fairly (and the last one is `latent eval --seed
+ * <run seed>` of the final weights), and for a VAE the test ELBO. The real
+ * images' statistics and the classifier are prepared once here.
  */
 export async function runEvaluation(
   trainer: GanTrainer | VaeTrainer,
   settings: EvalSettings,
 ): Promise<RunEvaluation> {
-  const { metrics, best } = checkEvalSettings(
-    trainer instanceof GanTrainer ? 'gan' : 'vae',
-    settings,
-  );
+  const gan = trainer instanceof GanTrainer;
+  const { metrics, best } = checkEvalSettings(gan ? 'gan' : 'vae', settings);
   const { config } = trainer.options;
-  const dataset = config.dataset;
-  const data = await loadEvalData(dataset);
-  const model = trainer.options.model;
-  const pixelRange = 'pixelRange' in model ? model.pixelRange : '[0,1]';
-  const sampleMetrics = metrics.filter((m): m is SampleMetric => m !== 'elbo');
-  // One draw of samples and one classifier pass serve every sample metric.
-  const evaluator: Evaluator | undefined =
-    sampleMetrics.length === 0
-      ? undefined
-      : await createEvaluator({
-          metrics: sampleMetrics,
-          n: settings.n,
-          pixelRange,
-          reference: data.test,
-          validation: data.validation,
-          classifier: dataset as ClassifierName,
-        });
-  const base = deriveSeed(config.seed, 'eval');
-  // The test images once binarized (seed 0), as latent eval scores a Bernoulli VAE.
-  const binarized = 'binarize' in config && config.binarize !== 'none';
-  const testForElbo = binarized
-    ? binarizeImages(data.test, { method: 'sample', seed: 0 })
-    : data.test;
-  const elboData = metrics.includes('elbo')
-    ? {
-        images: imagePoints(testForElbo).data,
-        count: testForElbo.count,
-        labels: testForElbo.labels,
-      }
-    : undefined;
-
+  const data = await loadEvalData(config.dataset);
+  const binarize = 'binarize' in config && config.binarize !== 'none';
+  const evaluator = await createRunEvaluator(
+    runEvaluatorOptions(data, data.test, config.dataset, metrics, { n: settings.n, binarize }),
+  );
+  const sampler = trainer.sampler();
+  const vae = gan
+    ? undefined
+    : { model: trainer.options.model, encoder: trainer.encoder, decoder: trainer.decoder };
   return {
     best,
     evaluation: {
       every: settings.every,
-      run: async () => {
-        let call = 0;
-        const generate = (count: number): tf.Tensor =>
-          trainer.generate(count, deriveSeed(base, 'batch', call++));
-        const values: Record<string, number> = evaluator ? await evaluator.evaluate(generate) : {};
-        if (elboData) {
-          const vae = trainer as VaeTrainer;
-          const result = await vaeElbo(
-            { model: vae.options.model, encoder: vae.encoder, decoder: vae.decoder },
-            elboData,
-            { seed: base },
-          );
-          values.elbo = result.mean;
-        }
-        return values;
-      },
+      run: async () => reportValues(await evaluator.measure({ sampler, vae, seed: config.seed })),
     },
     dispose() {
-      evaluator?.dispose();
+      evaluator.dispose();
+      sampler.dispose();
     },
   };
 }

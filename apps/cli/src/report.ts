@@ -27,6 +27,8 @@ interface RunFiles {
   grids: { name: string; image: RgbaImage }[];
   /** The toy pictures, epoch by epoch (toy runs: Figure 1.2 or GAN Lab's, as SVG). */
   pictures: { name: string; svg: string }[];
+  /** Written by `latent eval --metric memorization`: the samples nearest to a training image. */
+  memorization: RgbaImage | undefined;
 }
 
 async function readRunFiles(runDir: string): Promise<RunFiles> {
@@ -47,7 +49,16 @@ async function readRunFiles(runDir: string): Promise<RunFiles> {
       grids.push({ name, image: decodePng(await readFile(path)) });
     if (/^epoch-\d{3}\.svg$/.test(name)) pictures.push({ name, svg: await readFile(path, 'utf8') });
   }
-  return { config, metrics, grids, pictures };
+  const memorization = await readFile(join(runDir, 'memorization.png'))
+    .then((bytes) => decodePng(bytes))
+    .catch(() => undefined);
+  return { config, metrics, grids, pictures, memorization };
+}
+
+/** The memorization check's picture, when `latent eval` made one. */
+function memorizationSection(image: RgbaImage | undefined): string {
+  if (!image) return '';
+  return `<h2>Memorization check</h2><p class="sub">The samples nearest to a training image, each left of its nearest training image (latent eval --metric memorization); copies would look identical.</p><img alt="samples beside their nearest training image" width="${image.width}" src="${pngDataUrl(image)}">`;
 }
 
 /** The training curves: a GAN's losses and D's outputs, or a VAE's ELBO terms. */
@@ -155,6 +166,7 @@ ${STYLE}
 <div class="charts">${charts(metrics)}</div>
 ${beforeAndAfter(grids)}
 ${epochs(files)}
+${memorizationSection(files.memorization)}
 <h2>Run config</h2>
 <table>${rows}</table>
 </body></html>

@@ -1,9 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { initBackend } from '@latent/backend';
-import { decodedMean, disposeParams, loadParams, samplePrior } from '@latent/models';
-import type { Checkpoint } from '@latent/train';
-import { ganFromCheckpoint, vaeFromCheckpoint } from '@latent/train';
+import { samplerFromCheckpoint } from '@latent/train';
 import { listCheckpoints, readCheckpoint, writeFileAtomic } from '@latent/train/node';
 import { encodePng, imageGrid, interpolationGrid, lerp, slerp } from '@latent/vis';
 import * as tf from '@tensorflow/tfjs-core';
@@ -32,7 +30,7 @@ export async function sampleCommand(opts: SampleCommandOptions): Promise<void> {
   const checkpoint = await readCheckpoint(dir);
   await initBackend(opts.backend);
   const { manifest } = checkpoint;
-  const model = samplerOf(checkpoint, dir, opts.ema);
+  const model = samplerFromCheckpoint(checkpoint, { ema: opts.ema, where: dir });
   if (opts.classIndex !== undefined) {
     const classes = model.numClasses;
     if (!classes) {
@@ -105,63 +103,6 @@ export async function sampleCommand(opts: SampleCommandOptions): Promise<void> {
   process.stderr.write(
     `latent: ${opts.count} samples of ${model.name} at step ${step}${opts.ema ? ' (EMA)' : ''} -> ${out}\n`,
   );
-}
-
-/** What `sample` needs of a checkpoint's model: its prior and the map from z to images. */
-export interface Sampler {
-  name: string;
-  noiseDim: number;
-  imageShape: readonly [number, number, number];
-  pixelRange: '[0,1]' | '[-1,1]';
-  numClasses?: number;
-  noise(count: number, seed: number): tf.Tensor2D;
-  draw(z: tf.Tensor2D, labels?: tf.Tensor1D): tf.Tensor;
-  dispose(): void;
-}
-
-/** G of a GAN checkpoint (or its moving average), or the decoder of a VAE's, loaded from the weights. */
-export function samplerOf({ manifest, weights }: Checkpoint, dir: string, ema: boolean): Sampler {
-  const encoded = { specs: manifest.weights.specs, data: weights };
-  const { name, config } = manifest.model;
-  if (manifest.kind === 'vae') {
-    if (ema)
-      throw new Error(`${dir} is a VAE checkpoint; --ema applies to GANs trained with --ema.`);
-    const model = vaeFromCheckpoint(name, config, dir);
-    const { encoder, decoder } = model.init(0);
-    disposeParams(encoder);
-    loadParams(decoder, encoded, 'decoder');
-    return {
-      name,
-      noiseDim: model.latentDim,
-      imageShape: model.imageShape,
-      pixelRange: '[0,1]',
-      numClasses: model.numClasses,
-      noise: (count, seed) => samplePrior(model, count, seed),
-      draw: (z, labels) =>
-        decodedMean(model, model.decode(decoder, z, { training: false, seed: 0, labels })),
-      dispose: () => disposeParams(decoder),
-    };
-  }
-  const model = ganFromCheckpoint(name, config, dir);
-  const { generator, discriminator } = model.init(0);
-  disposeParams(discriminator);
-  if (ema && !manifest.weights.specs.some((s) => s.name.startsWith('ema.'))) {
-    disposeParams(generator);
-    throw new Error(
-      `${dir} holds no moving average of G; train with --ema 0.999 to keep one, or drop --ema.`,
-    );
-  }
-  loadParams(generator, encoded, ema ? 'ema' : 'generator');
-  return {
-    name,
-    noiseDim: model.noiseDim,
-    imageShape: model.imageShape,
-    pixelRange: model.pixelRange,
-    numClasses: model.numClasses,
-    noise: (count, seed) => model.sampleNoise(count, seed),
-    draw: (z, labels) => model.generate(generator, z, { training: false, seed: 0, labels }),
-    dispose: () => disposeParams(generator),
-  };
 }
 
 /** The checkpoint folder a target names: itself, or a run folder's newest checkpoint. */

@@ -3,6 +3,7 @@ import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodePng } from '@latent/vis';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -89,6 +90,48 @@ describe('latent eval', () => {
     expect(JSON.parse(await readFile(other, 'utf8')).metrics.is.value).toBe(
       parsed.metrics.is.value,
     );
+
+    // KID, precision and recall, memorization: in the table, in eval.json, and the grid beside it.
+    const extra = latent(
+      ...['eval', run, '--n', '200', '--limit', '200'],
+      ...['--metric', 'kid,precision,recall,memorization'],
+    );
+    expect(extra.status, extra.stderr).toBe(0);
+    expect(extra.stdout).toMatch(
+      /^kid\s+-?[\d.]+ ± [\d.]+\s+floor -?[\d.]+ \(train vs test\)\s+lower$/m,
+    );
+    expect(extra.stdout).toMatch(/^precision\s+[\d.]+\s+k = 3, 200 test images\s+higher$/m);
+    expect(extra.stdout).toMatch(
+      /^memorization\s+[\d.]+ \(copies [\d.]+%\)\s+[\d.]+ \(test images\)/m,
+    );
+    const e = JSON.parse(await readFile(join(run, 'eval.json'), 'utf8')).metrics;
+    expect(Object.keys(e)).toEqual(['kid', 'precision', 'recall', 'memorization']);
+    // Three steps of training: far from the digits, and from every training image.
+    expect(e.kid.value).toBeGreaterThan(e.kid.floor + 3 * e.kid.std);
+    expect(e.memorization.trainingImages).toBe(50_000);
+    expect(e.memorization.closest).toHaveLength(16);
+    const grid = decodePng(await readFile(join(run, 'memorization.png')));
+    // 16 pairs of 28x28 images at scale 2, four pairs a row: 8 columns, 4 rows.
+    expect([grid.width, grid.height]).toEqual([8 * 56 + 9 * 2, 4 * 56 + 5 * 2]);
+    expect(await readFile(join(run, 'report.html'), 'utf8')).toContain('nearest training image');
+  });
+
+  it('a Gaussian-decoder VAE: the test ELBO while it trains, and latent eval on grey test images', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-eval-'));
+    const trained = latent(
+      ...['train', '--model', 'mlp-vae', '--decoder', 'gaussian', '--latent-dim', '4'],
+      ...['--hidden', '32', '--data-limit', '100', '--batch-size', '50', '--epochs', '1'],
+      ...['--eval', 'elbo', '--sample-count', '4', '--out', out, '--name', 'g'],
+    );
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(trained.stderr).toMatch(/epoch 1 eval: elbo -?\d+\.\d\d/);
+    const r = latent('eval', join(out, 'g'), '--limit', '20', '--k', '50', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const { metrics } = JSON.parse(r.stdout);
+    expect(metrics.elbo).toMatchObject({ binarized: false, likelihood: 'gaussian', images: 20 });
+    expect(metrics.iwae).toMatchObject({ binarized: false, likelihood: 'gaussian', k: 50 });
+    expect(Number.isFinite(metrics.elbo.value)).toBe(true);
+    expect(metrics.iwae.value).toBeGreaterThan(metrics.elbo.value);
   });
 
   it('scores a VAE run with the ELBO and the IWAE bound, and its prior samples with IS', async () => {

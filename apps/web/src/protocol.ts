@@ -123,8 +123,15 @@ export type ToWorker =
 export interface Measurement {
   step: number;
   n: number;
-  /** `fid` (to the test images, lower is better), `is` (1 to 10) and `coverage` (classes of 10). */
-  values: Record<'fid' | 'is' | 'coverage', number>;
+  /**
+   * `fid` and `kid` (to the test images, lower is better), `is` (1 to 10),
+   * `coverage` (classes of 10), `precision` and `recall` (0 to 1) and
+   * `memorization` (median distance of a sample to its nearest training image).
+   */
+  values: Record<
+    'fid' | 'is' | 'coverage' | 'kid' | 'precision' | 'recall' | 'memorization',
+    number
+  >;
   seconds: number;
 }
 

@@ -8,6 +8,7 @@ export {
   type PixelRange,
 } from './batches.js';
 export { type BinarizeOptions, binarizeImages } from './binarize.js';
+export { fnv1a } from './checksum.js';
 export {
   convertImage,
   type DecodedImage,

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '@latent/backend';
-import { BatchIterator, type ImageSet } from '@latent/datasets';
+import { BatchIterator, fnv1a, type ImageSet } from '@latent/datasets';
 import { loadFashionMnist, loadMnist } from '@latent/datasets/node';
 import { flattenParams, loadParams, trainableVariables } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
@@ -23,7 +23,6 @@ import {
   classifierFromWeights,
   decodeShippedWeights,
   encodeFloat16,
-  fnv1a,
   initClassifier,
 } from '../src/classifier.js';
 

@@ -1,3 +1,4 @@
+import { fnv1a } from '@latent/datasets';
 import {
   type ConvParams,
   conv2d,
@@ -172,16 +173,6 @@ export function decodeShippedWeights(w: ShippedWeights): EncodedParams {
   if (sum !== w.checksum)
     throw new Error(`classifier weights are corrupted (checksum ${sum}, expected ${w.checksum})`);
   return { specs: w.specs, data: bytes.buffer as ArrayBuffer };
-}
-
-/** FNV-1a (32-bit) as 8 hex digits; the checksum the checkpoints use too. */
-export function fnv1a(bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

@@ -158,3 +158,77 @@ describe('createEvaluator', () => {
     await expect(createEvaluator({ metrics: ['iwae'] })).rejects.toThrow(/not a sample metric/);
   });
 });
+
+describe('KID, precision and recall, memorization', () => {
+  const n = 500;
+  const kidSettings = { kidSubsets: 20, kidSubsetSize: 250 };
+  const uniformNoise = (count: number) =>
+    tf.randomUniform([count, 28, 28, 1], 0, 1, 'float32', count);
+
+  it('real against real: KID ≈ 0 within its spread, precision and recall high', async () => {
+    const e = await createEvaluator({
+      metrics: ['kid', 'precision', 'recall'],
+      reference: test,
+      classifier,
+      n,
+      ...kidSettings,
+    });
+    const { metrics: m } = await e.report(realImages(sliceImages(validation, 0, n, 'val')));
+    expect(Math.abs(m.kid.value)).toBeLessThan(2 * (m.kid.std as number));
+    expect(m.kid).toMatchObject({ better: 'lower', subsets: 20, subsetSize: 250 });
+    expect(m.precision.value).toBeGreaterThan(0.6);
+    expect(m.recall.value).toBeGreaterThan(0.6);
+    expect(m.precision).toMatchObject({ k: 3, samples: n, realImages: 500 });
+    e.dispose();
+  });
+
+  it('noise: KID large, precision ≈ 0; one repeated image: recall ≈ 0', async () => {
+    const e = await createEvaluator({
+      metrics: ['kid', 'precision', 'recall'],
+      reference: test,
+      classifier,
+      n,
+      ...kidSettings,
+    });
+    const real = (await e.report(realImages(sliceImages(validation, 0, n, 'val')))).metrics;
+    const noise = (await e.report(uniformNoise)).metrics;
+    expect(noise.kid.value).toBeGreaterThan(20 * (real.kid.std as number));
+    expect(noise.kid.value).toBeGreaterThan(noise.kid.std as number);
+    expect(noise.precision.value).toBeLessThan(0.02);
+    const one = (count: number) => tf.tidy(() => tf.tile(realImages(test)(1), [count, 1, 1, 1]));
+    const before = tf.memory().numTensors;
+    const repeated = (await e.report(one)).metrics;
+    expect(tf.memory().numTensors).toBe(before);
+    expect(repeated.recall.value).toBeLessThan(0.02);
+    e.dispose();
+  });
+
+  it('memorization: copies of training images lie at 0, fresh digits as far as test images', async () => {
+    const training = sliceImages(validation, 0, 2000, 'train-2000');
+    const e = await createEvaluator({
+      metrics: ['memorization'],
+      reference: test,
+      training,
+      n: 200,
+    });
+    const copies = (await e.report(realImages(sliceImages(training, 500, 700, 'copies')))).metrics
+      .memorization;
+    expect(copies.value).toBeLessThan(1e-2);
+    expect(copies.copies).toBe(1);
+    const closest = copies.closest as { sample: number; train: number; distance: number }[];
+    expect(closest).toHaveLength(16);
+    expect(closest[0]!.train - closest[0]!.sample).toBe(500);
+    const fresh = (await e.report(realImages(sliceImages(test, 0, 200, 'fresh')))).metrics
+      .memorization;
+    // Test images against training images: their own reference, so about the same distance.
+    expect(fresh.value).toBeGreaterThan(3);
+    expect(Math.abs(fresh.value - (fresh.real as number))).toBeLessThan(
+      0.2 * (fresh.real as number),
+    );
+    expect(fresh.copies).toBeLessThan(0.05);
+    await expect(createEvaluator({ metrics: ['memorization'], reference: test })).rejects.toThrow(
+      /training images/,
+    );
+    e.dispose();
+  });
+});

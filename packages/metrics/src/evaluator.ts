@@ -1,6 +1,7 @@
 import type { GaussianComponent, ImageSet, ToyDistribution } from '@latent/datasets';
 import type * as tf from '@tensorflow/tfjs-core';
 import {
+  CLASSIFIER_FEATURES,
   CLASSIFIER_IMAGE_SHAPE,
   type Classifier,
   type ClassifierName,
@@ -8,12 +9,31 @@ import {
 } from './classifier.js';
 import { frechetDistance, type GaussianStats, gaussianStats } from './fid.js';
 import { drawSamples, imagePoints } from './images.js';
-import { type ProgressCallback, parzenLogLikelihood } from './parzen.js';
-import { classCoverage, inceptionScore } from './scores.js';
+import {
+  type Kid,
+  kernelInceptionDistance,
+  kthNeighbourRadii,
+  nearestNeighbours,
+  precisionRecall,
+  unitRows,
+} from './neighbours.js';
+import { type Points, type ProgressCallback, parzenLogLikelihood } from './parzen.js';
+import { type ClassCoverage, classCoverage, inceptionScore } from './scores.js';
 import { type GridOptions, gridDivergence, modeCoverage } from './toy.js';
 
 /** Metrics of a generator's samples. */
-export type SampleMetric = 'parzen' | 'fid' | 'is' | 'coverage' | 'kl' | 'js' | 'modes';
+export type SampleMetric =
+  | 'parzen'
+  | 'fid'
+  | 'is'
+  | 'coverage'
+  | 'kid'
+  | 'precision'
+  | 'recall'
+  | 'memorization'
+  | 'kl'
+  | 'js'
+  | 'modes';
 /** Metrics of a VAE on test images (`vaeElbo`, `iwaeLogLikelihood`). */
 export type VaeMetric = 'elbo' | 'iwae';
 export type MetricName = SampleMetric | VaeMetric;
@@ -38,6 +58,26 @@ export const METRICS: Readonly<
     about: 'classes predicted for >= 1% of the samples, of 10',
     data: 'images',
   },
+  kid: {
+    better: 'lower',
+    about: 'kernel inception distance on classifier features, unbiased (Bińkowski et al. 2018)',
+    data: 'images',
+  },
+  precision: {
+    better: 'higher',
+    about: 'share of samples inside the real k-NN manifold, k = 3 (Kynkäänniemi et al. 2019)',
+    data: 'images',
+  },
+  recall: {
+    better: 'higher',
+    about: "share of real images inside the samples' k-NN manifold, k = 3",
+    data: 'images',
+  },
+  memorization: {
+    better: 'higher',
+    about: 'median distance of a sample to its nearest training image (pixels in [0, 1])',
+    data: 'images',
+  },
   kl: { better: 'lower', about: 'KL(true || samples) on a grid, nats (GAN Lab)', data: 'toy' },
   js: {
     better: 'lower',
@@ -52,6 +92,9 @@ export const METRICS: Readonly<
     data: 'vae',
   },
 });
+
+/** Returns `count` samples; see `Evaluator.evaluate`. */
+export type Generate = (count: number) => tf.Tensor | Promise<tf.Tensor>;
 
 /** Pixels of one image the shipped classifiers take. */
 const CLASSIFIER_IMAGE_SIZE = CLASSIFIER_IMAGE_SHAPE.reduce<number>((a, b) => a * b, 1);
@@ -77,6 +120,15 @@ export interface EvaluatorOptions<M extends SampleMetric = SampleMetric> {
   pixelRange?: '[0,1]' | '[-1,1]';
   /** Images metrics: the real images (`fid`: compared with; `parzen`: the test images scored). */
   reference?: ImageSet;
+  /**
+   * Training images. `fid`, `kid`: as many as `reference` give each its floor
+   * (training against test images); `memorization`: every one is searched for
+   * each sample's nearest.
+   */
+  training?: ImageSet;
+  /** `kid`: random subsets (default 100) of `kidSubsetSize` (default 1,000) rows. */
+  kidSubsets?: number;
+  kidSubsetSize?: number;
   /** `parzen`: the images sigma is chosen on (the first 1,000 are used, as in the paper). */
   validation?: ImageSet;
   /** `fid`, `is`, `coverage`: a shipped classifier by name (default `mnist`) or a loaded one (not disposed here). */
@@ -85,7 +137,27 @@ export interface EvaluatorOptions<M extends SampleMetric = SampleMetric> {
   toy?: ToyDistribution;
   /** `kl`, `js`: the grid. */
   grid?: GridOptions;
+  /** Progress of drawing the samples. */
   onProgress?: ProgressCallback;
+  /** Progress of each stage (`sampling`, `parzen`, `memorization`). */
+  onStageProgress?: (stage: string, done: number, total: number) => void;
+}
+
+/** One metric's value and what it was measured with (eval.json's entries). */
+export interface MetricReport {
+  value: number;
+  better: 'lower' | 'higher';
+  [detail: string]: unknown;
+}
+
+/** What one evaluation measured. */
+export interface EvaluationReport<M extends SampleMetric = SampleMetric> {
+  /** Per metric, in the order asked for. */
+  metrics: Record<M, MetricReport>;
+  /** The samples scored, in [0, 1] (points for toy metrics). */
+  samples: Points;
+  /** Seconds per stage. */
+  seconds: Record<string, number>;
 }
 
 /** Prepared metrics: call `evaluate` as often as needed, then `dispose`. */
@@ -99,72 +171,160 @@ export interface Evaluator<M extends SampleMetric = SampleMetric> {
    *   in `pixelRange` (or points [count, dim] for toy metrics); the evaluator
    *   disposes what it returns
    */
-  evaluate(generate: (count: number) => tf.Tensor | Promise<tf.Tensor>): Promise<Record<M, number>>;
+  evaluate(generate: Generate): Promise<Record<M, number>>;
+  /** As `evaluate`, with each metric's details (standard errors, sigma, floors, histograms). */
+  report(generate: Generate): Promise<EvaluationReport<M>>;
   dispose(): void;
 }
 
 /**
  * Prepares sample metrics for repeated use (periodic evaluation during
- * training): loads the classifier and computes the real images' statistics
- * once, so each `evaluate` only generates and scores.
+ * training): loads the classifier and computes the real images' statistics,
+ * features and k-NN radii once, so each `evaluate` only generates and scores.
  */
 export async function createEvaluator<M extends SampleMetric>(
   options: EvaluatorOptions<M>,
 ): Promise<Evaluator<M>> {
-  const metrics = [...new Set(options.metrics)];
+  const metrics = checkMetrics(options.metrics);
+  const n = options.n ?? 10_000;
+  const score =
+    METRICS[metrics[0]!].data === 'toy'
+      ? toyScorer(options, metrics)
+      : await imageScorer(options, metrics);
+  const report = async (generate: Generate): Promise<EvaluationReport<M>> => {
+    const seconds: Record<string, number> = {};
+    const t0 = performance.now();
+    const samples = await drawSamples(generate, n, score.size, {
+      batchSize: options.batchSize,
+      pixelRange: METRICS[metrics[0]!].data === 'toy' ? undefined : options.pixelRange,
+      onProgress: (done, total) => {
+        options.onProgress?.(done, total);
+        options.onStageProgress?.('sampling', done, total);
+      },
+    });
+    seconds.sampling = elapsed(t0);
+    const values = await score.score(samples, seconds);
+    return {
+      metrics: Object.fromEntries(metrics.map((m) => [m, values[m]])) as Record<M, MetricReport>,
+      samples,
+      seconds,
+    };
+  };
+  return {
+    metrics,
+    n,
+    report,
+    async evaluate(generate) {
+      const { metrics: reports } = await report(generate);
+      return Object.fromEntries(metrics.map((m) => [m, reports[m].value])) as Record<M, number>;
+    },
+    dispose: score.dispose,
+  };
+}
+
+const elapsed = (t0: number) => Math.round((performance.now() - t0) / 100) / 10;
+
+/** The distinct metrics asked for, checked: sample metrics only, toy and image metrics apart. */
+function checkMetrics<M extends SampleMetric>(asked: readonly M[]): M[] {
+  const metrics = [...new Set(asked)];
   if (metrics.length === 0) throw new RangeError('createEvaluator: no metrics to measure');
   for (const metric of metrics) {
-    const info = METRICS[metric];
+    const info = Object.hasOwn(METRICS, metric) ? METRICS[metric] : undefined;
     if (!info || info.data === 'vae')
       throw new RangeError(
-        `createEvaluator: '${metric}' is not a sample metric; one of parzen, fid, is, coverage, kl, js, modes`,
+        `createEvaluator: '${metric}' is not a sample metric; one of ${SAMPLE_METRICS.join(', ')}`,
       );
   }
-  const wants = (metric: SampleMetric) => (metrics as SampleMetric[]).includes(metric);
   const toyMetrics = metrics.filter((m) => METRICS[m].data === 'toy');
   if (toyMetrics.length > 0 && toyMetrics.length < metrics.length)
     throw new RangeError(
       `createEvaluator: toy metrics (${toyMetrics.join(', ')}) and image metrics cannot be measured together`,
     );
-  const n = options.n ?? 10_000;
-  const draw = (generate: Parameters<Evaluator['evaluate']>[0], size: number) =>
-    drawSamples(generate, n, size, {
-      batchSize: options.batchSize,
-      pixelRange: options.pixelRange,
-      onProgress: options.onProgress,
-    });
+  return metrics;
+}
 
-  if (toyMetrics.length > 0) {
-    const toy = options.toy;
-    if (!toy)
-      throw new Error(`createEvaluator: ${toyMetrics.join(', ')} need the true distribution (toy)`);
-    const components: readonly GaussianComponent[] | undefined = toy.components;
-    if (wants('modes') && !components)
-      throw new Error(`createEvaluator: ${toy.name} is not a Gaussian mixture; 'modes' needs one`);
-    return {
-      metrics,
-      n,
-      async evaluate(generate) {
-        const { data } = await drawSamples(generate, n, toy.dim, { batchSize: options.batchSize });
-        const values: Partial<Record<SampleMetric, number>> = {};
-        if (wants('modes')) values.modes = modeCoverage(components!, data).captured;
-        if (wants('kl') || wants('js')) {
-          const g = gridDivergence(toy, data, options.grid);
-          values.kl = g.kl;
-          values.js = g.js;
-        }
-        return pick(values, metrics);
-      },
-      dispose() {},
-    };
-  }
+/** Every sample metric's name. */
+const SAMPLE_METRICS = (Object.keys(METRICS) as MetricName[]).filter(
+  (m) => METRICS[m].data !== 'vae',
+);
 
+type Reports = Partial<Record<SampleMetric, MetricReport>>;
+
+/** Scores one draw of samples; `size` is the values per sample (a toy distribution's dim for points). */
+interface Scorer {
+  size: number;
+  score(samples: Points, seconds: Record<string, number>): Promise<Reports>;
+  dispose(): void;
+}
+
+function toyScorer(options: EvaluatorOptions, metrics: readonly SampleMetric[]): Scorer {
+  const toy = options.toy;
+  if (!toy)
+    throw new Error(`createEvaluator: ${metrics.join(', ')} need the true distribution (toy)`);
+  const components: readonly GaussianComponent[] | undefined = toy.components;
+  const wants = (m: SampleMetric) => metrics.includes(m);
+  if (wants('modes') && !components)
+    throw new Error(`createEvaluator: ${toy.name} is not a Gaussian mixture; 'modes' needs one`);
+  return {
+    size: toy.dim,
+    async score(samples) {
+      const out: Reports = {};
+      if (wants('modes')) {
+        const modes = modeCoverage(components!, samples.data);
+        out.modes = { value: modes.captured, better: 'higher', ...modes };
+      }
+      if (wants('kl') || wants('js')) {
+        const g = gridDivergence(toy, samples.data, options.grid);
+        out.kl = { value: g.kl, better: 'lower' };
+        out.js = { value: g.js, better: 'lower' };
+      }
+      return out;
+    },
+    dispose() {},
+  };
+}
+
+/** Classifier features as points. */
+const featurePoints = (out: { features: Float32Array; count: number }): Points => ({
+  data: out.features,
+  count: out.count,
+  dim: CLASSIFIER_FEATURES,
+});
+
+/** What the image metrics compare with, computed once. */
+interface RealSide {
+  classifier?: Classifier;
+  owned: boolean;
+  /** The reference images through the classifier. */
+  real?: {
+    features: Points;
+    probabilities: Float32Array;
+    stats: GaussianStats;
+    /** Precision and recall: the features on the unit sphere and their k-NN radii. */
+    unit?: { features: Points; radii: Float32Array };
+  };
+  /** As many training images through the classifier: the floors. */
+  train?: { features: Points; stats: GaussianStats; kid?: Kid };
+  parzen?: { validation: Points; test: Points };
+  memorization?: { training: Points; real: Float32Array };
+}
+
+const CLASSIFIED: readonly SampleMetric[] = ['fid', 'is', 'coverage', 'kid', 'precision', 'recall'];
+
+async function imageScorer(
+  options: EvaluatorOptions,
+  metrics: readonly SampleMetric[],
+): Promise<Scorer> {
+  const wants = (m: SampleMetric) => metrics.includes(m);
   const reference = options.reference;
-  const classified = metrics.filter((m) => m !== 'parzen');
+  const classified = metrics.filter((m) => CLASSIFIED.includes(m));
   if (wants('parzen') && (!reference || !options.validation))
     throw new Error("createEvaluator: 'parzen' needs reference (test) and validation images");
-  if (wants('fid') && !reference)
-    throw new Error("createEvaluator: 'fid' needs reference (real) images");
+  for (const m of ['fid', 'kid', 'precision', 'recall', 'memorization'] as const)
+    if (wants(m) && !reference)
+      throw new Error(`createEvaluator: '${m}' needs reference (real) images`);
+  if (wants('memorization') && !options.training)
+    throw new Error("createEvaluator: 'memorization' needs the training images (training)");
   const size = reference
     ? reference.height * reference.width * reference.channels
     : CLASSIFIER_IMAGE_SIZE;
@@ -172,54 +332,231 @@ export async function createEvaluator<M extends SampleMetric>(
     throw new Error(
       `createEvaluator: ${classified.join(', ')} classify 28x28 grey images; the reference images are ${reference!.height}x${reference!.width}x${reference!.channels}`,
     );
-  const parzen = wants('parzen')
-    ? {
-        validation: imagePoints(options.validation!, 0, Math.min(1000, options.validation!.count)),
-        test: imagePoints(reference!),
-      }
-    : undefined;
-
-  const owned = classified.length > 0 && typeof options.classifier !== 'object';
-  const classifier =
-    classified.length === 0
-      ? undefined
-      : typeof options.classifier === 'object'
-        ? options.classifier
-        : await loadClassifier(options.classifier ?? 'mnist');
-  let real: GaussianStats | undefined;
-  try {
-    if (wants('fid'))
-      real = gaussianStats((await classifier!.run(imagePoints(reference!).data)).features, 128);
-  } catch (error) {
-    if (owned) classifier!.dispose();
-    throw error;
-  }
+  const side = await realSide(options, metrics);
   return {
-    metrics,
-    n,
-    async evaluate(generate) {
-      const samples = await draw(generate, size);
-      const values: Partial<Record<SampleMetric, number>> = {};
-      if (parzen)
-        values.parzen = (await parzenLogLikelihood(samples, parzen.validation, parzen.test)).mean;
-      if (classifier) {
-        const { features, probabilities } = await classifier.run(samples.data);
-        if (real) values.fid = frechetDistance(gaussianStats(features, 128), real);
-        if (wants('is')) values.is = inceptionScore(probabilities);
-        if (wants('coverage')) values.coverage = classCoverage(probabilities).covered;
-      }
-      return pick(values, metrics);
-    },
+    size,
+    score: (samples, seconds) => scoreImages(options, metrics, side, samples, seconds),
     dispose() {
-      if (owned) classifier!.dispose();
+      if (side.owned) side.classifier?.dispose();
     },
   };
 }
 
-/** The values of `metrics`, in their order (each was computed above). */
-function pick<M extends SampleMetric>(
-  values: Partial<Record<SampleMetric, number>>,
-  metrics: readonly M[],
-): Record<M, number> {
-  return Object.fromEntries(metrics.map((m) => [m, values[m]])) as Record<M, number>;
+async function realSide(
+  options: EvaluatorOptions,
+  metrics: readonly SampleMetric[],
+): Promise<RealSide> {
+  const wants = (m: SampleMetric) => metrics.includes(m);
+  const reference = options.reference;
+  const side: RealSide = { owned: false };
+  if (wants('parzen'))
+    side.parzen = {
+      validation: imagePoints(options.validation!, 0, Math.min(1000, options.validation!.count)),
+      test: imagePoints(reference!),
+    };
+  if (wants('memorization')) {
+    // The reference: how near test images lie to the training set (the first 1,000 of them).
+    const training = imagePoints(options.training!);
+    const some = imagePoints(reference!, 0, Math.min(1000, reference!.count));
+    side.memorization = { training, real: (await nearestNeighbours(some, training)).distance };
+  }
+  if (!metrics.some((m) => CLASSIFIED.includes(m))) return side;
+  side.owned = typeof options.classifier !== 'object';
+  side.classifier =
+    typeof options.classifier === 'object'
+      ? options.classifier
+      : await loadClassifier(options.classifier ?? 'mnist');
+  try {
+    if (reference) {
+      const out = await side.classifier.run(imagePoints(reference).data);
+      const features = featurePoints(out);
+      side.real = {
+        features,
+        probabilities: out.probabilities,
+        stats: gaussianStats(out.features, CLASSIFIER_FEATURES),
+        ...(wants('precision') || wants('recall') ? { unit: await unitSide(features) } : {}),
+      };
+      const training = options.training;
+      if (training && (wants('fid') || wants('kid'))) {
+        const count = Math.min(reference.count, training.count);
+        const train = await side.classifier.run(imagePoints(training, 0, count).data);
+        const features = featurePoints(train);
+        side.train = {
+          features,
+          stats: gaussianStats(train.features, CLASSIFIER_FEATURES),
+          ...(wants('kid')
+            ? { kid: kernelInceptionDistance(side.real.features, features, kidOptions(options)) }
+            : {}),
+        };
+      }
+    }
+  } catch (error) {
+    if (side.owned) side.classifier.dispose();
+    throw error;
+  }
+  return side;
+}
+
+/**
+ * Precision and recall compare directions of the classifier features: the
+ * shipped classifiers map noise to short feature vectors that fall inside the
+ * wide k-NN balls of outlying digits (uniform noise scored precision 0.99
+ * against 10,000 MNIST test images with raw features, 0 on the unit sphere,
+ * where held-out digits score 0.86 against 2,000).
+ */
+async function unitSide(features: Points): Promise<{ features: Points; radii: Float32Array }> {
+  const unit = unitRows(features);
+  return { features: unit, radii: await kthNeighbourRadii(unit, PR_K) };
+}
+
+const kidOptions = (options: EvaluatorOptions) => ({
+  subsets: options.kidSubsets,
+  subsetSize: options.kidSubsetSize,
+});
+
+/** Kynkäänniemi et al.'s neighbourhood size. */
+const PR_K = 3;
+
+async function scoreImages(
+  options: EvaluatorOptions,
+  metrics: readonly SampleMetric[],
+  side: RealSide,
+  samples: Points,
+  seconds: Record<string, number>,
+): Promise<Reports> {
+  const wants = (m: SampleMetric) => metrics.includes(m);
+  const out: Reports = {};
+  if (side.parzen) {
+    const t0 = performance.now();
+    const r = await parzenLogLikelihood(samples, side.parzen.validation, side.parzen.test, {
+      onProgress: (d, t) => options.onStageProgress?.('parzen', d, t),
+    });
+    seconds.parzen = elapsed(t0);
+    out.parzen = {
+      value: r.mean,
+      better: 'higher',
+      stdErr: r.stdErr,
+      sigma: r.sigma,
+      samples: r.sampleCount,
+      testImages: r.testCount,
+      validation: r.validation,
+    };
+  }
+  if (side.classifier) {
+    const t0 = performance.now();
+    Object.assign(out, await classifierReports(options, wants, side, samples));
+    seconds.classifier = elapsed(t0);
+  }
+  if (side.memorization) {
+    const t0 = performance.now();
+    out.memorization = await memorizationReport(side.memorization, samples);
+    seconds.memorization = elapsed(t0);
+  }
+  return out;
+}
+
+async function classifierReports(
+  options: EvaluatorOptions,
+  wants: (m: SampleMetric) => boolean,
+  side: RealSide,
+  samples: Points,
+): Promise<Reports> {
+  const fake = await side.classifier!.run(samples.data);
+  const features = featurePoints(fake);
+  const { real, train } = side;
+  const out: Reports = {};
+  if (wants('fid')) {
+    const stats = gaussianStats(fake.features, CLASSIFIER_FEATURES);
+    out.fid = {
+      value: frechetDistance(stats, real!.stats),
+      better: 'lower',
+      ...(train ? { floor: frechetDistance(train.stats, real!.stats) } : {}),
+      samples: fake.count,
+      realImages: real!.features.count,
+    };
+  }
+  if (wants('is'))
+    out.is = {
+      value: inceptionScore(fake.probabilities),
+      better: 'higher',
+      ...(real ? { real: inceptionScore(real.probabilities) } : {}),
+    };
+  if (wants('coverage')) {
+    const cov: ClassCoverage = classCoverage(fake.probabilities);
+    const realCov = real ? classCoverage(real.probabilities) : undefined;
+    out.coverage = {
+      value: cov.covered,
+      better: 'higher',
+      classes: cov.classes,
+      minShare: cov.minShare,
+      klToUniform: cov.klToUniform,
+      histogram: cov.histogram,
+      ...(realCov ? { real: realCov.covered, realKlToUniform: realCov.klToUniform } : {}),
+    };
+  }
+  if (wants('kid')) {
+    const kid = kernelInceptionDistance(real!.features, features, kidOptions(options));
+    const floor = train?.kid;
+    out.kid = {
+      ...kid,
+      better: 'lower',
+      ...(floor ? { floor: floor.value, floorStd: floor.std } : {}),
+      samples: fake.count,
+      realImages: real!.features.count,
+    };
+  }
+  if (wants('precision') || wants('recall')) {
+    const unit = real!.unit!;
+    const pr = await precisionRecall(unit.features, unitRows(features), {
+      k: PR_K,
+      realRadii: unit.radii,
+    });
+    const counts = {
+      k: pr.k,
+      features: 'classifier, unit length',
+      samples: fake.count,
+      realImages: real!.features.count,
+    };
+    if (wants('precision')) out.precision = { value: pr.precision, better: 'higher', ...counts };
+    if (wants('recall')) out.recall = { value: pr.recall, better: 'higher', ...counts };
+  }
+  return out;
+}
+
+/** Samples shown beside their nearest training image in a run's report. */
+const CLOSEST_SHOWN = 16;
+
+/**
+ * Each sample's distance to its nearest training image, against how near
+ * real test images lie: a sample closer than the nearest 1% of test images
+ * counts as a likely copy.
+ */
+async function memorizationReport(
+  side: NonNullable<RealSide['memorization']>,
+  samples: Points,
+): Promise<MetricReport> {
+  const { distance, index } = await nearestNeighbours(samples, side.training);
+  const sortedReal = Float32Array.from(side.real).sort();
+  const threshold = quantile(sortedReal, 0.01);
+  const sorted = Float32Array.from(distance).sort();
+  const order = Array.from(distance.keys()).sort((a, b) => distance[a]! - distance[b]!);
+  return {
+    value: quantile(sorted, 0.5),
+    better: 'higher',
+    mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+    min: sorted[0]!,
+    real: quantile(sortedReal, 0.5),
+    realImages: side.real.length,
+    copyThreshold: threshold,
+    copies: distance.filter((d) => d < threshold).length / distance.length,
+    trainingImages: side.training.count,
+    closest: order
+      .slice(0, CLOSEST_SHOWN)
+      .map((i) => ({ sample: i, train: index[i]!, distance: distance[i]! })),
+  };
+}
+
+/** The q-quantile of sorted values (nearest rank). */
+function quantile(sorted: Float32Array, q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }

@@ -17,17 +17,31 @@ export {
 } from './classifier.js';
 export {
   createEvaluator,
+  type EvaluationReport,
   type Evaluator,
   type EvaluatorOptions,
+  type Generate,
   isBetter,
   METRICS,
   type MetricName,
+  type MetricReport,
   type SampleMetric,
   type VaeMetric,
 } from './evaluator.js';
 export { frechetDistance, type GaussianStats, gaussianStats } from './fid.js';
 export { drawSamples, imagePoints } from './images.js';
 export { type SquareMatrix, sqrtPsd, symmetricEigen, traceSqrtProduct } from './linalg.js';
+export {
+  type Kid,
+  kernelInceptionDistance,
+  kthNeighbourRadii,
+  type Nearest,
+  nearestNeighbours,
+  type PrecisionRecall,
+  precisionRecall,
+  shareInBalls,
+  unitRows,
+} from './neighbours.js';
 export {
   PAPER_SIGMAS,
   type ParzenResult,
@@ -36,6 +50,19 @@ export {
   type ProgressCallback,
   parzenLogLikelihood,
 } from './parzen.js';
+export {
+  createRunEvaluator,
+  memorizationPairs,
+  protocolSamples,
+  type RunEvaluator,
+  type RunEvaluatorOptions,
+  type RunReport,
+  type RunSubject,
+  reportValues,
+  type SamplerLike,
+  type VaeTestData,
+  vaeTestData,
+} from './protocol.js';
 export { type ClassCoverage, classCoverage, inceptionScore } from './scores.js';
 export {
   type GridDivergence,

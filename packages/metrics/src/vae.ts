@@ -1,5 +1,5 @@
 import { deriveSeed } from '@latent/datasets';
-import type { ParamTree, VaeModel } from '@latent/models';
+import { decoderLogLikelihood, gaussianKl, type ParamTree, type VaeModel } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ProgressCallback } from './parzen.js';
 
@@ -12,7 +12,10 @@ export interface TrainedVae {
   decoder: ParamTree;
 }
 
-/** Images to score: values in [0, 1] (binary for a proper Bernoulli likelihood), with labels for conditional models. */
+/**
+ * Images to score: values in [0, 1] (binary for a proper Bernoulli likelihood;
+ * the grey levels for a Gaussian decoder), with labels for conditional models.
+ */
 export interface VaeData {
   /** row-major [count * h * w * c] */
   images: Float32Array;
@@ -49,10 +52,6 @@ function summarize(perImage: Float64Array): LikelihoodEstimate {
 }
 
 function checkData(vae: TrainedVae, data: VaeData): number {
-  if (vae.model.likelihood !== 'bernoulli')
-    throw new Error(
-      `${vae.model.name} has a ${vae.model.likelihood} decoder; the ELBO and IWAE estimates here are for Bernoulli decoders on binary images`,
-    );
   const [h, w, c] = vae.model.imageShape;
   const size = h * w * c;
   if (data.images.length !== data.count * size)
@@ -66,8 +65,9 @@ function checkData(vae: TrainedVae, data: VaeData): number {
 
 /**
  * Log importance weights log p(x, z_s) - log q(z_s | x) for `samples` draws z_s
- * per image of a batch: log p(x|z) (Bernoulli, from logits l: x l - softplus(l))
- * + log N(z; 0, I) - log N(z; mean, exp(logVar)).
+ * per image of a batch: log p(x|z) under the model's decoder (Bernoulli or
+ * Gaussian, `@latent/models`' densities, as the trainer's) + log N(z; 0, I)
+ * - log N(z; mean, exp(logVar)).
  *
  * @param x [b, size] in [0, 1]
  * @returns [samples, b]
@@ -82,17 +82,14 @@ function logWeights(
   const { model } = vae;
   const b = x.shape[0];
   const d = model.latentDim;
-  const input = model.layout === 'image' ? tf.reshape(x, [b, ...model.imageShape]) : x;
-  const { mean, logVar } = model.encode(vae.encoder, input, { training: false, seed: 0, labels });
+  const { mean, logVar } = model.encode(vae.encoder, layoutOf(model, x), {
+    training: false,
+    seed: 0,
+    labels,
+  });
   const eps = tf.randomNormal([samples, b, d], 0, 1, 'float32', seed);
   const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps)); // [s, b, d]
-  const flatZ = tf.reshape(z, [samples * b, d]) as tf.Tensor2D;
-  const tiledLabels = labels ? (tf.tile(labels, [samples]) as tf.Tensor1D) : undefined;
-  const logits = tf.reshape(
-    model.decode(vae.decoder, flatZ, { training: false, seed: 0, labels: tiledLabels }),
-    [samples, b, -1],
-  );
-  const logPxz = bernoulliLogLikelihood(x, logits); // [s, b]
+  const logPxz = decodedLogLikelihood(vae, x, z as tf.Tensor3D, labels); // [s, b]
   const logPz = tf.sub(tf.mul(tf.sum(tf.square(z), 2), -0.5), (d / 2) * LOG_2PI);
   // log q(z|x) with z = mean + std * eps: -1/2 sum eps^2 - 1/2 sum logVar - d/2 log 2pi.
   const logQz = tf.sub(
@@ -102,24 +99,34 @@ function logWeights(
   return tf.sub(tf.add(logPxz, logPz), logQz) as tf.Tensor2D;
 }
 
+/** x [b, size] shaped as the model's encoder takes it. */
+function layoutOf(model: VaeModel, x: tf.Tensor2D): tf.Tensor {
+  return model.layout === 'image' ? tf.reshape(x, [x.shape[0], ...model.imageShape]) : x;
+}
+
 /**
- * sum_j x_j l_j - softplus(l_j) per sample and image: log p(x|z) of a
- * Bernoulli decoder from its logits.
+ * log p(x|z_s) for s draws of z per image: decodes all s * b rows at once.
  *
  * @param x [b, size] in [0, 1]
- * @param logits [s, b, size]
+ * @param z [s, b, latentDim]
  * @returns [s, b]
  */
-function bernoulliLogLikelihood(x: tf.Tensor2D, logits: tf.Tensor): tf.Tensor2D {
-  const [s, b, size] = logits.shape as [number, number, number];
-  const soft = tf.sum(tf.softplus(logits), 2);
-  // One image (the IWAE case with large k): x . l is a matMul with x as a column, sparing wasm
-  // a broadcast multiply over all s * size logits, its slowest elementwise pattern.
-  const dot =
-    b === 1
-      ? tf.matMul(tf.reshape(logits, [s, size]), tf.reshape(x, [size, 1]))
-      : tf.sum(tf.mul(x, logits), 2);
-  return tf.sub(tf.reshape(dot, [s, b]), soft) as tf.Tensor2D;
+function decodedLogLikelihood(
+  vae: TrainedVae,
+  x: tf.Tensor2D,
+  z: tf.Tensor3D,
+  labels: tf.Tensor1D | undefined,
+): tf.Tensor2D {
+  const { model } = vae;
+  const [s, b, d] = z.shape;
+  const tiled = labels ? (tf.tile(labels, [s]) as tf.Tensor1D) : undefined;
+  const decoded = model.decode(vae.decoder, tf.reshape(z, [s * b, d]) as tf.Tensor2D, {
+    training: false,
+    seed: 0,
+    labels: tiled,
+  });
+  const perDraw = tf.reshape(decoded, [s, b, ...decoded.shape.slice(1)]);
+  return decoderLogLikelihood<tf.Rank.R2>(model, perDraw, layoutOf(model, x), 2);
 }
 
 function batchTensors(data: VaeData, size: number, start: number, b: number) {
@@ -200,36 +207,21 @@ export async function vaeElbo(
     const m = Math.min(b, data.count - start);
     const elbo = tf.tidy(() => {
       const { x, labels } = batchTensors(data, size, start, m);
-      const input = model.layout === 'image' ? tf.reshape(x, [m, ...model.imageShape]) : x;
-      const { mean, logVar } = model.encode(vae.encoder, input, {
+      const { mean, logVar } = model.encode(vae.encoder, layoutOf(model, x), {
         training: false,
         seed: 0,
         labels,
       });
-      // KL(N(mean, var) || N(0, I)) = -1/2 sum (1 + logVar - mean^2 - var).
-      const kl = tf.mul(
-        tf.sum(tf.sub(tf.sub(tf.add(logVar, 1), tf.square(mean)), tf.exp(logVar)), 1),
-        -0.5,
-      );
-      const d = model.latentDim;
       const eps = tf.randomNormal(
-        [samples, m, d],
+        [samples, m, model.latentDim],
         0,
         1,
         'float32',
         deriveSeed(seed, 'elbo', start),
       );
-      const z = tf.reshape(tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps)), [
-        samples * m,
-        d,
-      ]);
-      const tiled = labels ? (tf.tile(labels, [samples]) as tf.Tensor1D) : undefined;
-      const logits = tf.reshape(
-        model.decode(vae.decoder, z as tf.Tensor2D, { training: false, seed: 0, labels: tiled }),
-        [samples, m, -1],
-      );
-      const rec = tf.mean(bernoulliLogLikelihood(x, logits), 0);
-      return tf.sub(rec, kl);
+      const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps)) as tf.Tensor3D;
+      const rec = tf.mean(decodedLogLikelihood(vae, x, z, labels), 0);
+      return tf.sub(rec, gaussianKl(mean, logVar));
     });
     perImage.set((await elbo.data()) as Float32Array, start);
     elbo.dispose();

@@ -55,6 +55,12 @@ export {
   type SpectralNormParams,
   spectralNormalize,
 } from './layers.js';
+export {
+  bernoulliLogLikelihood,
+  decoderLogLikelihood,
+  gaussianKl,
+  gaussianLogLikelihood,
+} from './likelihood.js';
 export { type MlpGanConfig, mlpGan, PAPER_MNIST_GAN } from './mlp-gan.js';
 export {
   countParams,

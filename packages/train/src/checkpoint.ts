@@ -1,4 +1,4 @@
-import type { BatchState } from '@latent/datasets';
+import { type BatchState, fnv1a } from '@latent/datasets';
 import type * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { ganRunConfigSchema, vaeRunConfigSchema } from './config.js';
@@ -139,22 +139,11 @@ export function parseCheckpoint(json: unknown, weights: ArrayBuffer, source: str
       `${source}: weights.bin has ${weights.byteLength} bytes, the manifest expects ${manifest.weights.byteLength} (truncated or from another checkpoint)`,
     );
   }
-  const sum = checksum(weights);
+  const sum = fnv1a(weights);
   if (sum !== manifest.weights.checksum) {
     throw new CheckpointError(
       `${source}: weights.bin is corrupted (checksum ${sum}, expected ${manifest.weights.checksum})`,
     );
   }
   return { manifest, weights };
-}
-
-/** FNV-1a (32-bit) of a buffer as 8 hex digits. */
-export function checksum(buffer: ArrayBuffer): string {
-  const bytes = new Uint8Array(buffer);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i] as number;
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }

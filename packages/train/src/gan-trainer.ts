@@ -25,6 +25,7 @@ import {
   type Optimizer,
   type UpdateSettings,
 } from './optim.js';
+import { ganSampler, type Sampler } from './sampler.js';
 import {
   reduceAcrossReplicas,
   type Shard,
@@ -363,6 +364,14 @@ export class GanTrainer extends Trainer<GanStats> {
         seed: 0,
         labels,
       });
+    });
+  }
+
+  /** G as it is now (its moving average when the run keeps one, as `generate`): drawn between steps. */
+  sampler(): Sampler {
+    return ganSampler(this.options.model, this.ema ?? this.generator, {
+      ema: this.ema !== undefined,
+      owned: false,
     });
   }
 

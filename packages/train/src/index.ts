@@ -4,7 +4,6 @@ export {
   type Checkpoint,
   CheckpointError,
   type CheckpointManifest,
-  checksum,
   parseCheckpoint,
   type RunStamp,
   runStampSchema,
@@ -81,6 +80,7 @@ export {
   type ModelEntry,
   type ModelName,
   modelEntry,
+  modelFromManifest,
   paperSettings,
   UnknownModelError,
   VAE_NAMES,
@@ -100,6 +100,15 @@ export {
   resumeRun,
 } from './run.js';
 export {
+  type EmaChoice,
+  ganSampler,
+  priorRange,
+  type Sampler,
+  samplerFromCheckpoint,
+  trainedVaeFromCheckpoint,
+  vaeSampler,
+} from './sampler.js';
+export {
   reduceAcrossReplicas,
   type Shard,
   type ShardRows,
@@ -116,6 +125,7 @@ export {
 } from './trainer.js';
 export {
   bernoulliLogLikelihood,
+  decoderLogLikelihood,
   elbo,
   gaussianKl,
   gaussianLogLikelihood,
@@ -124,7 +134,6 @@ export {
   latentLogDensities,
 } from './vae-losses.js';
 export {
-  decoderLogLikelihood,
   type VaeStats,
   VaeTrainer,
   type VaeTrainerOptions,

@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fnv1a } from '@latent/datasets';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -13,7 +14,6 @@ import {
   CHECKPOINT_VERSION,
   CheckpointError,
   type CheckpointManifest,
-  checksum,
   parseCheckpoint,
 } from './checkpoint.js';
 import { resolveGanRunConfig } from './config.js';
@@ -67,7 +67,7 @@ function validCheckpoint(): { manifest: CheckpointManifest; weights: ArrayBuffer
           { name: 'step', shape: [], dtype: 'float32' },
         ],
         byteLength: 40,
-        checksum: checksum(weights),
+        checksum: fnv1a(weights),
       },
     },
     weights,

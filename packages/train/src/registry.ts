@@ -264,3 +264,18 @@ export function ganFromCheckpoint(name: string, config: unknown, where: string):
 export function vaeFromCheckpoint(name: string, config: unknown, where: string): VaeModel {
   return vaeEntry(name, `${where} holds a model whose name`).fromManifest(config);
 }
+
+/**
+ * The model a checkpoint's manifest names, rebuilt from its config: the one
+ * place a checkpoint's model is rebuilt. Refuses names the registry does not
+ * know and a name of the other kind than the trainer that wrote it.
+ */
+export function modelFromManifest(
+  manifest: { kind: 'gan' | 'vae'; model: { name: string; config: unknown } },
+  where: string,
+): { kind: 'gan'; model: GanModel } | { kind: 'vae'; model: VaeModel } {
+  const { name, config } = manifest.model;
+  return manifest.kind === 'vae'
+    ? { kind: 'vae', model: vaeFromCheckpoint(name, config, where) }
+    : { kind: 'gan', model: ganFromCheckpoint(name, config, where) };
+}

@@ -1,4 +1,4 @@
-import type { BatchIterator } from '@latent/datasets';
+import { type BatchIterator, fnv1a } from '@latent/datasets';
 import { encodeParams, loadParams, type ParamTree } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -6,7 +6,6 @@ import {
   CHECKPOINT_VERSION,
   type Checkpoint,
   CheckpointError,
-  checksum,
 } from './checkpoint.js';
 import { type SamplesEvent, type TrainEvent, TrainingDivergedError } from './events.js';
 import type { Shard } from './shard.js';
@@ -148,7 +147,7 @@ export abstract class Trainer<S extends object> {
         weights: {
           specs: encoded.specs,
           byteLength: encoded.data.byteLength,
-          checksum: checksum(encoded.data),
+          checksum: fnv1a(encoded.data),
         },
       },
       weights: encoded.data,

@@ -1,67 +1,13 @@
+import {
+  bernoulliLogLikelihood,
+  decoderLogLikelihood,
+  gaussianKl,
+  gaussianLogLikelihood,
+} from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
 
-/**
- * KL(N(mean, exp(logVar)) || N(0, I)) per example, in nats:
- * -1/2 sum(1 + logVar - mean^2 - exp(logVar)) (Kingma & Welling 2014, Appendix B).
- *
- * @param mean, logVar [b, d]
- * @returns [b]
- */
-export function gaussianKl(mean: tf.Tensor2D, logVar: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(
-    () =>
-      tf.mul(
-        tf.sum(tf.sub(tf.add(1, logVar), tf.add(tf.square(mean), tf.exp(logVar))), 1),
-        -0.5,
-      ) as tf.Tensor1D,
-  );
-}
-
-/** Sums over every axis but the first: [b, ...] -> [b]. */
-function perExample(t: tf.Tensor): tf.Tensor1D {
-  return tf.sum(tf.reshape(t, [t.shape[0] as number, -1]), 1) as tf.Tensor1D;
-}
-
-/**
- * log p(x|z) of a Bernoulli decoder per example, in nats, from its logits:
- * sum x log sigmoid(l) + (1 - x) log(1 - sigmoid(l)), computed stably.
- *
- * @param logits, x the same shape [b, ...]; x in [0, 1] (binary for a true likelihood)
- * @returns [b]
- */
-export function bernoulliLogLikelihood(logits: tf.Tensor, x: tf.Tensor): tf.Tensor1D {
-  return tf.tidy(() =>
-    perExample(
-      tf.neg(
-        tf.add(tf.mul(x, tf.softplus(tf.neg(logits))), tf.mul(tf.sub(1, x), tf.softplus(logits))),
-      ),
-    ),
-  );
-}
-
-/**
- * log N(x; mean, exp(logVar)) of a Gaussian decoder per example, in nats.
- *
- * @param mean, logVar, x the same shape [b, ...]
- * @returns [b]
- */
-export function gaussianLogLikelihood(
-  mean: tf.Tensor,
-  logVar: tf.Tensor,
-  x: tf.Tensor,
-): tf.Tensor1D {
-  return tf.tidy(() =>
-    perExample(
-      tf.mul(
-        tf.add(
-          tf.add(Math.log(2 * Math.PI), logVar),
-          tf.div(tf.square(tf.sub(x, mean)), tf.exp(logVar)),
-        ),
-        -0.5,
-      ),
-    ),
-  );
-}
+// The densities live in @latent/models, shared with @latent/metrics' estimates.
+export { bernoulliLogLikelihood, decoderLogLikelihood, gaussianKl, gaussianLogLikelihood };
 
 /**
  * The evidence lower bound per example, log p(x|z) - beta KL(q(z|x) || p(z)),

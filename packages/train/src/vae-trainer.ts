@@ -7,20 +7,15 @@ import {
   reparameterize,
   sampleLabels,
   samplePrior,
-  splitGaussian,
   type VaeModel,
 } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
 import type { VaeRunConfig } from './config.js';
 import { createOptimizer, type Optimizer } from './optim.js';
+import { type Sampler, vaeSampler } from './sampler.js';
 import { reduceAcrossReplicas, type Shard, shardRows, shareOfBatch, takeRows } from './shard.js';
 import { fixedClassLabels, Trainer } from './trainer.js';
-import {
-  bernoulliLogLikelihood,
-  gaussianKl,
-  gaussianLogLikelihood,
-  klWeight,
-} from './vae-losses.js';
+import { decoderLogLikelihood, gaussianKl, klWeight } from './vae-losses.js';
 
 /** A VAE step's statistics, in nats per example. */
 export interface VaeStats {
@@ -170,6 +165,11 @@ export class VaeTrainer extends Trainer<VaeStats> {
     });
   }
 
+  /** The decoder as it is now, drawing its mean image: used between steps. */
+  sampler(): Sampler {
+    return vaeSampler(this.options.model, this.decoder, false);
+  }
+
   /** The decoder's mean image for the fixed prior samples: [count, h, w, c] in [0, 1]. */
   async samples(): Promise<Float32Array> {
     const { model } = this.options;
@@ -213,23 +213,4 @@ export class VaeTrainer extends Trainer<VaeStats> {
     this.fixedZ.dispose();
     this.fixedLabels?.dispose();
   }
-}
-
-/**
- * log p(x|z) per example, in nats, under the model's decoder distribution.
- *
- * @param decoded what `model.decode` returned for x's z
- * @param x [b, ...] per the model's layout, in [0, 1]
- * @returns [b]
- */
-export function decoderLogLikelihood(
-  model: VaeModel,
-  decoded: tf.Tensor,
-  x: tf.Tensor,
-): tf.Tensor1D {
-  if (model.likelihood === 'gaussian') {
-    const { mean, logVar } = splitGaussian(decoded);
-    return gaussianLogLikelihood(mean, logVar, x);
-  }
-  return bernoulliLogLikelihood(decoded, x);
 }

@@ -14,8 +14,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveGanRunConfig, resolveVaeRunConfig } from './config.js';
 import { GanTrainer } from './gan-trainer.js';
 import { checkpointName, readCheckpoint, writeCheckpoint } from './node.js';
-import { VaeTrainer } from './vae-trainer.js';
 import { paperSettings } from './registry.js';
+import { VaeTrainer } from './vae-trainer.js';
 
 const noGpu = await initBackend('webgpu').then(
   () => undefined,

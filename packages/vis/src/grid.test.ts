@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ImageGridOptions, imageGrid, type RgbaImage } from './grid.js';
+import { type ImageGridOptions, imageGrid, neighbourGrid, type RgbaImage } from './grid.js';
 
 /** RGBA of the pixel at (x, y). */
 function pixel(image: RgbaImage, x: number, y: number): number[] {
@@ -289,5 +289,31 @@ describe('imageGrid validation', () => {
       /images must be a Uint8Array or a Float32Array, got Float64Array/,
     );
     expect(() => imageGrid(Array.from(ok) as unknown as Uint8Array, base)).toThrow(/got Array/);
+  });
+});
+
+describe('neighbourGrid', () => {
+  it('puts each sample left of its neighbour, pairsPerRow pairs a row', () => {
+    // Three 1x1 grey images: samples 0.2, 0.4, 0.6; neighbours 1.
+    const g = neighbourGrid(Float32Array.of(0.2, 0.4, 0.6), Float32Array.of(1, 1, 1), {
+      count: 3,
+      height: 1,
+      width: 1,
+      channels: 1,
+      padding: 0,
+      pairsPerRow: 2,
+    });
+    expect([g.width, g.height]).toEqual([4, 2]);
+    const grey = (x: number, y: number) => g.data[(y * g.width + x) * 4]!;
+    expect([grey(0, 0), grey(1, 0), grey(2, 0), grey(3, 0)]).toEqual([51, 255, 102, 255]);
+    expect([grey(0, 1), grey(1, 1)]).toEqual([153, 255]);
+    expect(() =>
+      neighbourGrid(Float32Array.of(1), Float32Array.of(1, 1), {
+        count: 1,
+        height: 1,
+        width: 1,
+        channels: 1,
+      }),
+    ).toThrow(/not 1 images/);
   });
 });

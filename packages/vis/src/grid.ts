@@ -213,3 +213,29 @@ function describe(value: unknown): string {
   if (typeof value === 'object') return value.constructor?.name ?? 'an object';
   return typeof value;
 }
+
+/**
+ * Samples beside their nearest training images, for a memorisation check:
+ * each cell pair is (sample i, neighbour i), `pairsPerRow` pairs a row (default 4).
+ *
+ * @param samples, neighbours `count` images each, [count, h, w, c] in `options.range` (default [0, 1])
+ */
+export function neighbourGrid(
+  samples: Float32Array,
+  neighbours: Float32Array,
+  options: Omit<ImageGridOptions, 'columns'> & { pairsPerRow?: number },
+): RgbaImage {
+  const { count, height, width, channels } = options;
+  const size = height * width * channels;
+  if (samples.length !== count * size || neighbours.length !== count * size)
+    throw new RangeError(
+      `neighbourGrid: ${samples.length} and ${neighbours.length} values are not ${count} images of ${height}x${width}x${channels} each`,
+    );
+  const both = new Float32Array(2 * count * size);
+  for (let i = 0; i < count; i++) {
+    both.set(samples.subarray(i * size, (i + 1) * size), 2 * i * size);
+    both.set(neighbours.subarray(i * size, (i + 1) * size), (2 * i + 1) * size);
+  }
+  const { pairsPerRow = 4, ...rest } = options;
+  return imageGrid(both, { ...rest, count: 2 * count, columns: 2 * Math.min(pairsPerRow, count) });
+}

@@ -46,6 +46,7 @@ export { encodeGif, type GifOptions } from './gif.js';
 export {
   type ImageGridOptions,
   imageGrid,
+  neighbourGrid,
   type PixelRange,
   type Rgb,
   type RgbaImage,

@@ -41,12 +41,16 @@ function update(): void {
 
 function addRow(m: Measurement): void {
   const row = document.createElement('tr');
-  const { fid, is, coverage } = m.values;
+  const { fid, is, coverage, kid, precision, recall, memorization } = m.values;
   for (const text of [
     String(m.step),
     fid.toFixed(1),
+    kid.toFixed(3),
     is.toFixed(2),
     `${coverage}/10`,
+    precision.toFixed(2),
+    recall.toFixed(2),
+    memorization.toFixed(2),
     m.n.toLocaleString('en'),
     m.seconds.toFixed(1),
   ]) {
@@ -58,6 +62,10 @@ function addRow(m: Measurement): void {
   row.dataset.fid = String(fid);
   row.dataset.is = String(is);
   row.dataset.coverage = String(coverage);
+  row.dataset.kid = String(kid);
+  row.dataset.precision = String(precision);
+  row.dataset.recall = String(recall);
+  row.dataset.memorization = String(memorization);
   rows.append(row);
   table.hidden = false;
 }

@@ -1,18 +1,11 @@
 import { initBackend } from '@latent/backend';
 import { deriveSeed } from '@latent/datasets';
-import { disposeParams, loadParams, type ParamTree, samplePrior } from '@latent/models';
-import {
-  type Checkpoint,
-  CheckpointError,
-  ganFromCheckpoint,
-  parseCheckpoint,
-  vaeFromCheckpoint,
-} from '@latent/train';
+import { CheckpointError, parseCheckpoint, samplerFromCheckpoint } from '@latent/train';
 import * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointFiles, ToWorker } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { post } from './post.js';
-import { type Drawable, session, setDrawable } from './session.js';
+import { drawableOf, session, setDrawable } from './session.js';
 
 /** Samples drawn from an opened checkpoint. */
 const CHECKPOINT_SAMPLES = 100;
@@ -23,70 +16,6 @@ export const backendState = { started: false };
 export async function startBackend(name: Extract<ToWorker, { type: 'start' }>['backend']) {
   post({ type: 'backend', info: await initBackend(name) });
   backendState.started = true;
-}
-
-/** Rebuilds a checkpoint's generator (GAN: its moving average when it kept one) or decoder (VAE). */
-function drawableFrom(
-  { manifest, weights }: Checkpoint,
-  source: string,
-): Drawable & { ema: boolean } {
-  const { name, config } = manifest.model;
-  const where = source;
-  const specs = { specs: manifest.weights.specs, data: weights };
-  let params: ParamTree | undefined;
-  try {
-    if (manifest.kind === 'vae') {
-      const model = vaeFromCheckpoint(name, config, where);
-      const tree = model.init(0);
-      disposeParams(tree.encoder);
-      params = tree.decoder;
-      loadParams(params, specs, 'decoder');
-      const decoder = params;
-      return {
-        source: `checkpoint ${name}, step ${manifest.progress.step}`,
-        family: 'vae',
-        fromRun: false,
-        ema: false,
-        latentDim: model.latentDim,
-        range: [-3, 3],
-        ...(model.numClasses
-          ? { classes: Array.from({ length: model.numClasses }, (_, i) => String(i)) }
-          : {}),
-        shape: model.imageShape,
-        pixelRange: '[0,1]',
-        draw: (z, labels) =>
-          tf.sigmoid(model.decode(decoder, z, { training: false, seed: 0, labels })),
-        prior: (count, seed) => samplePrior(model, count, seed),
-        dispose: () => disposeParams(decoder),
-      };
-    }
-    const model = ganFromCheckpoint(name, config, where);
-    const tree = model.init(0);
-    disposeParams(tree.discriminator);
-    params = tree.generator;
-    const ema = manifest.weights.specs.some((s) => s.name.startsWith('ema.'));
-    loadParams(params, specs, ema ? 'ema' : 'generator');
-    const generator = params;
-    return {
-      source: `checkpoint ${name}, step ${manifest.progress.step}`,
-      family: 'gan',
-      fromRun: false,
-      ema,
-      latentDim: model.noiseDim,
-      range: name === 'mlp-gan' ? [-1.8, 1.8] : [-3, 3],
-      ...(model.numClasses
-        ? { classes: Array.from({ length: model.numClasses }, (_, i) => String(i)) }
-        : {}),
-      shape: model.imageShape,
-      pixelRange: model.pixelRange,
-      draw: (z, labels) => model.generate(generator, z, { training: false, seed: 0, labels }),
-      prior: (count, seed) => model.sampleNoise(count, seed),
-      dispose: () => disposeParams(generator),
-    };
-  } catch (e) {
-    if (params) disposeParams(params);
-    throw new CheckpointError(`${source}: ${(e as Error).message}`);
-  }
 }
 
 /**
@@ -108,7 +37,16 @@ export async function openCheckpoint(
   }
   const checkpoint = parseCheckpoint(json, files.weights, files.source);
   if (!backendState.started) await startBackend(backend);
-  const drawable = drawableFrom(checkpoint, files.source);
+  // A GAN draws through its moving average when the checkpoint kept one.
+  const sampler = samplerFromCheckpoint(checkpoint, { ema: 'if-kept', where: files.source });
+  const { name } = checkpoint.manifest.model;
+  const drawable = drawableOf(
+    sampler,
+    `checkpoint ${name}, step ${checkpoint.manifest.progress.step}`,
+    {
+      fromRun: false,
+    },
+  );
   let images: Float32Array;
   try {
     const t = tf.tidy(() => {
@@ -135,7 +73,7 @@ export async function openCheckpoint(
     type: 'checkpoint',
     source: files.source,
     model: manifest.model.name,
-    ema: drawable.ema,
+    ema: sampler.ema,
     samples: {
       type: 'samples',
       step: manifest.progress.step,

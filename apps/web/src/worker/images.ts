@@ -4,7 +4,7 @@ import type { ImageSettings, Samples } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { FOLDER_SIZE, PICKED_FOLDER, pageLoader } from './data.js';
 import { measureAndPost, SampleQuality } from './quality.js';
-import { session, setDrawable } from './session.js';
+import { drawableOf, session, setDrawable } from './session.js';
 
 /** Most milliseconds between sample grids: a conv step takes a second here, an MLP step a fraction. */
 const PREVIEW_MS = 1500;
@@ -56,20 +56,12 @@ export async function trainImages(
       : undefined;
   session.quality = quality;
   const measureEvery = quality ? settings.quality?.every : undefined;
-  setDrawable({
-    source: `${model.name} on ${data.name}, as it trains`,
-    family: 'gan',
-    fromRun: true,
-    latentDim: model.noiseDim,
-    // The prior's range for the sliders: DCGAN's z is U(-1, 1), the others' N(0, I).
-    range: (model.config as { noise?: string }).noise === 'uniform' ? [-1, 1] : [-3, 3],
-    ...(model.numClasses ? { classes: classNames(data, model.numClasses) } : {}),
-    shape: model.imageShape,
-    pixelRange: model.pixelRange,
-    draw: (z, labels) => model.generate(trainer.generator, z, { training: false, seed: 0, labels }),
-    prior: (count, seed) => model.sampleNoise(count, seed),
-    dispose: () => {},
-  });
+  setDrawable(
+    drawableOf(trainer.sampler(), `${model.name} on ${data.name}, as it trains`, {
+      fromRun: true,
+      ...(model.numClasses ? { classes: classNames(data, model.numClasses) } : {}),
+    }),
+  );
 
   const preview = async (step: number, epoch: number) => {
     const samples: Samples = {

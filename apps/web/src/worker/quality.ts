@@ -1,27 +1,31 @@
-import { deriveSeed } from '@latent/datasets';
-import { createEvaluator, type Evaluator } from '@latent/metrics';
-import type { GanTrainer } from '@latent/train';
-import type * as tf from '@tensorflow/tfjs-core';
+import { sliceImages } from '@latent/datasets';
+import { createRunEvaluator, type RunEvaluator, reportValues } from '@latent/metrics';
+import type { GanTrainer, Sampler } from '@latent/train';
 import type { Measurement } from '../protocol.js';
 import type { RunControl } from './control.js';
-import { testImages } from './data.js';
+import { testImages, trainingImages } from './data.js';
 import { post } from './post.js';
-import { session } from './session.js';
+import { type Measurer, session } from './session.js';
 
-/** What the page measures: `latent train --eval fid,is,coverage`. */
-const METRICS = ['fid', 'is', 'coverage'] as const;
+/** What the page measures: `latent train --eval fid,is,coverage,kid,precision,recall,memorization`. */
+const METRICS = ['fid', 'is', 'coverage', 'kid', 'precision', 'recall', 'memorization'] as const;
+/** Training images the memorization check searches: bounded so a measurement stays seconds long. */
+const MEMORIZATION_IMAGES = 10_000;
 
 /**
- * Sample quality of an images run as it trains: FID against the dataset's
- * test images, IS and class coverage by the classifier `@latent/metrics`
- * ships, from one draw of `n` samples. The noise is the same at every
- * measurement and derived from the run's seed as `latent train --eval`
- * derives it, so the values of a run compare across steps and with the CLI's.
- * The classifier and the test images' statistics are prepared at the first
- * measurement; measurements never overlap.
+ * Sample quality of an images run as it trains, by the protocol of `latent
+ * eval` and `latent train --eval` (`createRunEvaluator` of @latent/metrics):
+ * FID and KID against the dataset's test images, IS, class coverage,
+ * precision and recall by the classifier @latent/metrics ships, and each
+ * sample's distance to its nearest training image, from one draw of `n`
+ * samples. The noise and labels are the protocol's, seeded by the run's seed,
+ * so a run's values compare across steps and with the CLI's. The classifier
+ * and the real images' statistics are prepared at the first measurement;
+ * measurements never overlap.
  */
-export class SampleQuality {
-  private evaluator: Evaluator<(typeof METRICS)[number]> | undefined;
+export class SampleQuality implements Measurer {
+  private evaluator: RunEvaluator | undefined;
+  private readonly sampler: Sampler;
   /** The measurement in progress (or the last), so the next one and a reset wait for it. */
   private busy: Promise<unknown> = Promise.resolve();
   private disposed = false;
@@ -30,7 +34,9 @@ export class SampleQuality {
     private readonly trainer: GanTrainer,
     private readonly dataset: 'mnist' | 'fashion-mnist',
     readonly n: number,
-  ) {}
+  ) {
+    this.sampler = trainer.sampler();
+  }
 
   /** Measures the generator as it is now. */
   measure(): Promise<Measurement> {
@@ -49,32 +55,35 @@ export class SampleQuality {
     this.disposed = true;
     this.evaluator?.dispose();
     this.evaluator = undefined;
+    this.sampler.dispose();
+  }
+
+  private async prepare(): Promise<RunEvaluator> {
+    const train = await trainingImages(this.dataset);
+    const evaluator = await createRunEvaluator({
+      metrics: METRICS,
+      n: this.n,
+      reference: await testImages(this.dataset),
+      training: sliceImages(train, 0, Math.min(MEMORIZATION_IMAGES, train.count), 'train'),
+      classifier: this.dataset,
+    });
+    if (this.disposed) {
+      evaluator.dispose();
+      throw new Error('the run was reset');
+    }
+    return evaluator;
   }
 
   private async run(): Promise<Measurement> {
     if (this.disposed) throw new Error('the run was reset');
     const t0 = performance.now();
-    const { model, config } = this.trainer.options;
-    if (!this.evaluator) {
-      const evaluator = await createEvaluator({
-        metrics: METRICS,
-        n: this.n,
-        pixelRange: model.pixelRange,
-        reference: await testImages(this.dataset),
-        classifier: this.dataset,
-      });
-      if (this.disposed) {
-        evaluator.dispose();
-        throw new Error('the run was reset');
-      }
-      this.evaluator = evaluator;
-    }
+    this.evaluator ??= await this.prepare();
     const { step } = this.trainer;
-    const base = deriveSeed(config.seed, 'eval');
-    let call = 0;
-    const generate = (count: number): tf.Tensor =>
-      this.trainer.generate(count, deriveSeed(base, 'batch', call++));
-    const values = await this.evaluator.evaluate(generate);
+    const report = await this.evaluator.measure({
+      sampler: this.sampler,
+      seed: this.trainer.options.config.seed,
+    });
+    const values = reportValues(report) as Measurement['values'];
     return { step, n: this.n, values, seconds: (performance.now() - t0) / 1000 };
   }
 }
@@ -94,7 +103,7 @@ export function measureNow(control: RunControl | undefined): void {
 }
 
 /** One measurement, announced and reported to the page (errors too: training goes on). */
-export async function measureAndPost(quality: SampleQuality, control: RunControl): Promise<void> {
+export async function measureAndPost(quality: Measurer, control: RunControl): Promise<void> {
   control.post({ type: 'measuring', step: session.trainer?.step ?? 0, n: quality.n });
   try {
     control.post({ type: 'measured', quality: await quality.measure() });

@@ -1,9 +1,8 @@
-import type { Trainer } from '@latent/train';
+import type { Sampler, Trainer } from '@latent/train';
 import { lerp, slerp } from '@latent/vis';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Explorable, ExploreRequest } from '../protocol.js';
+import type { Explorable, ExploreRequest, Measurement } from '../protocol.js';
 import { post } from './post.js';
-import type { SampleQuality } from './quality.js';
 
 /** A generator (or VAE decoder) the explorer can draw from. */
 export interface Drawable extends Explorable {
@@ -19,6 +18,43 @@ export interface Drawable extends Explorable {
   dispose(): void;
 }
 
+/**
+ * The explorer's view of a sampler (`trainer.sampler()` or
+ * `samplerFromCheckpoint`): its pixels, decoder mean and prior range are the
+ * sampler's, the same while a model trains and from its checkpoint.
+ */
+export function drawableOf(
+  sampler: Sampler,
+  source: string,
+  options: { fromRun: boolean; classes?: string[] },
+): Drawable {
+  const classes = sampler.numClasses;
+  return {
+    source,
+    family: sampler.kind,
+    fromRun: options.fromRun,
+    latentDim: sampler.noiseDim,
+    range: [sampler.priorRange[0], sampler.priorRange[1]],
+    ...(classes
+      ? { classes: options.classes ?? Array.from({ length: classes }, (_, i) => String(i)) }
+      : {}),
+    shape: sampler.imageShape,
+    pixelRange: sampler.pixelRange,
+    draw: (z, labels) => sampler.draw(z, labels),
+    prior: (count, seed) => sampler.noise(count, seed),
+    dispose: () => sampler.dispose(),
+  };
+}
+
+/** Measures an images run's samples (the page's Measure); `SampleQuality` in quality.ts. */
+export interface Measurer {
+  readonly n: number;
+  measure(): Promise<Measurement>;
+  /** Resolves once no measurement is in progress. */
+  settled(): Promise<void>;
+  dispose(): void;
+}
+
 /** A trainer the worker can checkpoint and free. */
 export type RunTrainer = Pick<Trainer<object>, 'checkpoint' | 'step'> & { dispose(): void };
 
@@ -29,7 +65,7 @@ export const session: {
   resumable: boolean;
   drawable: Drawable | undefined;
   /** Measures the images run's samples (MNIST and Fashion-MNIST runs). */
-  quality: SampleQuality | undefined;
+  quality: Measurer | undefined;
 } = { trainer: undefined, resumable: false, drawable: undefined, quality: undefined };
 
 /** Replaces what the explorer draws from, freeing the previous one. */

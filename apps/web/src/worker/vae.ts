@@ -1,10 +1,10 @@
-import { samplePrior } from '@latent/models';
+import { decodedMean } from '@latent/models';
 import { resolveRun, VaeTrainer } from '@latent/train';
 import * as tf from '@tensorflow/tfjs-core';
 import type { VaeFrame, VaeSettings } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { pageLoader } from './data.js';
-import { session, setDrawable } from './session.js';
+import { drawableOf, session, setDrawable } from './session.js';
 
 /** Inputs shown beside their reconstructions; side of the latent manifold grid. */
 const SHOWN = 16;
@@ -75,19 +75,12 @@ export async function trainVae(
     ? Array.from({ length: model.numClasses }, (_, i) => data.classNames?.[i] ?? String(i))
     : undefined;
   const inference = { training: false, seed: 0 };
-  setDrawable({
-    source: `${model.name} on ${data.name}, as it trains`,
-    family: 'vae',
-    fromRun: true,
-    latentDim: model.latentDim,
-    range: [-3, 3],
-    ...(classes ? { classes } : {}),
-    shape: model.imageShape,
-    pixelRange: '[0,1]',
-    draw: (z, labels) => tf.sigmoid(model.decode(trainer.decoder, z, { ...inference, labels })),
-    prior: (count, seed) => samplePrior(model, count, seed),
-    dispose: () => {},
-  });
+  setDrawable(
+    drawableOf(trainer.sampler(), `${model.name} on ${data.name}, as it trains`, {
+      fromRun: true,
+      ...(classes ? { classes } : {}),
+    }),
+  );
 
   // The first SHOWN training images, in [0, 1], and their labels.
   const pixels = data.height * data.width * data.channels;
@@ -121,8 +114,8 @@ export async function trainVae(
       const options = { ...inference, labels };
       const { mean } = model.encode(trainer.encoder, x, options);
       return [
-        tf.sigmoid(model.decode(trainer.decoder, mean, options)),
-        zGrid ? tf.sigmoid(model.decode(trainer.decoder, zGrid, inference)) : undefined,
+        decodedMean(model, model.decode(trainer.decoder, mean, options)),
+        zGrid ? decodedMean(model, model.decode(trainer.decoder, zGrid, inference)) : undefined,
       ];
     });
     const reconstructions = (await recon!.data()) as Float32Array;
