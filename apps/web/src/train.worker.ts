@@ -10,7 +10,7 @@ import { RunControl } from './worker/control.js';
 import { trainImages } from './worker/images.js';
 import { post, scope } from './worker/post.js';
 import { measureNow } from './worker/quality.js';
-import { endRun, explore, session } from './worker/session.js';
+import { dispatch, explore, session } from './worker/session.js';
 import { trainToy } from './worker/toy.js';
 import { trainVae } from './worker/vae.js';
 
@@ -41,8 +41,8 @@ async function reset(): Promise<void> {
   await current.done;
   if (run === current) run = undefined;
   // A measurement asked for after the run finished is not part of its loop.
-  await session.quality?.settled();
-  endRun();
+  await session().quality?.settled();
+  dispatch({ type: 'end-run' });
 }
 
 async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {

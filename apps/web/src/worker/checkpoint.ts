@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointFiles, ToWorker } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { post } from './post.js';
-import { drawableOf, session, setDrawable } from './session.js';
+import { dispatch, drawableOf, session } from './session.js';
 
 /** Samples drawn from an opened checkpoint. */
 const CHECKPOINT_SAMPLES = 100;
@@ -85,17 +85,16 @@ export async function openCheckpoint(
       pixelRange: drawable.pixelRange,
     },
   });
-  setDrawable(drawable);
+  dispatch({ type: 'drawable', drawable });
 }
 
 /** The run's checkpoint in the CLI's files, between two steps. */
 export function saveCheckpoint(control: RunControl | undefined): void {
-  const trainer = session.trainer;
+  const { trainer, resumable } = session();
   if (!trainer) {
     post({ type: 'save-error', message: 'No run to save: start one first.' });
     return;
   }
-  const resumable = session.resumable;
   const save = async () => {
     try {
       const { manifest, weights } = await trainer.checkpoint();

@@ -4,7 +4,7 @@ import type { ImageSettings, Samples } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { FOLDER_SIZE, PICKED_FOLDER, pageLoader } from './data.js';
 import { measureAndPost, SampleQuality } from './quality.js';
-import { drawableOf, session, setDrawable } from './session.js';
+import { dispatch, drawableOf } from './session.js';
 
 /** Most milliseconds between sample grids: a conv step takes a second here, an MLP step a fraction. */
 const PREVIEW_MS = 1500;
@@ -48,20 +48,20 @@ export async function trainImages(
     summary: `${model.name} on ${data.name} (${data.count.toLocaleString('en')} images): ${config.loss} loss, k ${config.k}${config.updates === 'simultaneous' ? ' (D and G updated simultaneously)' : ''}, ${config.optimizer} lr G ${config.generatorLearningRate} / D ${config.discriminatorLearningRate}, batch ${config.batchSize}`,
   });
   const trainer = new GanTrainer({ model, data, config });
-  session.trainer = trainer;
-  session.resumable = settings.dataset !== 'folder';
+  dispatch({ type: 'trainer', trainer, resumable: settings.dataset !== 'folder' });
   const quality =
     settings.dataset !== 'folder' && settings.quality
       ? new SampleQuality(trainer, settings.dataset, settings.quality.n)
       : undefined;
-  session.quality = quality;
+  dispatch({ type: 'quality', quality });
   const measureEvery = quality ? settings.quality?.every : undefined;
-  setDrawable(
-    drawableOf(trainer.sampler(), `${model.name} on ${data.name}, as it trains`, {
+  dispatch({
+    type: 'drawable',
+    drawable: drawableOf(trainer.sampler(), `${model.name} on ${data.name}, as it trains`, {
       fromRun: true,
       ...(model.numClasses ? { classes: classNames(data, model.numClasses) } : {}),
     }),
-  );
+  });
 
   const preview = async (step: number, epoch: number) => {
     const samples: Samples = {

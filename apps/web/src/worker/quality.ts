@@ -90,7 +90,7 @@ export class SampleQuality implements Measurer {
 
 /** Measures the images run between two of its steps and posts the values (the Measure button). */
 export function measureNow(control: RunControl | undefined): void {
-  const quality = session.quality;
+  const quality = session().quality;
   if (!control || !quality) {
     post({
       type: 'measure-error',
@@ -104,7 +104,7 @@ export function measureNow(control: RunControl | undefined): void {
 
 /** One measurement, announced and reported to the page (errors too: training goes on). */
 export async function measureAndPost(quality: Measurer, control: RunControl): Promise<void> {
-  control.post({ type: 'measuring', step: session.trainer?.step ?? 0, n: quality.n });
+  control.post({ type: 'measuring', step: session().trainer?.step ?? 0, n: quality.n });
   try {
     control.post({ type: 'measured', quality: await quality.measure() });
   } catch (error) {

@@ -59,19 +59,83 @@ export interface Measurer {
 export type RunTrainer = Pick<Trainer<object>, 'checkpoint' | 'step'> & { dispose(): void };
 
 /** The run in progress (or finished, until reset), and what the explorer draws from. */
-export const session: {
+export interface SessionState {
   trainer: RunTrainer | undefined;
   /** Whether `latent resume` can continue it (it knows the data by name). */
   resumable: boolean;
   drawable: Drawable | undefined;
   /** Measures the images run's samples (MNIST and Fashion-MNIST runs). */
   quality: Measurer | undefined;
-} = { trainer: undefined, resumable: false, drawable: undefined, quality: undefined };
+}
 
-/** Replaces what the explorer draws from, freeing the previous one. */
-export function setDrawable(drawable: Drawable | undefined): void {
-  session.drawable?.dispose();
-  session.drawable = drawable;
+/** Every change of the session: a run's trainer, the explorer's model, the run's measurer, the run's end. */
+export type SessionAction =
+  | { type: 'trainer'; trainer: RunTrainer; resumable: boolean }
+  | { type: 'drawable'; drawable: Drawable | undefined }
+  | { type: 'quality'; quality: Measurer | undefined }
+  | { type: 'end-run' };
+
+const EMPTY: SessionState = {
+  trainer: undefined,
+  resumable: false,
+  drawable: undefined,
+  quality: undefined,
+};
+
+/**
+ * The session's one transition function: the next state and what the
+ * transition leaves behind to free (a replaced explorer model; at a run's
+ * end its trainer, its measurer, and the explorer when it draws with the
+ * trainer's weights). Pure: `dispatch` does the freeing.
+ */
+export function reduce(
+  state: SessionState,
+  action: SessionAction,
+): { state: SessionState; freed: { dispose(): void }[] } {
+  switch (action.type) {
+    case 'trainer':
+      return {
+        state: { ...state, trainer: action.trainer, resumable: action.resumable },
+        freed: [],
+      };
+    case 'drawable': {
+      const freed = state.drawable && state.drawable !== action.drawable ? [state.drawable] : [];
+      return { state: { ...state, drawable: action.drawable }, freed };
+    }
+    case 'quality':
+      return { state: { ...state, quality: action.quality }, freed: [] };
+    case 'end-run': {
+      const keep = state.drawable?.fromRun ? undefined : state.drawable;
+      const freed: ({ dispose(): void } | undefined)[] = [
+        state.drawable?.fromRun ? state.drawable : undefined,
+        state.quality,
+        state.trainer,
+      ];
+      return {
+        state: { ...EMPTY, drawable: keep },
+        freed: freed.filter((f) => f !== undefined),
+      };
+    }
+  }
+}
+
+let current: SessionState = EMPTY;
+
+/** The session as it is now; it changes only through `dispatch`. */
+export function session(): Readonly<SessionState> {
+  return current;
+}
+
+/** Applies an action, frees what it left behind, and tells the page when the explorer's model changed. */
+export function dispatch(action: SessionAction): void {
+  const before = current;
+  const { state, freed } = reduce(before, action);
+  current = state;
+  for (const f of freed) f.dispose();
+  if (state.drawable !== before.drawable) postExplorable(state.drawable);
+}
+
+function postExplorable(drawable: Drawable | undefined): void {
   post({
     type: 'explorable',
     explorable: drawable && {
@@ -84,24 +148,13 @@ export function setDrawable(drawable: Drawable | undefined): void {
   });
 }
 
-/** Frees the run's trainer (and the explorer, when it draws from it). */
-export function endRun(): void {
-  // A run's drawable uses the trainer's weights: it goes with the trainer.
-  if (session.drawable?.fromRun) setDrawable(undefined);
-  session.quality?.dispose();
-  session.quality = undefined;
-  session.trainer?.dispose();
-  session.trainer = undefined;
-  session.resumable = false;
-}
-
 /**
  * The explorer's pictures: G(z_A) with the sliders' values in z_A's first
  * dimensions, and the path from z_A to z_B. Only reads the weights, so it may
  * run between the steps of a training run.
  */
 export async function explore(request: ExploreRequest): Promise<void> {
-  const d = session.drawable;
+  const d = current.drawable;
   if (!d) throw new Error('Nothing to explore yet: train a model or open a checkpoint first.');
   const steps = Math.max(2, Math.min(16, Math.round(request.steps)));
   const [a, b] = tf.tidy(() => [d.prior(1, request.seedA), d.prior(1, request.seedB)]);

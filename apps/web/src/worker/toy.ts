@@ -4,7 +4,7 @@ import type { ToyDensityFrame, ToyPlaneFrame } from '@latent/vis';
 import type { ToySettings } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { pageLoader } from './data.js';
-import { session } from './session.js';
+import { dispatch } from './session.js';
 
 /** Milliseconds between frames in normal speed, and each phase's pause in slow motion. */
 const FRAME_MS = 120;
@@ -94,8 +94,7 @@ export async function trainToy(
     summary: `toy-gan on ${name === 'mixture-1d' ? '0.3 N(-2, 0.5²) + 0.7 N(2, 1²)' : name}: ${config.loss} loss, k ${config.k}, adam lr ${config.learningRate}, batch ${config.batchSize}`,
   });
   const trainer = new GanTrainer({ model: run.model, data: run.data, config });
-  session.trainer = trainer;
-  session.resumable = false;
+  dispatch({ type: 'trainer', trainer, resumable: false });
   const frames = new ToyFrames(trainer, toyOf(name as ToyName), config.seed);
   try {
     if (settings.mode === 'toy1d') {

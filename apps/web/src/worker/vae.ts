@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { VaeFrame, VaeSettings } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { pageLoader } from './data.js';
-import { drawableOf, session, setDrawable } from './session.js';
+import { dispatch, drawableOf } from './session.js';
 
 /** Inputs shown beside their reconstructions; side of the latent manifold grid. */
 const SHOWN = 16;
@@ -69,18 +69,18 @@ export async function trainVae(
     summary: `${model.name} (${model.latentDim}-d latent) on ${data.name}: ${config.optimizer} lr ${config.learningRate}, batch ${config.batchSize}, ${config.binarize} binarization`,
   });
   const trainer = new VaeTrainer({ model, data, config });
-  session.trainer = trainer;
-  session.resumable = true;
+  dispatch({ type: 'trainer', trainer, resumable: true });
   const classes = model.numClasses
     ? Array.from({ length: model.numClasses }, (_, i) => data.classNames?.[i] ?? String(i))
     : undefined;
   const inference = { training: false, seed: 0 };
-  setDrawable(
-    drawableOf(trainer.sampler(), `${model.name} on ${data.name}, as it trains`, {
+  dispatch({
+    type: 'drawable',
+    drawable: drawableOf(trainer.sampler(), `${model.name} on ${data.name}, as it trains`, {
       fromRun: true,
       ...(classes ? { classes } : {}),
     }),
-  );
+  });
 
   // The first SHOWN training images, in [0, 1], and their labels.
   const pixels = data.height * data.width * data.channels;
