@@ -151,10 +151,12 @@ export async function buildCases(which: (label: string) => boolean = () => true)
           } else out.logits = zoo.model.discriminate(tree, x, opts);
         } else if (generating) {
           const decoded = zoo.model.decode(tree, x as tf.Tensor2D, opts);
-          out.images =
-            zoo.model.likelihood === 'gaussian'
-              ? (tf.split(decoded, 2, decoded.rank - 1)[0] as tf.Tensor)
-              : tf.sigmoid(decoded);
+          if (zoo.model.likelihood === 'gaussian') {
+            [out.images, out.logVar] = tf.split(decoded, 2, decoded.rank - 1) as [
+              tf.Tensor,
+              tf.Tensor,
+            ];
+          } else out.images = tf.sigmoid(decoded);
         } else {
           const { mean, logVar } = zoo.model.encode(tree, x, opts);
           out.mean = mean;

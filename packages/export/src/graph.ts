@@ -330,14 +330,17 @@ function mlpVaeGraph(config: MlpVaeConfig, r: Reader, part: Part): Omit<Inferenc
   };
   if (part === 'decoder') {
     // E[x|z]: the sigmoid of Bernoulli logits, or a Gaussian decoder's mean
-    // (itself a sigmoid of the same `out` layer); its log-variance is not needed.
-    const layers = [
-      ...stack(),
-      r.dense('out'),
-      act('sigmoid'),
-      { op: 'unflatten', shape } as Layer,
+    // (a sigmoid of the same `out` layer); a Gaussian decoder's log-variance
+    // is a second output, so the file holds the whole decoder.
+    const outputs = [
+      {
+        name: 'images',
+        layers: [r.dense('out'), act('sigmoid'), { op: 'unflatten', shape } as Layer],
+      },
     ];
-    return { ...base, input: { kind: 'noise', size: config.latentDim }, layers, outputs: [images] };
+    if (config.likelihood === 'gaussian')
+      outputs.push({ name: 'logVar', layers: [r.dense('outLogVar'), { op: 'unflatten', shape }] });
+    return { ...base, input: { kind: 'noise', size: config.latentDim }, layers: stack(), outputs };
   }
   return {
     ...base,
