@@ -46,9 +46,16 @@ def main():
             diffs[name] = float(np.abs(o.reshape(-1).numpy() - want).max())
         report[case["label"]] = {"diff": diffs, "type": type(module).__name__}
         if perturb:
+            # Spectral norm keeps a layer's spectral norm at 1, so an SN-GAN D changes its
+            # weights within that set: a rotation of the kernels' rows, and the biases.
+            sn = module.latent_metadata["model"] == "sngan" and module.latent_metadata["part"] == "discriminator"
             with torch.no_grad():
-                for p in module.state_dict().values():
-                    if torch.is_floating_point(p):
+                for name, p in module.state_dict().items():
+                    if not torch.is_floating_point(p):
+                        continue
+                    if sn and name.endswith("weight"):
+                        p.copy_(p.flip(0) if p.shape[0] > 1 else -p)
+                    else:
                         p.mul_(1.01)
             latent_models.save(module, base + ".trained.safetensors")
             for (name, o) in zip(case["outputs"], run(module, x, labels)):

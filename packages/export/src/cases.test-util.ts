@@ -32,7 +32,7 @@ export interface Case {
   expected: Record<string, Float32Array>;
 }
 
-type AnyModel = { kind: 'gan'; model: GanModel } | { kind: 'vae'; model: VaeModel };
+export type AnyModel = { kind: 'gan'; model: GanModel } | { kind: 'vae'; model: VaeModel };
 
 export const MODELS: { label: string; make: () => AnyModel }[] = [
   { label: 'mlp-gan 28x28x1', make: () => ({ kind: 'gan', model: mlpGan() }) },
@@ -131,43 +131,7 @@ export async function buildCases(which: (label: string) => boolean = () => true)
       const input = generating
         ? { data: values(BATCH * size, -1, 1, 3), shape: [BATCH, size] }
         : { data: values(BATCH * h * w * c, 0, 1, 4), shape: [BATCH, h, w, c] };
-      const expected = tf.tidy(() => {
-        const x =
-          generating || model.layout === 'image'
-            ? tf.tensor(input.data, input.shape)
-            : tf.tensor(input.data, [BATCH, h * w * c]);
-        const opts = {
-          training: false,
-          seed: 0,
-          ...(labels ? { labels: tf.tensor1d(labels, 'int32') } : {}),
-        };
-        const out: Record<string, tf.Tensor> = {};
-        if (zoo.kind === 'gan') {
-          if (generating) out.images = zoo.model.generate(tree, x as tf.Tensor2D, opts);
-          else if (zoo.model.discriminateWithClasses) {
-            const both = zoo.model.discriminateWithClasses(tree, x, opts);
-            out.logits = both.logits;
-            out.classLogits = both.classLogits;
-          } else out.logits = zoo.model.discriminate(tree, x, opts);
-        } else if (generating) {
-          const decoded = zoo.model.decode(tree, x as tf.Tensor2D, opts);
-          if (zoo.model.likelihood === 'gaussian') {
-            [out.images, out.logVar] = tf.split(decoded, 2, decoded.rank - 1) as [
-              tf.Tensor,
-              tf.Tensor,
-            ];
-          } else out.images = tf.sigmoid(decoded);
-        } else {
-          const { mean, logVar } = zoo.model.encode(tree, x, opts);
-          out.mean = mean;
-          out.logVar = logVar;
-        }
-        return out;
-      });
-      const expectedData: Record<string, Float32Array> = {};
-      for (const [k, t] of Object.entries(expected))
-        expectedData[k] = (await t.data()) as Float32Array;
-      tf.dispose(Object.values(expected));
+      const expectedData = await latentOutputs(zoo, part, tree, input, labels);
       cases.push({
         label: `${label} ${part}`,
         graph: inferenceGraph(model.name, model.config, part, await readWeights(tree)),
@@ -187,4 +151,52 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
   return m;
+}
+
+/** latent's own outputs of one part on inputs (images in latent's NHWC layout), by output name. */
+export async function latentOutputs(
+  zoo: AnyModel,
+  part: Part,
+  tree: ParamTree,
+  input: { data: Float32Array; shape: number[] },
+  labels?: Int32Array,
+): Promise<Record<string, Float32Array>> {
+  const { model } = zoo;
+  const [h, w, c] = model.imageShape;
+  const generating = part === 'generator' || part === 'decoder';
+  const batch = input.shape[0] as number;
+  const expected = tf.tidy(() => {
+    const x =
+      generating || model.layout === 'image'
+        ? tf.tensor(input.data, input.shape)
+        : tf.tensor(input.data, [batch, h * w * c]);
+    const opts = {
+      training: false,
+      seed: 0,
+      ...(labels ? { labels: tf.tensor1d(labels, 'int32') } : {}),
+    };
+    const out: Record<string, tf.Tensor> = {};
+    if (zoo.kind === 'gan') {
+      if (generating) out.images = zoo.model.generate(tree, x as tf.Tensor2D, opts);
+      else if (zoo.model.discriminateWithClasses) {
+        const both = zoo.model.discriminateWithClasses(tree, x, opts);
+        out.logits = both.logits;
+        out.classLogits = both.classLogits;
+      } else out.logits = zoo.model.discriminate(tree, x, opts);
+    } else if (generating) {
+      const decoded = zoo.model.decode(tree, x as tf.Tensor2D, opts);
+      if (zoo.model.likelihood === 'gaussian') {
+        [out.images, out.logVar] = tf.split(decoded, 2, decoded.rank - 1) as [tf.Tensor, tf.Tensor];
+      } else out.images = tf.sigmoid(decoded);
+    } else {
+      const { mean, logVar } = zoo.model.encode(tree, x, opts);
+      out.mean = mean;
+      out.logVar = logVar;
+    }
+    return out;
+  });
+  const expectedData: Record<string, Float32Array> = {};
+  for (const [k, t] of Object.entries(expected)) expectedData[k] = (await t.data()) as Float32Array;
+  tf.dispose(Object.values(expected));
+  return expectedData;
 }

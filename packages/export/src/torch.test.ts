@@ -7,9 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '@latent/backend';
+import { disposeParams, loadParams, type ParamTree } from '@latent/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCases, type Case } from './cases.test-util.js';
+import {
+  type AnyModel,
+  buildCases,
+  type Case,
+  latentOutputs,
+  maxAbsDiff,
+} from './cases.test-util.js';
 import { exportGraph } from './export.js';
+import { importSafetensors } from './import.js';
+import { zooModel } from './zoo.js';
 
 const PYTHON = '/usr/bin/python3';
 const script = fileURLToPath(new URL('../python/check_export.py', import.meta.url));
@@ -65,5 +74,42 @@ describe.skipIf(!hasTorch)('safetensors in PyTorch', () => {
       for (const [name, d] of Object.entries(diff))
         expect(d, `${label} ${name}`).toBeLessThanOrEqual(1e-4);
     expect(await readFile(join(dir, 'cases.json'), 'utf8')).toContain('generator');
+  }, 300_000);
+
+  it('weights changed under PyTorch come back through import: latent then computes what PyTorch does', async () => {
+    const run = spawnSync(PYTHON, [script, dir, '--perturb'], {
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    for (const [i, c] of cases.entries()) {
+      const source = join(dir, `case${i}.trained.safetensors`);
+      const checkpoint = await importSafetensors(
+        [{ bytes: new Uint8Array(await readFile(source)), source }],
+        { model: c.graph.model },
+      );
+      expect(checkpoint.manifest.model).toEqual({ name: c.graph.model, config: c.graph.config });
+      const zoo = zooModel(c.graph.model, checkpoint.manifest.model.config, source) as AnyModel;
+      const trees = zoo.model.init(5) as unknown as Record<string, ParamTree>;
+      const tree = trees[c.graph.part] as ParamTree;
+      loadParams(
+        tree,
+        { specs: checkpoint.manifest.weights.specs, data: checkpoint.weights },
+        c.graph.part,
+      );
+      const got = await latentOutputs(zoo, c.graph.part, tree, c.input, c.labels);
+      for (const t of Object.values(trees)) disposeParams(t);
+      for (const name of Object.keys(c.expected)) {
+        const torch = new Float32Array(
+          (await readFile(join(dir, `case${i}.trained.${name}.bin`))).buffer.slice(0),
+        );
+        const want = c.expected[name] as Float32Array;
+        // The change must show, and latent must follow it.
+        expect(maxAbsDiff(torch, want), `${c.label} ${name} changed`).toBeGreaterThan(1e-4);
+        const diff = maxAbsDiff(got[name] as Float32Array, torch);
+        expect(diff, `${c.label} ${name}`).toBeLessThanOrEqual(1e-4);
+      }
+    }
   }, 300_000);
 });
