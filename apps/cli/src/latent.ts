@@ -4,6 +4,7 @@ import { resolveGanRunConfig } from '@latent/train';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
 import { DEFAULT_METRICS, evalCommand } from './eval.js';
+import { addExportCommands } from './export.js';
 import { sampleCommand } from './sample.js';
 import { type RunOutput, resumeCommand, trainCommand } from './train.js';
 import { DATASETS, GAN_MODELS, VAE_MODELS } from './zoo.js';
@@ -392,6 +393,8 @@ program
       out: o.out,
     });
   });
+
+addExportCommands(program);
 
 program
   .command('models')

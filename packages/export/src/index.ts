@@ -22,6 +22,12 @@ export {
   type Weight,
   type WeightMap,
 } from './graph.js';
+export {
+  type ImportDataset,
+  type ImportFile,
+  type ImportOptions,
+  importSafetensors,
+} from './import.js';
 export { metadataOf } from './metadata.js';
 export { ONNX_OPSET, toOnnx } from './onnx.js';
 export {

@@ -36,12 +36,15 @@ function hwcOfChw([h, w, c]: Shape3, p: number): number {
 function densePerm(kernel: Weight, inImage?: Shape3, outImage?: Shape3): Int32Array {
   const [rows, cols] = kernel.shape as [number, number];
   const imageRows = inImage ? inImage[0] * inImage[1] * inImage[2] : 0;
-  const row = (p: number) => (inImage && p < imageRows ? hwcOfChw(inImage, p) : p);
-  const col = (q: number) => (outImage ? hwcOfChw(outImage, q) : q);
+  const row = Int32Array.from({ length: rows }, (_, p) =>
+    inImage && p < imageRows ? hwcOfChw(inImage, p) : p,
+  );
+  const col = Int32Array.from({ length: cols }, (_, q) => (outImage ? hwcOfChw(outImage, q) : q));
   const perm = new Int32Array(rows * cols);
   for (let q = 0; q < cols; q++) {
-    const cq = col(q);
-    for (let p = 0; p < rows; p++) perm[q * rows + p] = row(p) * cols + cq;
+    const cq = col[q] as number;
+    const at = q * rows;
+    for (let p = 0; p < rows; p++) perm[at + p] = (row[p] as number) * cols + cq;
   }
   return perm;
 }
@@ -58,7 +61,11 @@ function convPerm(kernel: Weight): Int32Array {
   return perm;
 }
 
-const identity = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+const identity = (n: number) => {
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  return perm;
+};
 
 function tensor(name: string, shape: number[], latent: Weight, perm: Int32Array): TorchTensor {
   const data = new Float32Array(perm.length);
