@@ -85,15 +85,11 @@ function entryOf(name: string, raw: unknown, dataBytes: number, fail: (m: string
     fail(
       `tensor '${name}' claims bytes ${start}..${end}, outside the ${dataBytes} bytes of data in the file`,
     );
-  // The element count, stopped as soon as it exceeds what the range holds (no overflow).
-  let count = 1;
-  for (const d of shape as number[]) {
-    count *= d;
-    if (count * 4 > end - start) break;
-  }
-  if (count * 4 !== end - start)
+  // Exact in BigInt, so a huge shape cannot overflow into a plausible size.
+  const bytes = (shape as number[]).reduce((n, d) => n * BigInt(d), 4n);
+  if (bytes !== BigInt(end - start))
     fail(
-      `tensor '${name}' of shape [${shape}] needs ${count * 4 > end - start ? 'more than ' : ''}${count * 4} bytes, its range holds ${end - start}`,
+      `tensor '${name}' of shape [${shape}] needs ${bytes} bytes, its range holds ${end - start}`,
     );
   return { name, shape: shape as number[], start, end };
 }
