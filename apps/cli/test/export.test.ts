@@ -50,17 +50,25 @@ beforeAll(async () => {
 
 describe('latent export and latent import', () => {
   it('exports the paper GAN in the three formats, and its safetensors import back to the same samples', async () => {
-    const run = train('gan');
+    const run = train('gan', '--ema', '0.9');
     for (const format of ['onnx', 'tfjs', 'safetensors']) {
       const done = latent('export', run, '--format', format);
       expect(done.stderr).toMatch(/mlp-gan generator at step 2 -> /);
       expect(done.status).toBe(0);
     }
+    const ema = latent('export', run, '--format', 'onnx', '--ema');
+    expect(ema.stderr).toMatch(/mlp-gan generator \(EMA\) at step 2 -> .*generator-ema\.onnx/);
     expect((await readdir(join(run, 'export'))).sort()).toEqual([
+      'generator-ema.onnx',
       'generator-tfjs',
       'generator.onnx',
       'generator.safetensors',
     ]);
+    // The average of G is not G.
+    const [plain, averaged] = await Promise.all(
+      ['generator.onnx', 'generator-ema.onnx'].map((f) => readFile(join(run, 'export', f))),
+    );
+    expect((averaged as Buffer).equals(plain as Buffer)).toBe(false);
     expect((await readdir(join(run, 'export', 'generator-tfjs'))).sort()).toEqual([
       'model.json',
       'weights.bin',
