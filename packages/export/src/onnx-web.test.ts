@@ -8,7 +8,9 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { initBackend } from '@latent/backend';
+import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCases, type Case, maxAbsDiff } from './cases.test-util.js';
@@ -39,12 +41,28 @@ describe.skipIf(!hasChromium)('ONNX in Chromium with onnxruntime-web', () => {
       ['mlp-gan 28x28x1', 'dcgan 28x28x1', 'cgan 28x28x1', 'conv-vae 28x28x1'].includes(l),
     );
     const models = cases.map((c) => toOnnx(c.graph));
+    // The exporter itself, bundled for the browser as a web app would (from the sources).
+    const bundle = await build({
+      entryPoints: [fileURLToPath(new URL('./browser-entry.test-util.ts', import.meta.url))],
+      bundle: true,
+      write: false,
+      platform: 'browser',
+      format: 'iife',
+      conditions: ['@latent/source'],
+      logLevel: 'silent',
+    });
+    const entry = bundle.outputFiles[0]?.contents ?? new Uint8Array();
     server = createServer(async (req, res) => {
       const path = req.url ?? '/';
       try {
         if (path === '/') {
           res.setHeader('content-type', 'text/html');
-          res.end('<!doctype html><script src="/ort/ort.wasm.min.js"></script>');
+          res.end(
+            '<!doctype html><script src="/ort/ort.wasm.min.js"></script><script src="/entry.js"></script>',
+          );
+        } else if (path === '/entry.js') {
+          res.setHeader('content-type', 'text/javascript');
+          res.end(entry);
         } else if (path.startsWith('/model/')) {
           res.setHeader('content-type', 'application/octet-stream');
           res.end(models[Number(path.slice(7))]);
@@ -122,5 +140,26 @@ describe.skipIf(!hasChromium)('ONNX in Chromium with onnxruntime-web', () => {
           maxAbsDiff(results[i]?.[name] ?? [], want),
           `${c.label} ${name}`,
         ).toBeLessThanOrEqual(1e-4);
+  }, 300_000);
+
+  it('exports in the page itself: the main entry bundles for a browser, and its ONNX runs there', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(url);
+    const { got, expected } = await page.evaluate(async () => {
+      // biome-ignore lint/suspicious/noExplicitAny: globals the page's scripts define.
+      const g = globalThis as any;
+      const made = await g.exportInPage();
+      g.ort.env.wasm.numThreads = 1;
+      g.ort.env.wasm.wasmPaths = '/ort/';
+      const session = await g.ort.InferenceSession.create(Uint8Array.from(made.onnx));
+      const z = new g.ort.Tensor('float32', Float32Array.from(made.z), [2, 100]);
+      const r = await session.run({ z });
+      return { got: [...r.images.data] as number[], expected: made.expected as number[] };
+    });
+    expect(problems).toEqual([]);
+    expect(got.length).toBe(2 * 28 * 28);
+    expect(maxAbsDiff(got, expected)).toBeLessThanOrEqual(1e-4);
   }, 300_000);
 });
