@@ -39,7 +39,7 @@ export interface ImportFile {
 /**
  * A config from a file's metadata, refused when implausible: it sizes the
  * networks built before any shape is compared, so a hostile one must not
- * make them huge (every zoo config's numbers are at most a few thousand).
+ * make them huge (the run config caps every width at 8192).
  */
 function plausibleConfig(text: string, source: string): unknown {
   const fail = (why: string): never => {
@@ -54,7 +54,7 @@ function plausibleConfig(text: string, source: string): unknown {
   }
   const walk = (v: unknown, depth: number): void => {
     if (depth > 4) fail('nests too deep');
-    if (typeof v === 'number' && !(Number.isFinite(v) && Math.abs(v) <= 4096))
+    if (typeof v === 'number' && !(Number.isFinite(v) && Math.abs(v) <= 8192))
       fail(`holds ${v}, outside the sizes of the zoo`);
     if (Array.isArray(v)) {
       if (v.length > 16) fail('has a list longer than any zoo model needs');
