@@ -9,7 +9,7 @@
  *   pnpm --filter @latent/export bench [--repeat 3] [--models mlp-gan,dcgan]
  */
 import { initBackend } from '@latent/backend';
-import { disposeParams, encodeParams, type ParamTree } from '@latent/models';
+import { disposeParams, encodeParams } from '@latent/models';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -17,7 +17,7 @@ import {
   checksum,
   resolveGanRunConfig,
 } from '@latent/train';
-import { checkpointGraph, exportGraph, FORMATS, zooModel } from '../src/index.js';
+import { checkpointGraph, exportGraph, FORMATS, initNetworks, zooModel } from '../src/index.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -32,10 +32,7 @@ console.log(`backend ${backend.name}, median of ${repeat}, ms (node ${process.ve
 console.log(['model', 'params', 'graph', ...FORMATS].map((s) => s.padStart(9)).join(' '));
 for (const name of models) {
   const zoo = zooModel(name, undefined, 'bench');
-  const trees = (zoo.kind === 'gan' ? zoo.model.init(0) : zoo.model.init(0)) as Record<
-    string,
-    ParamTree
-  >;
+  const trees = initNetworks(zoo, 0);
   const encoded = await encodeParams(trees);
   const checkpoint = {
     manifest: {

@@ -13,7 +13,7 @@ import { toOnnx } from './onnx.js';
 import { writeSafetensors } from './safetensors.js';
 import { toTfjsLayers } from './tfjs-layers.js';
 import { torchTensors } from './torch-layout.js';
-import { zooModel } from './zoo.js';
+import { initNetworks, zooModel } from './zoo.js';
 
 /** The formats a network exports to. */
 export const FORMATS = ['onnx', 'tfjs', 'safetensors'] as const;
@@ -82,13 +82,13 @@ export async function checkpointGraph(
         ? `${where} holds no moving average of G; train with --ema 0.999 to keep one, or drop --ema.`
         : `${where} holds no ${chosen} weights`,
     );
-  const trees = zoo.kind === 'gan' ? zoo.model.init(0) : zoo.model.init(0);
-  const tree = (trees as Record<string, ParamTree>)[chosen] as ParamTree;
+  const trees = initNetworks(zoo, 0);
+  const tree = trees[chosen] as ParamTree;
   try {
     loadParams(tree, { specs: manifest.weights.specs, data: weights }, prefix);
     return inferenceGraph(name, config, chosen, await readWeights(tree));
   } finally {
-    for (const t of Object.values(trees as Record<string, ParamTree>)) disposeParams(t);
+    for (const t of Object.values(trees)) disposeParams(t);
   }
 }
 

@@ -12,7 +12,7 @@ import { readWeights } from './export.js';
 import { inferenceGraph, type Part, partsOf } from './graph.js';
 import { readSafetensors, type SafetensorsFile } from './safetensors.js';
 import { latentFromTorch, torchTensors } from './torch-layout.js';
-import { zooModel } from './zoo.js';
+import { initNetworks, zooModel } from './zoo.js';
 
 /** The training sets a checkpoint may name, with the image counts latent's runs record. */
 const DATASETS = {
@@ -214,10 +214,7 @@ export async function importSafetensors(
       config = plausibleConfig(file.metadata.config, source);
   }
   const zoo = zooModel(model, config, files[0]?.source ?? 'import');
-  const trees = (zoo.kind === 'gan' ? zoo.model.init(seed) : zoo.model.init(seed)) as Record<
-    string,
-    ParamTree
-  >;
+  const trees = initNetworks(zoo, seed);
   try {
     const done = new Set<Part>();
     for (const { file, source } of parsed) {

@@ -40,4 +40,4 @@ export {
 } from './safetensors.js';
 export { type TfjsLayersModel, toTfjsLayers } from './tfjs-layers.js';
 export { latentFromTorch, type TorchTensor, torchTensors } from './torch-layout.js';
-export { type ZooModel, zooModel } from './zoo.js';
+export { initNetworks, type ZooModel, zooModel } from './zoo.js';

@@ -9,16 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { initBackend } from '@latent/backend';
 import { disposeParams, loadParams, type ParamTree } from '@latent/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AnyModel,
-  buildCases,
-  type Case,
-  latentOutputs,
-  maxAbsDiff,
-} from './cases.test-util.js';
+import { buildCases, type Case, latentOutputs, maxAbsDiff } from './cases.test-util.js';
 import { exportGraph } from './export.js';
 import { importSafetensors } from './import.js';
-import { zooModel } from './zoo.js';
+import { initNetworks, zooModel } from './zoo.js';
 
 const PYTHON = '/usr/bin/python3';
 const script = fileURLToPath(new URL('../python/check_export.py', import.meta.url));
@@ -90,8 +84,8 @@ describe.skipIf(!hasTorch)('safetensors in PyTorch', () => {
         { model: c.graph.model },
       );
       expect(checkpoint.manifest.model).toEqual({ name: c.graph.model, config: c.graph.config });
-      const zoo = zooModel(c.graph.model, checkpoint.manifest.model.config, source) as AnyModel;
-      const trees = zoo.model.init(5) as unknown as Record<string, ParamTree>;
+      const zoo = zooModel(c.graph.model, checkpoint.manifest.model.config, source);
+      const trees = initNetworks(zoo, 5);
       const tree = trees[c.graph.part] as ParamTree;
       loadParams(
         tree,

@@ -1,4 +1,4 @@
-import type { GanModel, VaeModel } from '@latent/models';
+import type { GanModel, ParamTree, VaeModel } from '@latent/models';
 import { GAN_ZOO, ganFromCheckpoint, VAE_ZOO, vaeFromCheckpoint } from '@latent/train';
 
 /** A zoo model of either family. */
@@ -36,4 +36,9 @@ export function zooModel(
   throw new Error(
     `${where}: '${name}' is not a model of latent's zoo (${[...Object.keys(GAN_ZOO), ...Object.keys(VAE_ZOO)].join(', ')})`,
   );
+}
+
+/** Fresh networks of a zoo model by part name (`generator`, `discriminator` or `decoder`, `encoder`). */
+export function initNetworks(zoo: ZooModel, seed: number): Record<string, ParamTree> {
+  return zoo.kind === 'gan' ? zoo.model.init(seed) : zoo.model.init(seed);
 }
