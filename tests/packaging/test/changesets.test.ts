@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
-const LIBRARIES = ['datasets', 'train', 'models', 'backend', 'vis', 'metrics'];
+const LIBRARIES = ['datasets', 'train', 'models', 'backend', 'vis', 'metrics', 'export'];
 
 let copy: string;
 /** Pending changesets and what they bump: package name -> bump kinds. */

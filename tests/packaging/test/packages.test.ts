@@ -19,7 +19,7 @@ const here = fileURLToPath(new URL('..', import.meta.url));
 const fixtures = join(here, 'fixtures');
 const bin = (name: string) => join(here, 'node_modules/.bin', name);
 
-const PACKAGES = ['datasets', 'train', 'models', 'backend', 'vis', 'metrics'] as const;
+const PACKAGES = ['datasets', 'train', 'models', 'backend', 'vis', 'metrics', 'export'] as const;
 type Pkg = (typeof PACKAGES)[number];
 
 /**
