@@ -17,13 +17,12 @@ import {
 } from '@latent/metrics';
 import { disposeParams } from '@latent/models';
 import { type Checkpoint, samplerFromCheckpoint, trainedVaeFromCheckpoint } from '@latent/train';
-import { readCheckpoint, writeFileAtomic } from '@latent/train/node';
+import { findCheckpoint, readCheckpoint, writeFileAtomic } from '@latent/train/node';
 import { encodePng, neighbourGrid } from '@latent/vis';
 import { UsageError } from './errors.js';
 
 import { formatDuration } from './progress.js';
 import { writeReport } from './report.js';
-import { findCheckpoint } from './sample.js';
 
 /** What `latent eval` computes for each kind of run, when --metric is not given. */
 export const DEFAULT_METRICS: Record<'gan' | 'vae', MetricName[]> = {

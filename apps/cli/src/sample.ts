@@ -1,8 +1,7 @@
-import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { initBackend } from '@latent/backend';
 import { samplerFromCheckpoint } from '@latent/train';
-import { listCheckpoints, readCheckpoint, writeFileAtomic } from '@latent/train/node';
+import { findCheckpoint, readCheckpoint, writeFileAtomic } from '@latent/train/node';
 import { encodePng, imageGrid, interpolationGrid, lerp, slerp } from '@latent/vis';
 import * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from './errors.js';
@@ -102,24 +101,5 @@ export async function sampleCommand(opts: SampleCommandOptions): Promise<void> {
   await writeFileAtomic(out, png);
   process.stderr.write(
     `latent: ${opts.count} samples of ${model.name} at step ${step}${opts.ema ? ' (EMA)' : ''} -> ${out}\n`,
-  );
-}
-
-/** The checkpoint folder a target names: itself, or a run folder's newest checkpoint. */
-export async function findCheckpoint(target: string): Promise<{ dir: string; runDir?: string }> {
-  if (await exists(join(target, 'checkpoint.json'))) return { dir: target };
-  const newest = (await listCheckpoints(join(target, 'checkpoints'))).at(-1);
-  if (!newest) {
-    throw new Error(
-      `${target} is neither a checkpoint folder (no checkpoint.json) nor a run folder with checkpoints/.`,
-    );
-  }
-  return { dir: newest.path, runDir: target };
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
   );
 }

@@ -1,8 +1,8 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
   checkpointName,
-  listCheckpoints,
+  findCheckpoint,
   readCheckpoint,
   writeCheckpoint,
 } from '@latent/train/node';
@@ -14,24 +14,6 @@ import {
   type Format,
 } from './export.js';
 import { type ImportOptions, importSafetensors } from './import.js';
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** The checkpoint folder a target names: itself, or a run folder's newest checkpoint. */
-export async function findCheckpoint(target: string): Promise<{ dir: string; runDir?: string }> {
-  if (await exists(join(target, 'checkpoint.json'))) return { dir: target };
-  const newest = (await listCheckpoints(join(target, 'checkpoints'))).at(-1);
-  if (!newest)
-    throw new Error(
-      `${target} is neither a checkpoint folder (no checkpoint.json) nor a run folder with checkpoints/.`,
-    );
-  return { dir: newest.path, runDir: target };
-}
 
 export interface ExportToFilesOptions extends ExportOptions {
   format: Format | string;

@@ -148,3 +148,19 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * The checkpoint a path names: the newest complete one of a run folder's
+ * `checkpoints/`, else the checkpoint right in the folder (a checkpoint
+ * folder, or the two files the web app saves).
+ *
+ * @returns the checkpoint's folder, and the run folder when it is one's
+ */
+export async function findCheckpoint(target: string): Promise<{ dir: string; runDir?: string }> {
+  const newest = (await listCheckpoints(join(target, 'checkpoints'))).at(-1);
+  if (newest) return { dir: newest.path, runDir: target };
+  if (await exists(join(target, 'checkpoint.json'))) return { dir: target };
+  throw new CheckpointError(
+    `${target} is neither a checkpoint folder (no checkpoint.json) nor a run folder with checkpoints (looked in ${join(target, 'checkpoints')})`,
+  );
+}

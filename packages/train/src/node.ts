@@ -3,6 +3,7 @@ export {
   type Better,
   bestMetric,
   checkpointName,
+  findCheckpoint,
   keepBestCheckpoint,
   listCheckpoints,
   pruneCheckpoints,

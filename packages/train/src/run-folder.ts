@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { type Checkpoint, CheckpointError, type RunStamp, runStampSchema } from './checkpoint.js';
 import {
   checkpointName,
+  findCheckpoint,
   keepBestCheckpoint,
   listCheckpoints,
   pruneCheckpoints,
@@ -84,14 +85,7 @@ export class RunFolder {
    */
   static async open(dir: string): Promise<{ folder: RunFolder; checkpoint: Checkpoint }> {
     const path = resolve(dir);
-    const found = (await listCheckpoints(join(path, 'checkpoints'))).at(-1);
-    const files = await readdir(path).catch((): string[] => []);
-    if (!found && !files.includes('checkpoint.json')) {
-      throw new CheckpointError(
-        `${path} has no checkpoint to resume from (looked in ${join(path, 'checkpoints')} and for a checkpoint.json in the folder)`,
-      );
-    }
-    const checkpoint = await readCheckpoint(found?.path ?? path);
+    const checkpoint = await readCheckpoint((await findCheckpoint(path)).dir);
     const legacy = await readLegacyConfig(path);
     // Runs from before the stamp recorded the data limit in config.json only.
     if (legacy.dataLimit && checkpoint.manifest.config.dataLimit === undefined)
