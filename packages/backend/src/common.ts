@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { type WasmGemm, wasmGemmOf } from './gemm.js';
 
 /** The backends latent can start in Node. `wasm` is the default: ~30x the pure-JS `cpu` on matmul. */
 export const BACKENDS = ['wasm', 'cpu'] as const;
@@ -18,6 +19,8 @@ export interface BackendInfo {
   threads: boolean;
   /** Whether the wasm backend uses SIMD instructions. */
   simd: boolean;
+  /** The wasm backend's matrix-product kernel (see `WasmGemm`); absent on other backends. */
+  gemm?: WasmGemm;
 }
 
 /** Throws naming the allowed backends unless `name` is one of `allowed`. */
@@ -46,5 +49,6 @@ export async function activate(name: BackendName): Promise<BackendInfo> {
     tfjsVersion: tf.version_core,
     threads: wasm && tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
     simd: wasm && tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
+    ...(wasm ? { gemm: wasmGemmOf(tf.backend()) } : {}),
   };
 }

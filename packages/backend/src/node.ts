@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import './gradients.js';
 import './wasm-kernels.js';
+import './relaxed-simd.js';
 import {
   activate,
   assertBackendName,
@@ -14,6 +15,7 @@ import {
 } from './common.js';
 
 export { BACKENDS, type BackendInfo, type BackendName, BROWSER_BACKENDS } from './common.js';
+export { useLatentWasmGemm, type WasmGemm } from './gemm.js';
 export { useFastWasmConv2DBackpropInput } from './wasm-kernels.js';
 
 let wasmPathsSet = false;
