@@ -11,6 +11,7 @@
  *   pnpm bench [--models mlp-gan,dcgan,mlp-vae] [--backends wasm,cpu] [--workers 1,2]
  *              [--steps 20] [--cpu-steps 2] [--threads 1,2] [--python /usr/bin/python3] [--no-torch]
  *              [--openblas-coretype SKYLAKEX] [--no-matmul]
+ *   pnpm bench --profile mlp-gan|dcgan|mlp-vae [--steps 10]   (time per wasm kernel)
  *
  * PyTorch runs with its BLAS set up as a tuned user would: Debian's
  * OpenBLAS-openmp (libopenblas0-openmp) library folder first on
@@ -105,9 +106,8 @@ function trainable(...trees: ParamTree[]): number {
     .reduce((n, v) => n + v.size, 0);
 }
 
-/** One row, in this process: the trainer the CLI runs, on the paper's data. */
-async function runRow(model: ModelName, backend: string, workers: number, steps: number) {
-  await initBackend(backend);
+/** The trainer the CLI runs, on the paper's data, with its batch and trainable parameter count. */
+async function makeTrainer(model: ModelName, backend: string, workers: number) {
   const data = (await loadMnist()).train;
   const parallel = {
     workers,
@@ -129,7 +129,13 @@ async function runRow(model: ModelName, backend: string, workers: number, steps:
     trainer = createParallelGanTrainer({ model: gan, data, config }, parallel);
     params = trainable(trainer.generator, trainer.discriminator);
   }
-  const batch = model === 'dcgan' ? 64 : 100;
+  return { trainer, params, batch: model === 'dcgan' ? 64 : 100 };
+}
+
+/** One row, in this process. */
+async function runRow(model: ModelName, backend: string, workers: number, steps: number) {
+  await initBackend(backend);
+  const { trainer, params, batch } = await makeTrainer(model, backend, workers);
   // A cpu DCGAN step takes minutes: time one, without warm-up.
   const slow = backend === 'cpu' && model === 'dcgan';
   const warmup = slow ? 0 : backend === 'cpu' ? 1 : 3;
@@ -155,6 +161,54 @@ async function runRow(model: ModelName, backend: string, workers: number, steps:
     peakRssMB: process.resourceUsage().maxRSS / 1024,
   };
   console.log(JSON.stringify(row));
+}
+
+/**
+ * `pnpm bench --profile <model>`: where one wasm worker's training step goes,
+ * kernel by kernel (tf.profile times each kernel; wasm kernels are
+ * synchronous, so the times are the kernels' own), after warm-up.
+ */
+async function profileSteps(model: ModelName, steps: number) {
+  await initBackend('wasm');
+  const { trainer } = await makeTrainer(model, 'wasm', 1);
+  const step = () => {
+    const { stats } = trainer.trainStep();
+    stats.dataSync();
+    stats.dispose();
+  };
+  for (let i = 0; i < 5; i++) step();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  const wall = (performance.now() - t0) / steps;
+  const profile = await tf.profile(() => {
+    for (let i = 0; i < steps; i++) step();
+  });
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of profile.kernels) {
+    const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    entry.ms += (k.kernelTimeMs as number) / steps;
+    entry.calls += 1 / steps;
+    byKernel.set(k.name, entry);
+  }
+  const sorted = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  const total = sorted.reduce((t, [, e]) => t + e.ms, 0);
+  const products = sorted
+    .filter(
+      ([name]) => name === 'BatchMatMul' || name === '_FusedMatMul' || name.startsWith('Conv'),
+    )
+    .reduce((t, [, e]) => t + e.ms, 0);
+  console.log(`${LABELS[model]} on wasm, one worker: ${wall.toFixed(1)} ms a step (untimed run)`);
+  console.log(
+    `${'kernel'.padEnd(24)} ${'ms/step'.padStart(8)} ${'calls'.padStart(6)} ${'share'.padStart(6)}`,
+  );
+  for (const [name, e] of sorted)
+    console.log(
+      `${name.padEnd(24)} ${e.ms.toFixed(2).padStart(8)} ${e.calls.toFixed(0).padStart(6)} ${`${((100 * e.ms) / total).toFixed(1)}%`.padStart(6)}`,
+    );
+  console.log(
+    `kernels ${total.toFixed(1)} ms a step, of which products (matmul, conv) ${products.toFixed(1)} ms; outside kernels (JS, tape, optimizer bookkeeping) ~${Math.max(0, wall - total).toFixed(1)} ms`,
+  );
+  trainer.dispose();
 }
 
 const MATMUL_N = 1024;
@@ -430,6 +484,8 @@ if (!isMainThread) {
   // A data-parallel row's worker replica.
   await initBackend(replicaScriptData<{ backend: string }>().backend);
   serveReplica(replicaModels);
+} else if (args[0] === '--profile') {
+  await profileSteps((args[1] ?? 'mlp-gan') as ModelName, Number(flag('steps', '10')));
 } else if (args[0] === '--matmul') {
   const [gemm, steps] = (args[1] ?? '').split(',');
   await runMatmulRow(gemm as 'latent' | 'xnnpack', Number(steps));
