@@ -416,10 +416,11 @@ function vector(items: number[][]): number[] {
 const str = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
 
 /**
- * The module's bytes: imports `env.memory` (no maximum, unshared), exports
- * `kernel`, `tile`, `packA`, `packB` and `macro`.
+ * The module's bytes: imports `env.memory` (any size; `shared` for a
+ * threaded heap, whose import must declare a maximum: 4 GiB admits any),
+ * exports `kernel`, `tile`, `packA`, `packB` and `macro`.
  */
-export function gemmModuleBytes(fma: boolean): Uint8Array {
+export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array {
   const funcs: [string, Func][] = [
     ['kernel', microKernel(fma)],
     ['tile', edgeTile()],
@@ -429,7 +430,8 @@ export function gemmModuleBytes(fma: boolean): Uint8Array {
   ];
   const arities = [...new Set(funcs.map(([, f]) => f.params))];
   const types = arities.map((n) => [0x60, ...uleb(n), ...Array(n).fill(I32), 0]);
-  const imports = [[...str('env'), ...str('memory'), 0x02, 0x00, 1]];
+  const limits = shared ? [0x03, 1, ...uleb(65536)] : [0x00, 1];
+  const imports = [[...str('env'), ...str('memory'), 0x02, ...limits]];
   const code = funcs.map(([, f]) => {
     const body = [...vector(f.locals.map(([n, t]) => [...uleb(n), t])), ...f.body, Op.end];
     return [...uleb(body.length), ...body];

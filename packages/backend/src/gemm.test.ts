@@ -135,12 +135,16 @@ describe("latent's wasm GEMM", () => {
     expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(ids);
   });
 
-  it('builds a valid module with and without FMA, and both multiply correctly', () => {
+  it('builds a valid module with and without FMA, on a plain or shared (threaded) heap, and each multiplies correctly', () => {
     const [m, n, k] = [9, 13, 70];
-    for (const fma of [false, true]) {
-      const bytes = gemmModuleBytes(fma);
+    for (const [fma, shared] of [
+      [false, false],
+      [true, false],
+      [true, true],
+    ]) {
+      const bytes = gemmModuleBytes(fma!, shared);
       expect(WebAssembly.validate(bytes as BufferSource)).toBe(true);
-      const memory = new WebAssembly.Memory({ initial: 16 });
+      const memory = new WebAssembly.Memory({ initial: 16, maximum: 32768, shared });
       const g = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), {
         env: { memory },
       }).exports as unknown as GemmExports;

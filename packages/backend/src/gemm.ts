@@ -2,8 +2,9 @@
 // _FusedMatMul: it multiplies the tensors in place on the tfjs-wasm heap (the
 // module imports the heap's WebAssembly.Memory), every transpose flag is a
 // stride, and it uses f32x4.relaxed_madd (FMA) where the engine validates it.
-// Where it cannot run (no SIMD, a shared-memory threaded heap) the previously
-// registered kernels stay in charge, after a one-line notice.
+// Where it cannot run (no SIMD) the previously registered kernels stay in
+// charge, after a one-line notice. On the threaded build (a shared heap) it
+// runs on the calling thread.
 import './wasm-kernels.js';
 import {
   _FusedMatMul,
@@ -76,15 +77,15 @@ function instantiate(backend: WasmBackend): Gemm | null {
     ? 'this engine has no WebAssembly SIMD'
     : !memory
       ? 'the wasm backend does not expose its memory'
-      : typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer
-        ? 'the threaded wasm backend shares its memory'
-        : undefined;
+      : undefined;
   if (why) {
     console.warn(`@latent/backend: matrix products use tfjs's XNNPACK kernels (${why}).`);
     return null;
   }
   const fma = features.relaxed;
-  const module = new WebAssembly.Module(gemmModuleBytes(fma) as BufferSource);
+  const shared =
+    typeof SharedArrayBuffer !== 'undefined' && memory!.buffer instanceof SharedArrayBuffer;
+  const module = new WebAssembly.Module(gemmModuleBytes(fma, shared) as BufferSource);
   const { exports } = new WebAssembly.Instance(module, {
     env: { memory: memory as WebAssembly.Memory },
   });
