@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import './gemm-conv.js';
 import { type WasmGemm, wasmGemmOf } from './gemm.js';
 
 /** The backends latent can start in Node. `wasm` is the default: ~30x the pure-JS `cpu` on matmul. */

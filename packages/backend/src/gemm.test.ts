@@ -168,3 +168,53 @@ describe("latent's wasm GEMM", () => {
     }
   });
 });
+
+interface ConvCase {
+  x: [number, number, number, number];
+  k: [number, number];
+  co: number;
+  stride: number;
+  pad: 'same' | 'valid';
+  dilation: number;
+}
+
+/** conv2d and its gradients (whose inner convolutions go through Conv2D too) on the active backend. */
+function convs(c: ConvCase) {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(values(tf.util.sizeFromShape(c.x), 8), c.x);
+    const wShape: [number, number, number, number] = [...c.k, c.x[3], c.co];
+    const w = tf.tensor4d(values(tf.util.sizeFromShape(wShape), 9), wShape);
+    const f = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad, 'NHWC', c.dilation);
+    const y = f(x, w);
+    // tfjs has no gradient of a dilated conv; the filter gradient of a strided one is a dilated conv.
+    if (c.dilation > 1) return { y: y.dataSync(), dx: [], dw: [] };
+    const dy = tf.tensor(values(y.size, 10), y.shape);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), dy)))([x, w]);
+    return { y: y.dataSync(), dx: dx!.dataSync(), dw: dw!.dataSync() };
+  });
+}
+
+// Deep enough (kh*kw*ci >= 64) and wide enough (co >= 16) for im2col + GEMM.
+const convCases: ConvCase[] = [];
+for (const stride of [1, 2])
+  for (const pad of ['same', 'valid'] as const)
+    convCases.push({ x: [2, 9, 11, 16], k: [4, 4], co: 24, stride, pad, dilation: 1 });
+convCases.push({ x: [3, 8, 8, 32], k: [3, 3], co: 17, stride: 1, pad: 'same', dilation: 2 });
+convCases.push({ x: [2, 5, 7, 64], k: [1, 1], co: 16, stride: 1, pad: 'valid', dilation: 1 });
+
+describe("Conv2D on wasm through latent's GEMM", () => {
+  it.each(convCases)(
+    'matches the cpu backend: x $x, kernel $k, $co outputs, stride $stride, $pad, dilation $dilation',
+    async (c) => {
+      await initBackend('cpu');
+      const want = convs(c);
+      await initBackend('wasm');
+      const got = convs(c);
+      expect(maxRelErr(got.y, want.y)).toBeLessThan(1e-5);
+      if (c.dilation > 1) return;
+      expect(maxRelErr(got.dx, want.dx)).toBeLessThan(1e-5);
+      expect(maxRelErr(got.dw, want.dw)).toBeLessThan(1e-5);
+    },
+  );
+});

@@ -43,12 +43,13 @@ export type WasmGemm = 'latent-fma' | 'latent-simd128' | 'xnnpack';
 
 interface WasmModule {
   _malloc(bytes: number): number;
+  _free(ptr: number): void;
   asm?: { memory?: WebAssembly.Memory };
   wasmMemory?: WebAssembly.Memory;
 }
 
-/** The part of tfjs-backend-wasm's BackendWasm this file uses. */
-interface WasmBackend {
+/** The part of tfjs-backend-wasm's BackendWasm the GEMM kernels use. */
+export interface WasmBackend {
   wasm: WasmModule;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
@@ -56,10 +57,11 @@ interface WasmBackend {
   disposeData(dataId: object): boolean;
 }
 
-interface Gemm {
+export interface Gemm {
   name: Exclude<WasmGemm, 'xnnpack'>;
   exports: GemmExports;
   work: number;
+  memory: WebAssembly.Memory;
 }
 
 /** Per backend instance: its GEMM, or null where it cannot run (then the reason was logged once). */
@@ -94,10 +96,12 @@ function instantiate(backend: WasmBackend): Gemm | null {
     name: fma ? 'latent-fma' : 'latent-simd128',
     exports: exports as unknown as GemmExports,
     work: (raw + 15) & ~15,
+    memory: memory as WebAssembly.Memory,
   };
 }
 
-function gemmOf(backend: WasmBackend): Gemm | null {
+/** The backend's GEMM, or null where it cannot run or is switched off. */
+export function gemmOf(backend: WasmBackend): Gemm | null {
   if (!enabled) return null;
   let g = instances.get(backend);
   if (g === undefined) {
