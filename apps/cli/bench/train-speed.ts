@@ -186,7 +186,9 @@ async function profileSteps(model: ModelName, steps: number) {
   const byKernel = new Map<string, { ms: number; calls: number }>();
   for (const k of profile.kernels) {
     if (process.env.LATENT_PROFILE_SHAPES === k.name)
-      console.log(`${k.name} ${JSON.stringify(k.inputShapes)} ${(k.kernelTimeMs as number).toFixed(2)} ms`);
+      console.log(
+        `${k.name} ${JSON.stringify(k.inputShapes)} ${(k.kernelTimeMs as number).toFixed(2)} ms`,
+      );
     const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
     entry.ms += (k.kernelTimeMs as number) / steps;
     entry.calls += 1 / steps;
