@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './gemm-conv.js';
+import './wasm-broadcast.js';
 import { type WasmGemm, wasmGemmOf } from './gemm.js';
 
 /** The backends latent can start in Node. `wasm` is the default: ~30x the pure-JS `cpu` on matmul. */

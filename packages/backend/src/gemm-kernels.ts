@@ -43,6 +43,7 @@ enum Op {
   i32Mul = 0x6c,
   i32And = 0x71,
   f32Add = 0x92,
+  f32Mul = 0x94,
   select = 0x1b,
   simd = 0xfd,
 }
@@ -331,6 +332,47 @@ function edgeTile(): Func {
   return { params: 6, locals: [[4, I32]], body };
 }
 
+/**
+ * scaleRows(x, s, o, rows, p): o[i, j] = x[i, j] * s[i] for x, o [rows, p]:
+ * a product broadcast over the last axis, which tfjs's wasm Multiply runs on
+ * its slow generic path.
+ */
+function scaleRows(): Func {
+  const [x, sp, o, rows, p] = [0, 1, 2, 3, 4];
+  const [i, j, v] = [5, 6, 7];
+  const body = whileLt(i, rows, [
+    ...get(sp),
+    Op.f32Load,
+    ...memarg(0),
+    ...set(v),
+    ...i32(0),
+    ...set(j),
+    ...whileLt(j, p, [
+      ...get(o),
+      ...get(x),
+      Op.f32Load,
+      ...memarg(0),
+      ...get(v),
+      Op.f32Mul,
+      Op.f32Store,
+      ...memarg(0),
+      ...inc(x, i32(4)),
+      ...inc(o, i32(4)),
+      ...inc(j, i32(1)),
+    ]),
+    ...inc(sp, i32(4)),
+    ...inc(i, i32(1)),
+  ]);
+  return {
+    params: 5,
+    locals: [
+      [2, I32],
+      [1, F32],
+    ],
+    body,
+  };
+}
+
 const KERNEL = 0;
 const TILE = 1;
 
@@ -418,7 +460,7 @@ const str = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charC
 /**
  * The module's bytes: imports `env.memory` (any size; `shared` for a
  * threaded heap, whose import must declare a maximum: 4 GiB admits any),
- * exports `kernel`, `tile`, `packA`, `packB` and `macro`.
+ * exports `kernel`, `tile`, `packA`, `packB`, `macro` and `scaleRows`.
  */
 export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array {
   const funcs: [string, Func][] = [
@@ -427,6 +469,7 @@ export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array {
     ['packA', pack(MR)],
     ['packB', pack(NR)],
     ['macro', macroKernel()],
+    ['scaleRows', scaleRows()],
   ];
   const arities = [...new Set(funcs.map(([, f]) => f.params))];
   const types = arities.map((n) => [0x60, ...uleb(n), ...Array(n).fill(I32), 0]);
@@ -479,6 +522,7 @@ export function wasmFeatures(): { simd: boolean; relaxed: boolean } {
 
 /** The exports of an instantiated GEMM module; every pointer and stride is in bytes. */
 export interface GemmExports {
+  scaleRows(x: number, s: number, o: number, rows: number, p: number): void;
   packA(src: number, dst: number, lane: number, step: number, steps: number, lanes: number): void;
   packB(src: number, dst: number, lane: number, step: number, steps: number, lanes: number): void;
   macro(

@@ -218,3 +218,22 @@ describe("Conv2D on wasm through latent's GEMM", () => {
     },
   );
 });
+
+describe('Multiply broadcast over the last axis on wasm', () => {
+  it('matches the cpu backend, either operand broadcast, and falls back for other shapes', async () => {
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.tensor3d(values(7 * 9 * 5, 11), [7, 9, 5]);
+        const s = tf.tensor3d(values(7 * 9, 12), [7, 9, 1]);
+        const r = tf.tensor1d(values(5, 13));
+        return [tf.mul(x, s), tf.mul(s, x), tf.mul(x, r), tf.mul(tf.reshape(s, [7, 9]), 2)].map(
+          (t) => t.dataSync(),
+        );
+      });
+    await initBackend('cpu');
+    const want = run();
+    await initBackend('wasm');
+    const got = run();
+    for (let i = 0; i < want.length; i++) expect(maxRelErr(got[i]!, want[i]!)).toBeLessThan(1e-6);
+  });
+});
