@@ -236,6 +236,7 @@ def main():
         "steps": args.steps,
         "params": params,
         "secondsPerStep": median,
+        "bestSecondsPerStep": min(times),
         "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "torch": torch.__version__,
         "blas": blas(),
