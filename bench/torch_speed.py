@@ -20,13 +20,18 @@ the point is the models' forward and backward passes. The bench compares the
 parameter counts printed here with latent's, so a drift between the two
 definitions shows.
 
+`--model matmul` times one 1024 x 1024 x 1024 float32 product instead (batch =
+1024), the matmul micro-benchmark's reference.
+
 Usage: python3 bench/torch_speed.py --model mlp-gan --threads 1 --steps 20
-Prints one JSON line.
+Prints one JSON line; its "blas" says which BLAS, kernel and threads ran.
+`pnpm bench` sets the BLAS up first (see apps/cli/bench/train-speed.ts).
 """
 
 import argparse
 import ctypes
 import json
+import os
 import resource
 import statistics
 import time
@@ -148,23 +153,59 @@ def vae_stepper():
 
 
 def blas():
-    """Which BLAS library (and, for OpenBLAS, which CPU kernel) this process loaded."""
+    """The BLAS this process loaded, as a tuned user would check it: library
+    file, OpenBLAS build config, CPU kernel (coretype), its threading model and
+    thread count, and torch's own threads (threadpoolctl's view where it is
+    installed)."""
+    info = {"library": "unknown (no OpenBLAS in this process)"}
     for line in open("/proc/self/maps"):
         path = line.split()[-1]
-        if "openblas" in path and path.endswith(".so") or "libopenblas" in path:
-            try:
-                lib = ctypes.CDLL(path)
-                lib.openblas_get_corename.restype = ctypes.c_char_p
-                lib.openblas_get_config.restype = ctypes.c_char_p
-                return f"{lib.openblas_get_config().decode()} (kernel {lib.openblas_get_corename().decode()})"
-            except (OSError, AttributeError):
-                continue
-    return "unknown (not OpenBLAS)"
+        if "blas" not in path.rsplit("/", 1)[-1] or not path.startswith("/"):
+            continue
+        info["library"] = path
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            info["config"] = lib.openblas_get_config().decode()
+            info["kernel"] = lib.openblas_get_corename().decode()
+            info["threading"] = {0: "sequential", 1: "pthreads", 2: "openmp"}.get(
+                lib.openblas_get_parallel(), "unknown"
+            )
+            info["blasThreads"] = lib.openblas_get_num_threads()
+            break
+        except (OSError, AttributeError):
+            continue
+    info["torchThreads"] = torch.get_num_threads()
+    for var in ("OPENBLAS_CORETYPE", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "LD_LIBRARY_PATH"):
+        if os.environ.get(var):
+            info[var] = os.environ[var]
+    try:
+        from threadpoolctl import threadpool_info
+
+        info["threadpools"] = [
+            {k: p.get(k) for k in ("internal_api", "num_threads", "threading_layer", "filepath")}
+            for p in threadpool_info()
+        ]
+    except ImportError:
+        pass
+    return info
+
+
+def matmul_stepper(n=1024):
+    """One n x n x n float32 product: the matmul row's reference."""
+    a, b = torch.rand(n, n), torch.rand(n, n)
+    out = torch.empty(n, n)
+
+    def step():
+        torch.mm(a, b, out=out)
+
+    return step, n, 0
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", choices=["mlp-gan", "dcgan", "mlp-vae"], required=True)
+    parser.add_argument("--model", choices=["mlp-gan", "dcgan", "mlp-vae", "matmul"], required=True)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
@@ -175,8 +216,10 @@ def main():
         step, batch, params = gan_stepper(mlp_gan)
     elif args.model == "dcgan":
         step, batch, params = gan_stepper(dcgan)
-    else:
+    elif args.model == "mlp-vae":
         step, batch, params = vae_stepper()
+    else:
+        step, batch, params = matmul_stepper()
     for _ in range(args.warmup):
         step()
     times = []
@@ -193,6 +236,7 @@ def main():
         "steps": args.steps,
         "params": params,
         "secondsPerStep": median,
+        "bestSecondsPerStep": min(times),
         "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "torch": torch.__version__,
         "blas": blas(),

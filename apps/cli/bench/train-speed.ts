@@ -3,7 +3,9 @@
  * DCGAN at 28x28 (batch 64) and the MLP VAE (batch 100) — steps/s, images/s
  * and peak memory — on tfjs's `wasm` and `cpu` backends in Node with 1 and 2
  * data-parallel workers, and, where `python3` has `torch`, the same models in
- * PyTorch (bench/torch_speed.py) with 1 and 2 threads, with the ratios.
+ * PyTorch (bench/torch_speed.py) with 1 and 2 threads, with the ratios; and a
+ * matmul micro-benchmark row (1024 x 1024 x 1024 float32, GFLOP/s): latent's
+ * wasm GEMM, tfjs's XNNPACK and PyTorch with one thread.
  * `--backends wasm,webgpu` adds webgpu rows (one device, so one worker; see
  * scripts/gpu-check.sh). On SwiftShader (a CPU emulation of a GPU) a webgpu
  * row times one step without warm-up and is marked as a correctness row.
@@ -11,6 +13,18 @@
  *
  *   pnpm bench [--models mlp-gan,dcgan,mlp-vae] [--backends wasm,cpu] [--workers 1,2]
  *              [--steps 20] [--cpu-steps 2] [--threads 1,2] [--python /usr/bin/python3] [--no-torch]
+ *              [--openblas-coretype SKYLAKEX] [--no-matmul]
+ *   pnpm bench --profile mlp-gan|dcgan|mlp-vae [--steps 10]   (time per wasm kernel)
+ *
+ * PyTorch runs with its BLAS set up as a tuned user would: Debian's
+ * OpenBLAS-openmp (libopenblas0-openmp) library folder first on
+ * LD_LIBRARY_PATH where it is installed (torch's threads are OpenMP threads,
+ * so a pthread OpenBLAS under them oversubscribes), OMP_NUM_THREADS and
+ * OPENBLAS_NUM_THREADS equal to the row's threads, and OPENBLAS_CORETYPE
+ * SKYLAKEX on AVX-512 CPUs (Debian's OpenBLAS 0.3.21 takes them for Haswell);
+ * the library, kernel and thread settings each row ran with are printed. A
+ * reference whose 2-thread row is slower than its 1-thread row is flagged and
+ * its 2-thread ratio not published.
  *
  * Every row runs in a fresh process, so its peak RSS (threads included) is its
  * own. A row times `steps` training steps after warm-up and reports the median;
@@ -24,7 +38,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
-import { initBackend } from '@latent/backend';
+import { initBackend, useLatentWasmGemm } from '@latent/backend';
 import { loadMnist } from '@latent/datasets/node';
 import { dcgan, flattenParams, mlpGan, mlpVae, type ParamTree } from '@latent/models';
 import {
@@ -39,6 +53,7 @@ import {
   replicaScriptData,
   serveReplica,
 } from '@latent/train/node';
+import * as tf from '@tensorflow/tfjs-core';
 
 const MODELS = ['mlp-gan', 'dcgan', 'mlp-vae'] as const;
 type ModelName = (typeof MODELS)[number];
@@ -58,7 +73,11 @@ interface Row {
   steps: number;
   secondsPerStep: number;
   peakRssMB: number;
-  blas?: string;
+  /** PyTorch rows: what bench/torch_speed.py reports of its BLAS. */
+  blas?: Record<string, unknown>;
+  /** The matmul row: which GEMM ran, and its fastest step (interference only slows a product down). */
+  gemm?: string;
+  bestSecondsPerStep?: number;
   /** webgpu rows: the adapter, and whether it is SwiftShader (then no speed figure). */
   adapter?: string;
   correctnessOnly?: boolean;
@@ -78,10 +97,8 @@ function trainable(...trees: ParamTree[]): number {
     .reduce((n, v) => n + v.size, 0);
 }
 
-/** One row, in this process: the trainer the CLI runs, on the paper's data. */
-async function runRow(model: ModelName, backend: string, workers: number, steps: number) {
-  const { adapter } = await initBackend(backend);
-  const swiftShader = adapter !== undefined && /swiftshader/i.test(adapter);
+/** The trainer the CLI runs, on the paper's data, with its batch and trainable parameter count. */
+async function makeTrainer(model: ModelName, backend: string, workers: number) {
   const data = (await loadMnist()).train;
   const parallel = {
     workers,
@@ -103,8 +120,15 @@ async function runRow(model: ModelName, backend: string, workers: number, steps:
     trainer = createParallelGanTrainer({ model: gan, data, config }, parallel);
     params = trainable(trainer.generator, trainer.discriminator);
   }
-  const batch = model === 'dcgan' ? 64 : 100;
-  // A cpu DCGAN step takes minutes: time one, without warm-up.
+  return { trainer, params, batch: model === 'dcgan' ? 64 : 100 };
+}
+
+/** One row, in this process. */
+async function runRow(model: ModelName, backend: string, workers: number, steps: number) {
+  const { adapter } = await initBackend(backend);
+  const swiftShader = adapter !== undefined && /swiftshader/i.test(adapter);
+  const { trainer, params, batch } = await makeTrainer(model, backend, workers);
+  // A cpu DCGAN step takes minutes, a SwiftShader step seconds: time one, without warm-up.
   const slow = (backend === 'cpu' && model === 'dcgan') || swiftShader;
   const warmup = slow ? 0 : backend === 'cpu' ? 1 : 3;
   const count = slow ? 1 : steps;
@@ -132,6 +156,93 @@ async function runRow(model: ModelName, backend: string, workers: number, steps:
   console.log(JSON.stringify(row));
 }
 
+/**
+ * `pnpm bench --profile <model>`: where one wasm worker's training step goes,
+ * kernel by kernel (tf.profile times each kernel; wasm kernels are
+ * synchronous, so the times are the kernels' own), after warm-up.
+ */
+async function profileSteps(model: ModelName, steps: number) {
+  await initBackend('wasm');
+  const { trainer } = await makeTrainer(model, 'wasm', 1);
+  const step = () => {
+    const { stats } = trainer.trainStep();
+    stats.dataSync();
+    stats.dispose();
+  };
+  for (let i = 0; i < 5; i++) step();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  const wall = (performance.now() - t0) / steps;
+  const profile = await tf.profile(() => {
+    for (let i = 0; i < steps; i++) step();
+  });
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of profile.kernels) {
+    if (process.env.LATENT_PROFILE_SHAPES === k.name)
+      console.log(
+        `${k.name} ${JSON.stringify(k.inputShapes)} ${(k.kernelTimeMs as number).toFixed(2)} ms`,
+      );
+    const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    entry.ms += (k.kernelTimeMs as number) / steps;
+    entry.calls += 1 / steps;
+    byKernel.set(k.name, entry);
+  }
+  const sorted = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  const total = sorted.reduce((t, [, e]) => t + e.ms, 0);
+  const products = sorted
+    .filter(
+      ([name]) => name === 'BatchMatMul' || name === '_FusedMatMul' || name.startsWith('Conv'),
+    )
+    .reduce((t, [, e]) => t + e.ms, 0);
+  console.log(`${LABELS[model]} on wasm, one worker: ${wall.toFixed(1)} ms a step (untimed run)`);
+  console.log(
+    `${'kernel'.padEnd(24)} ${'ms/step'.padStart(8)} ${'calls'.padStart(6)} ${'share'.padStart(6)}`,
+  );
+  for (const [name, e] of sorted)
+    console.log(
+      `${name.padEnd(24)} ${e.ms.toFixed(2).padStart(8)} ${e.calls.toFixed(0).padStart(6)} ${`${((100 * e.ms) / total).toFixed(1)}%`.padStart(6)}`,
+    );
+  console.log(
+    `kernels ${total.toFixed(1)} ms a step, of which products (matmul, conv) ${products.toFixed(1)} ms; outside kernels (JS, tape, optimizer bookkeeping) ~${Math.max(0, wall - total).toFixed(1)} ms`,
+  );
+  trainer.dispose();
+}
+
+const MATMUL_N = 1024;
+
+/** The matmul micro-benchmark row, in this process: one n x n x n product on wasm with the chosen GEMM. */
+async function runMatmulRow(gemm: 'latent' | 'xnnpack', steps: number) {
+  useLatentWasmGemm(gemm === 'latent');
+  const info = await initBackend('wasm');
+  const a = tf.randomUniform([MATMUL_N, MATMUL_N], -1, 1, 'float32', 1);
+  const b = tf.randomUniform([MATMUL_N, MATMUL_N], -1, 1, 'float32', 2);
+  const times: number[] = [];
+  // Warm-up long enough for V8 to tier the GEMM up from its baseline compiler.
+  for (let i = 0; i < 10 + steps; i++) {
+    const t0 = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    c.dispose();
+    if (i >= 10) times.push((performance.now() - t0) / 1000);
+  }
+  times.sort((x, y) => x - y);
+  const row: Row = {
+    model: 'matmul' as ModelName,
+    runtime: 'wasm',
+    parallel: 1,
+    batch: MATMUL_N,
+    params: 0,
+    steps,
+    secondsPerStep: times[Math.floor(times.length / 2)] as number,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    gemm: info.gemm ?? gemm,
+    bestSecondsPerStep: times[0] as number,
+  };
+  console.log(JSON.stringify(row));
+}
+
+const gflops = (r: Row, seconds = r.secondsPerStep) => (2 * r.batch ** 3) / seconds / 1e9;
+
 /** Runs a command and returns its last stdout line as JSON, or the reason it failed. */
 function jsonLine(command: string, argv: string[], env?: NodeJS.ProcessEnv): Row | string {
   const r = spawnSync(command, argv, { encoding: 'utf8', env: { ...process.env, ...env } });
@@ -143,14 +254,57 @@ function jsonLine(command: string, argv: string[], env?: NodeJS.ProcessEnv): Row
   }
 }
 
-/** Debian's OpenBLAS 0.3.21 takes AVX-512 CPUs for Haswell (~32 vs ~147 GFLOP/s here); name the right kernel. */
+/**
+ * Debian's OpenBLAS 0.3.21 takes AVX-512 CPUs for Haswell (1024^3 sgemm,
+ * one thread, here: 95 vs 131 GFLOP/s with SKYLAKEX); name the right kernel.
+ * `--openblas-coretype` overrides; without AVX-512 the environment's setting
+ * (or OpenBLAS's own detection) stands.
+ */
 function openBlasCoreType(): string | undefined {
+  const chosen = flag('openblas-coretype', '');
+  if (chosen) return chosen;
   try {
     const flags = readFileSync('/proc/cpuinfo', 'utf8');
-    return /\bavx512f\b/.test(flags) ? 'SKYLAKEX' : undefined;
+    return /\bavx512f\b/.test(flags) ? 'SKYLAKEX' : process.env.OPENBLAS_CORETYPE;
   } catch {
-    return undefined;
+    return process.env.OPENBLAS_CORETYPE;
   }
+}
+
+/** Debian's libopenblas0-openmp library folder, where installed. */
+function openBlasOpenmpDir(): string | undefined {
+  for (const dir of ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib']) {
+    const lib = `${dir}/openblas-openmp`;
+    if (existsSync(`${lib}/libblas.so.3`)) return lib;
+  }
+  return undefined;
+}
+
+/** The environment of a PyTorch row with `threads` threads: the BLAS set up as a tuned user would. */
+function torchEnv(threads: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    OMP_NUM_THREADS: String(threads),
+    OPENBLAS_NUM_THREADS: String(threads),
+  };
+  const openmp = openBlasOpenmpDir();
+  if (openmp) env.LD_LIBRARY_PATH = [openmp, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  const coreType = openBlasCoreType();
+  if (coreType) env.OPENBLAS_CORETYPE = coreType;
+  return env;
+}
+
+function describeBlas(r: Row): string {
+  const b = r.blas ?? {};
+  const parts = [
+    `${b.library}`,
+    b.kernel ? `kernel ${b.kernel}` : '',
+    b.threading ? `${b.threading} threading` : '',
+    b.blasThreads !== undefined ? `${b.blasThreads} BLAS thread(s)` : '',
+    `torch threads ${b.torchThreads}`,
+    b.OPENBLAS_CORETYPE ? `OPENBLAS_CORETYPE=${b.OPENBLAS_CORETYPE}` : '',
+    b.OMP_NUM_THREADS ? `OMP_NUM_THREADS=${b.OMP_NUM_THREADS}` : '',
+  ];
+  return parts.filter(Boolean).join(', ');
 }
 
 function cpuName(): string {
@@ -184,6 +338,10 @@ async function main() {
       console.log(`  ${describe(r)}`);
     }
   };
+  const withMatmul = !args.includes('--no-matmul');
+  if (withMatmul)
+    for (const gemm of ['latent', 'xnnpack'])
+      add(jsonLine(process.execPath, [self, '--matmul', `${gemm},${Math.max(steps, 10)}`]));
   for (const model of models) {
     for (const backend of backends) {
       // One GPU device per process: webgpu trains with one worker (replicaCount in @latent/backend).
@@ -204,32 +362,42 @@ async function main() {
     notes.push(`PyTorch rows skipped: ${why}`);
   } else {
     const script = fileURLToPath(new URL('../../../bench/torch_speed.py', import.meta.url));
-    const coreType = openBlasCoreType();
-    for (const model of models)
-      for (const t of threads)
+    if (!openBlasOpenmpDir())
+      notes.push(
+        'PyTorch: no OpenBLAS-openmp found (Debian: apt-get install libopenblas0-openmp); its threads may oversubscribe',
+      );
+    if (process.env.OPENBLAS_CORETYPE && process.env.OPENBLAS_CORETYPE !== openBlasCoreType())
+      console.log(
+        `PyTorch: OPENBLAS_CORETYPE=${openBlasCoreType()} for its rows (this environment has ${process.env.OPENBLAS_CORETYPE})`,
+      );
+    const torchModels = [...(withMatmul ? ['matmul'] : []), ...models];
+    for (const model of torchModels)
+      for (const t of model === 'matmul' ? [1] : threads)
         add(
           jsonLine(
             python,
             [script, '--model', model, '--threads', String(t), '--steps', String(steps)],
-            coreType ? { OPENBLAS_CORETYPE: coreType } : {},
+            torchEnv(t),
           ),
         );
-    const blas = rows.find((r) => r.blas)?.blas;
-    if (blas)
-      console.log(`PyTorch BLAS: ${blas}${coreType ? ` (OPENBLAS_CORETYPE=${coreType})` : ''}`);
+    for (const r of rows.filter((r) => r.blas))
+      console.log(`PyTorch BLAS, ${r.model} x${r.parallel}: ${describeBlas(r)}`);
   }
   const loadAfter = loadavg();
 
   console.log(
     `\n${'model'.padEnd(22)} ${'runtime'.padEnd(8)} ${'par'.padStart(3)} ${'steps/s'.padStart(8)} ${'images/s'.padStart(9)} ${'s/step'.padStart(8)} ${'peak RSS'.padStart(9)}`,
   );
-  for (const r of rows) console.log(tableLine(r));
+  for (const r of rows.filter((r) => r.model !== ('matmul' as ModelName)))
+    console.log(tableLine(r));
+  const matmul = matmulLines(rows);
+  if (matmul.length > 0) console.log(`\n${matmul.join('\n')}`);
   const gpu = rows.find((r) => r.adapter);
   if (gpu)
     console.log(
       `webgpu adapter: ${gpu.adapter}${gpu.correctnessOnly ? ' — a CPU emulation: webgpu* rows are correctness rows (one step, shader compilation included), not speed figures' : ''}`,
     );
-  const ratios = ratioLines(rows);
+  const ratios = ratioLines(rows, notes);
   console.log(`\n${ratios.join('\n')}`);
   for (const model of models) {
     const counts = new Set(rows.filter((r) => r.model === model).map((r) => r.params));
@@ -252,6 +420,7 @@ async function main() {
         machine: { cpu: cpuName(), cores: cpus().length, node: process.version },
         loadAverage: { before: loadBefore, after: loadAfter },
         rows,
+        matmul,
         ratios,
         notes,
       },
@@ -263,6 +432,8 @@ async function main() {
 }
 
 function describe(r: Row): string {
+  if (r.model === ('matmul' as ModelName))
+    return `matmul ${r.batch}^3 ${r.runtime}${r.gemm ? ` (${r.gemm})` : ''}: ${gflops(r).toFixed(1)} GFLOP/s`;
   return `${r.model} ${r.runtime} x${r.parallel}: ${(1 / r.secondsPerStep).toFixed(3)} steps/s, ${r.peakRssMB.toFixed(0)} MB, ${r.params} parameters`;
 }
 
@@ -272,7 +443,23 @@ function tableLine(r: Row): string {
   return `${LABELS[r.model].padEnd(22)} ${runtime.padEnd(8)} ${String(r.parallel).padStart(3)} ${rate.toFixed(rate < 1 ? 3 : 2).padStart(8)} ${(rate * r.batch).toFixed(0).padStart(9)} ${r.secondsPerStep.toFixed(3).padStart(8)} ${`${r.peakRssMB.toFixed(0)} MB`.padStart(9)}`;
 }
 
-function ratioLines(rows: Row[]): string[] {
+/** The matmul micro-benchmark: GFLOP/s per GEMM, one core each. */
+function matmulLines(rows: Row[]): string[] {
+  return rows
+    .filter((r) => r.model === ('matmul' as ModelName))
+    .map(
+      (r) =>
+        `matmul ${r.batch}x${r.batch}x${r.batch} float32, one core, ${r.runtime === 'torch' ? 'PyTorch' : `wasm ${r.gemm}`}: ${gflops(r).toFixed(1)} GFLOP/s median${r.bestSecondsPerStep ? `, ${gflops(r, r.bestSecondsPerStep).toFixed(1)} best` : ''}`,
+    );
+}
+
+/**
+ * Ours against the others as "us / them" in steps/s (the issue's 0.4x targets
+ * read this way). A PyTorch whose 2-thread row is slower than its 1-thread
+ * row is misconfigured or was starved by other work: that ratio is flagged,
+ * not published.
+ */
+function ratioLines(rows: Row[], notes: string[]): string[] {
   const out: string[] = [];
   const find = (model: string, runtime: string, parallel: number) =>
     rows.find((r) => r.model === model && r.runtime === runtime && r.parallel === parallel);
@@ -283,16 +470,21 @@ function ratioLines(rows: Row[]): string[] {
     const c1 = find(model, 'cpu', 1);
     const t1 = find(model, 'torch', 1);
     const t2 = find(model, 'torch', 2);
-    const g1 = find(model, 'webgpu', 1);
     const x = (a: Row, b: Row) => (b.secondsPerStep / a.secondsPerStep).toFixed(2);
     if (w1 && c1) parts.push(`wasm/cpu ${x(w1, c1)}x`);
     if (w1 && w2) parts.push(`2 workers/1 ${x(w2, w1)}x`);
-    if (w1 && t1) parts.push(`torch 1 thread/wasm 1 worker ${x(t1, w1)}x`);
-    if (w2 && t2) parts.push(`torch 2 threads/wasm 2 workers ${x(t2, w2)}x`);
+    if (w1 && t1) parts.push(`wasm x1 / torch 1 thread ${x(w1, t1)}x`);
+    if (t1 && t2 && t2.secondsPerStep > t1.secondsPerStep) {
+      const flagged = `${LABELS[model]}: PyTorch's 2-thread row (${(1 / t2.secondsPerStep).toFixed(2)} steps/s) is slower than its 1-thread row (${(1 / t1.secondsPerStep).toFixed(2)}): oversubscribed or starved reference, 2-thread ratio not published`;
+      notes.push(flagged);
+      parts.push('wasm x2 / torch 2 threads: not published (see note)');
+      out.push(flagged);
+    } else if (w2 && t2) parts.push(`wasm x2 / torch 2 threads ${x(w2, t2)}x`);
+    const g1 = find(model, 'webgpu', 1);
     const star = g1?.correctnessOnly ? '*' : '';
-    if (g1 && w1) parts.push(`webgpu${star}/wasm 1 worker ${x(g1, w1)}x`);
-    if (g1 && t1) parts.push(`webgpu${star}/torch 1 thread ${x(g1, t1)}x`);
-    if (g1 && t2) parts.push(`webgpu${star}/torch 2 threads ${x(g1, t2)}x`);
+    if (g1 && w1) parts.push(`webgpu${star} / wasm x1 ${x(g1, w1)}x`);
+    if (g1 && t1) parts.push(`webgpu${star} / torch 1 thread ${x(g1, t1)}x`);
+    if (g1 && t2) parts.push(`webgpu${star} / torch 2 threads ${x(g1, t2)}x`);
     if (parts.length > 0) out.push(`${LABELS[model as ModelName]}: ${parts.join(', ')}`);
   }
   return out;
@@ -302,6 +494,11 @@ if (!isMainThread) {
   // A data-parallel row's worker replica.
   await initBackend(replicaScriptData<{ backend: string }>().backend);
   serveReplica();
+} else if (args[0] === '--profile') {
+  await profileSteps((args[1] ?? 'mlp-gan') as ModelName, Number(flag('steps', '10')));
+} else if (args[0] === '--matmul') {
+  const [gemm, steps] = (args[1] ?? '').split(',');
+  await runMatmulRow(gemm as 'latent' | 'xnnpack', Number(steps));
 } else if (args[0] === '--row') {
   const [model, backend, workers, steps] = (args[1] ?? '').split(',');
   await runRow(model as ModelName, backend as string, Number(workers), Number(steps));

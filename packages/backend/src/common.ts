@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import './gemm-conv.js';
+import './wasm-broadcast.js';
+import { type WasmGemm, wasmGemmOf } from './gemm.js';
 
 /**
  * The backends latent can start in Node. `wasm` is the default: ~30x the
@@ -23,6 +26,8 @@ export interface BackendInfo {
   simd: boolean;
   /** The GPU adapter a webgpu backend runs on, e.g. "SwiftShader driver 5.0.0" (a CPU emulation). */
   adapter?: string;
+  /** The wasm backend's matrix-product kernel (see `WasmGemm`); absent on other backends. */
+  gemm?: WasmGemm;
 }
 
 /** Throws naming the allowed backends unless `name` is one of `allowed`. */
@@ -51,6 +56,7 @@ export async function activate(name: BackendName): Promise<BackendInfo> {
     tfjsVersion: tf.version_core,
     threads: wasm && tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
     simd: wasm && tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
+    ...(wasm ? { gemm: wasmGemmOf(tf.backend()) } : {}),
   };
 }
 

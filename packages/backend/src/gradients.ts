@@ -2,6 +2,7 @@
 // gradient in the global registry. Imported once by each entry point.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
+import { wasmGemmOf } from './gemm.js';
 
 /**
  * Re-registers the BatchMatMul gradient so that backward passes of 2-D
@@ -9,7 +10,9 @@ import * as tf from '@tensorflow/tfjs-core';
  * with `transposeA`/`transposeB`, which the wasm backend runs ~10x slower than
  * the plain product (XNNPACK's fast path); an explicit `transpose` of one
  * operand costs little next to the product. Same math, so every backend may
- * use it; batched (rank > 2) products keep the built-in gradient.
+ * use it; batched (rank > 2) products keep the built-in gradient, and so does
+ * wasm with latent's GEMM, where a transpose flag is only a stride and an
+ * explicit transpose would be a wasted copy.
  */
 function registerFastMatMulGradient(): void {
   const builtin = tf.getGradient(tf.BatchMatMul);
@@ -20,7 +23,8 @@ function registerFastMatMulGradient(): void {
     inputsToSave: ['a', 'b'],
     gradFunc: (dy, saved, attrs) => {
       const [a, b] = saved as [tf.Tensor, tf.Tensor];
-      if (a.rank !== 2 || b.rank !== 2) return builtin.gradFunc(dy, saved, attrs);
+      if (a.rank !== 2 || b.rank !== 2 || transposesAreFree())
+        return builtin.gradFunc(dy, saved, attrs);
       const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
       const g = dy as tf.Tensor2D;
       // y = op(a) op(b), with op = transpose where flagged.
@@ -34,6 +38,10 @@ function registerFastMatMulGradient(): void {
       return { a: () => tf.matMul(t(b), t(g)), b: () => tf.matMul(t(g), t(a)) };
     },
   });
+}
+
+function transposesAreFree(): boolean {
+  return tf.getBackend() === 'wasm' && wasmGemmOf(tf.backend()) !== 'xnnpack';
 }
 
 registerFastMatMulGradient();

@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import './gradients.js';
 import './wasm-kernels.js';
+import './relaxed-simd.js';
 import {
   activate,
   assertBackendName,
@@ -21,6 +22,7 @@ export {
   BROWSER_BACKENDS,
   replicaCount,
 } from './common.js';
+export { useLatentWasmGemm, type WasmGemm } from './gemm.js';
 export { GpuDeviceLostError } from './node-webgpu.js';
 export { useFastWasmConv2DBackpropInput } from './wasm-kernels.js';
 

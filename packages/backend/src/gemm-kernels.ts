@@ -1,0 +1,593 @@
+// A single-precision GEMM for WebAssembly, emitted as bytecode at run time.
+//
+// Why bytecode from TypeScript rather than C through a toolchain: the module is
+// a few hundred bytes of straight-line SIMD code whose shape (tile size, FMA or
+// mul+add) is chosen on the engine that runs it, so one source serves Node 20
+// without relaxed SIMD, Node 22 and browsers with it, and setup and CI install
+// nothing. The module imports the tfjs-wasm heap's memory, so it multiplies
+// tensors where they lie.
+//
+// Layout (GotoBLAS/BLIS): C[m, n] = A[m, k] B[k, n] with A and B given by
+// strides (so every transpose is a stride), cut into KC-deep slices; each B
+// slice is packed into NR-wide column panels, each A block into MR-high row
+// panels, both zero-padded; the micro-kernel multiplies one MR x KC panel by
+// one KC x NR panel with MR * NR / 4 accumulators held in registers.
+
+/** Rows of A and columns of B per micro-tile: 4 x 8 (8 accumulators) measured fastest on V8 x64; 6 x 8 spills (V8 keeps one of the 16 xmm registers as scratch). */
+export const MR = 4;
+export const NR = 8;
+
+enum Op {
+  block = 0x02,
+  loop = 0x03,
+  if = 0x04,
+  else = 0x05,
+  end = 0x0b,
+  br = 0x0c,
+  brIf = 0x0d,
+  call = 0x10,
+  localGet = 0x20,
+  localSet = 0x21,
+  localTee = 0x22,
+  f32Load = 0x2a,
+  f32Store = 0x38,
+  i32Const = 0x41,
+  f32Const = 0x43,
+  i32Eqz = 0x45,
+  i32Eq = 0x46,
+  i32LtS = 0x48,
+  i32GtS = 0x4a,
+  i32GeS = 0x4e,
+  i32Add = 0x6a,
+  i32Sub = 0x6b,
+  i32Mul = 0x6c,
+  i32And = 0x71,
+  f32Add = 0x92,
+  f32Mul = 0x94,
+  select = 0x1b,
+  simd = 0xfd,
+}
+const I32 = 0x7f;
+const F32 = 0x7d;
+const V128 = 0x7b;
+const VOID = 0x40;
+
+// SIMD opcodes (after the 0xfd prefix, LEB128-encoded).
+const V128_LOAD = 0x00;
+const V128_LOAD32_SPLAT = 0x09;
+const V128_STORE = 0x0b;
+const F32X4_ADD = 0xe4;
+const F32X4_MUL = 0xe6;
+const F32X4_RELAXED_MADD = 0x105;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+const get = (i: number) => [Op.localGet, ...uleb(i)];
+const set = (i: number) => [Op.localSet, ...uleb(i)];
+const i32 = (n: number) => [Op.i32Const, ...sleb(n)];
+const simd = (op: number, ...imm: number[]) => [Op.simd, ...uleb(op), ...imm];
+const memarg = (offset: number) => [0, ...uleb(offset)];
+const v128Load = (offset: number) => simd(V128_LOAD, ...memarg(offset));
+const v128Store = (offset: number) => simd(V128_STORE, ...memarg(offset));
+const splat = (offset: number) => simd(V128_LOAD32_SPLAT, ...memarg(offset));
+/** local[i] += step */
+const inc = (i: number, step: number[]) => [...get(i), ...step, Op.i32Add, ...set(i)];
+/** while (local[counter] < local[limit]) { body } — body must advance the counter. */
+const whileLt = (counter: number, limit: number, body: number[]) => [
+  Op.block,
+  VOID,
+  Op.loop,
+  VOID,
+  ...get(counter),
+  ...get(limit),
+  Op.i32GeS,
+  Op.brIf,
+  1,
+  ...body,
+  Op.br,
+  0,
+  Op.end,
+  Op.end,
+];
+/** local[dst] = min(local[a] - local[b], w) */
+const minRemaining = (dst: number, a: number, b: number, w: number) => [
+  ...get(a),
+  ...get(b),
+  Op.i32Sub,
+  Op.localTee,
+  ...uleb(dst),
+  ...i32(w),
+  ...get(dst),
+  ...i32(w),
+  Op.i32LtS,
+  Op.select,
+  ...set(dst),
+];
+
+interface Func {
+  params: number;
+  /** Extra locals, as [count, type] runs. */
+  locals: [number, number][];
+  body: number[];
+}
+
+/**
+ * The micro-kernel: kernel(pa, pb, c, ldc, kc, acc) computes the MR x NR tile
+ * C = A_panel B_panel (+ C if acc), A_panel [kc][MR] and B_panel [kc][NR]
+ * packed, C rows ldc bytes apart.
+ */
+function microKernel(fma: boolean): Func {
+  const [pa, pb, c, ldc, kc, acc] = [0, 1, 2, 3, 4, 5];
+  const nv = NR / 4;
+  const accum = (r: number, v: number) => 6 + r * nv + v;
+  const bv = (v: number) => 6 + MR * nv + v;
+  const a = 6 + MR * nv + nv;
+  const row = a + 1;
+  const step: number[] = [];
+  for (let v = 0; v < nv; v++) step.push(...get(pb), ...v128Load(16 * v), ...set(bv(v)));
+  for (let r = 0; r < MR; r++) {
+    step.push(...get(pa), ...splat(4 * r), ...set(a));
+    for (let v = 0; v < nv; v++) {
+      if (fma)
+        step.push(
+          ...get(a),
+          ...get(bv(v)),
+          ...get(accum(r, v)),
+          ...simd(F32X4_RELAXED_MADD),
+          ...set(accum(r, v)),
+        );
+      else
+        step.push(
+          ...get(a),
+          ...get(bv(v)),
+          ...simd(F32X4_MUL),
+          ...get(accum(r, v)),
+          ...simd(F32X4_ADD),
+          ...set(accum(r, v)),
+        );
+    }
+  }
+  const loop = [
+    Op.loop,
+    VOID,
+    ...step,
+    ...inc(pa, i32(MR * 4)),
+    ...inc(pb, i32(NR * 4)),
+    ...get(kc),
+    ...i32(1),
+    Op.i32Sub,
+    Op.localTee,
+    ...uleb(kc),
+    Op.brIf,
+    0,
+    Op.end,
+  ];
+  // Rows of C, each optionally added to the tile, then stored.
+  const addC: number[] = [];
+  const store: number[] = [];
+  for (let r = 0; r < MR; r++) {
+    const rowPtr = r === 0 ? [...get(c), ...set(row)] : inc(row, get(ldc));
+    addC.push(...rowPtr);
+    store.push(...rowPtr);
+    for (let v = 0; v < nv; v++) {
+      addC.push(
+        ...get(row),
+        ...v128Load(16 * v),
+        ...get(accum(r, v)),
+        ...simd(F32X4_ADD),
+        ...set(accum(r, v)),
+      );
+      store.push(...get(row), ...get(accum(r, v)), ...v128Store(16 * v));
+    }
+  }
+  return {
+    params: 6,
+    locals: [
+      [MR * nv + nv + 1, V128],
+      [1, I32],
+    ],
+    body: [...loop, ...get(acc), Op.if, VOID, ...addC, Op.end, ...store],
+  };
+}
+
+/**
+ * pack(src, dst, lane, step, steps, lanes): packs a `lanes` x `steps` block
+ * into panels of W lanes, panel-major, [steps][W] each, zero past `lanes`.
+ * `lane` and `step` are the source's byte strides along the two axes; with
+ * lane == 4 and a full panel, W floats move as W/4 vectors.
+ */
+function pack(w: number): Func {
+  const [src, dst, lane, stepStride, steps, lanes] = [0, 1, 2, 3, 4, 5];
+  const [j, width, s, p, at] = [6, 7, 8, 9, 10];
+  const vectorRow: number[] = [];
+  for (let v = 0; v < w / 4; v++)
+    vectorRow.push(...get(dst), ...get(s), ...v128Load(16 * v), ...v128Store(16 * v));
+  const scalarRow: number[] = [...get(s), ...set(at)];
+  for (let l = 0; l < w; l++) {
+    scalarRow.push(
+      ...get(dst),
+      ...get(width),
+      ...i32(l),
+      Op.i32GtS,
+      Op.if,
+      F32,
+      ...get(at),
+      Op.f32Load,
+      ...memarg(0),
+      Op.else,
+      Op.f32Const,
+      0,
+      0,
+      0,
+      0,
+      Op.end,
+      Op.f32Store,
+      ...memarg(4 * l),
+      ...inc(at, get(lane)),
+    );
+  }
+  const row =
+    w % 4 === 0
+      ? [
+          ...get(lane),
+          ...i32(4),
+          Op.i32Eq,
+          ...get(width),
+          ...i32(w),
+          Op.i32Eq,
+          Op.i32And,
+          Op.if,
+          VOID,
+          ...vectorRow,
+          Op.else,
+          ...scalarRow,
+          Op.end,
+        ]
+      : scalarRow;
+  const panel = [
+    ...minRemaining(width, lanes, j, w),
+    // s = src + j * lane
+    ...get(src),
+    ...get(j),
+    ...get(lane),
+    Op.i32Mul,
+    Op.i32Add,
+    ...set(s),
+    ...i32(0),
+    ...set(p),
+    ...whileLt(p, steps, [
+      ...row,
+      ...inc(dst, i32(4 * w)),
+      ...inc(s, get(stepStride)),
+      ...inc(p, i32(1)),
+    ]),
+    ...inc(j, i32(w)),
+  ];
+  return { params: 6, locals: [[5, I32]], body: whileLt(j, lanes, panel) };
+}
+
+/** tile(t, c, ldc, mr, nr, acc): C[:mr, :nr] (+)= the MR x NR tile at t (rows NR floats apart). */
+function edgeTile(): Func {
+  const [t, c, ldc, mr, nr, acc] = [0, 1, 2, 3, 4, 5];
+  const [r, q, src, dst] = [6, 7, 8, 9];
+  const value = [...get(src), Op.f32Load, ...memarg(0)];
+  const body = whileLt(r, mr, [
+    ...get(t),
+    ...get(r),
+    ...i32(NR * 4),
+    Op.i32Mul,
+    Op.i32Add,
+    ...set(src),
+    ...get(c),
+    ...get(r),
+    ...get(ldc),
+    Op.i32Mul,
+    Op.i32Add,
+    ...set(dst),
+    ...i32(0),
+    ...set(q),
+    ...whileLt(q, nr, [
+      ...get(dst),
+      ...get(acc),
+      Op.if,
+      F32,
+      ...value,
+      ...get(dst),
+      Op.f32Load,
+      ...memarg(0),
+      Op.f32Add,
+      Op.else,
+      ...value,
+      Op.end,
+      Op.f32Store,
+      ...memarg(0),
+      ...inc(src, i32(4)),
+      ...inc(dst, i32(4)),
+      ...inc(q, i32(1)),
+    ]),
+    ...inc(r, i32(1)),
+  ]);
+  return { params: 6, locals: [[4, I32]], body };
+}
+
+/**
+ * scaleRows(x, s, o, rows, p): o[i, j] = x[i, j] * s[i] for x, o [rows, p]:
+ * a product broadcast over the last axis, which tfjs's wasm Multiply runs on
+ * its slow generic path.
+ */
+function scaleRows(): Func {
+  const [x, sp, o, rows, p] = [0, 1, 2, 3, 4];
+  const [i, j, v] = [5, 6, 7];
+  const body = whileLt(i, rows, [
+    ...get(sp),
+    Op.f32Load,
+    ...memarg(0),
+    ...set(v),
+    ...i32(0),
+    ...set(j),
+    ...whileLt(j, p, [
+      ...get(o),
+      ...get(x),
+      Op.f32Load,
+      ...memarg(0),
+      ...get(v),
+      Op.f32Mul,
+      Op.f32Store,
+      ...memarg(0),
+      ...inc(x, i32(4)),
+      ...inc(o, i32(4)),
+      ...inc(j, i32(1)),
+    ]),
+    ...inc(sp, i32(4)),
+    ...inc(i, i32(1)),
+  ]);
+  return {
+    params: 5,
+    locals: [
+      [2, I32],
+      [1, F32],
+    ],
+    body,
+  };
+}
+
+const KERNEL = 0;
+const TILE = 1;
+
+/**
+ * macro(pa, pb, c, ldc, mc, nc, kc, acc, scratch): C[mc, nc] (+)= packed A
+ * block [mc x kc] times packed B slice [kc x nc], tile by tile; edge tiles go
+ * through `scratch` (MR x NR floats).
+ */
+function macroKernel(): Func {
+  const [pa, pb, c, ldc, mc, nc, kc, acc, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [i, j, mr, nr, pai, cij, pbj] = [9, 10, 11, 12, 13, 14, 15];
+  const full = [...get(pai), ...get(pbj), ...get(cij), ...get(ldc), ...get(kc), ...get(acc)];
+  const edge = [
+    ...get(pai),
+    ...get(pbj),
+    ...get(scratch),
+    ...i32(NR * 4),
+    ...get(kc),
+    ...i32(0),
+    Op.call,
+    KERNEL,
+    ...get(scratch),
+    ...get(cij),
+    ...get(ldc),
+    ...get(mr),
+    ...get(nr),
+    ...get(acc),
+    Op.call,
+    TILE,
+  ];
+  const rowPanel = [
+    ...minRemaining(mr, mc, i, MR),
+    ...get(mr),
+    ...i32(MR),
+    Op.i32Eq,
+    ...get(nr),
+    ...i32(NR),
+    Op.i32Eq,
+    Op.i32And,
+    Op.if,
+    VOID,
+    ...full,
+    Op.call,
+    KERNEL,
+    Op.else,
+    ...edge,
+    Op.end,
+    ...inc(pai, [...get(kc), ...i32(MR * 4), Op.i32Mul]),
+    ...inc(cij, [...get(ldc), ...i32(MR), Op.i32Mul]),
+    ...inc(i, i32(MR)),
+  ];
+  const colPanel = [
+    ...minRemaining(nr, nc, j, NR),
+    ...i32(0),
+    ...set(i),
+    ...get(pa),
+    ...set(pai),
+    ...get(c),
+    ...get(j),
+    ...i32(4),
+    Op.i32Mul,
+    Op.i32Add,
+    ...set(cij),
+    ...whileLt(i, mc, rowPanel),
+    ...inc(pbj, [...get(kc), ...i32(NR * 4), Op.i32Mul]),
+    ...inc(j, i32(NR)),
+  ];
+  return {
+    params: 9,
+    locals: [[7, I32]],
+    body: [...get(pb), ...set(pbj), ...whileLt(j, nc, colPanel)],
+  };
+}
+
+function section(id: number, content: number[]): number[] {
+  return [id, ...uleb(content.length), ...content];
+}
+
+function vector(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+const str = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+
+/**
+ * The module's bytes: imports `env.memory` (any size; `shared` for a
+ * threaded heap, whose import must declare a maximum: 4 GiB admits any),
+ * exports `kernel`, `tile`, `packA`, `packB`, `macro` and `scaleRows`.
+ */
+export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array {
+  const funcs: [string, Func][] = [
+    ['kernel', microKernel(fma)],
+    ['tile', edgeTile()],
+    ['packA', pack(MR)],
+    ['packB', pack(NR)],
+    ['macro', macroKernel()],
+    ['scaleRows', scaleRows()],
+  ];
+  const arities = [...new Set(funcs.map(([, f]) => f.params))];
+  const types = arities.map((n) => [0x60, ...uleb(n), ...Array(n).fill(I32), 0]);
+  const limits = shared ? [0x03, 1, ...uleb(65536)] : [0x00, 1];
+  const imports = [[...str('env'), ...str('memory'), 0x02, ...limits]];
+  const code = funcs.map(([, f]) => {
+    const body = [...vector(f.locals.map(([n, t]) => [...uleb(n), t])), ...f.body, Op.end];
+    return [...uleb(body.length), ...body];
+  });
+  return Uint8Array.from([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, vector(types)),
+    ...section(2, vector(imports)),
+    ...section(3, vector(funcs.map(([, f]) => uleb(arities.indexOf(f.params))))),
+    ...section(7, vector(funcs.map(([name], i) => [...str(name), 0x00, ...uleb(i)]))),
+    ...section(10, vector(code)),
+  ]);
+}
+
+/** Whether this engine validates SIMD128 and relaxed-SIMD modules (Node 20 needs --experimental-wasm-relaxed-simd for the latter). */
+export function wasmFeatures(): { simd: boolean; relaxed: boolean } {
+  const probe = (op: number[]) =>
+    WebAssembly.validate(
+      Uint8Array.from([
+        0,
+        0x61,
+        0x73,
+        0x6d,
+        1,
+        0,
+        0,
+        0,
+        ...section(1, vector([[0x60, 1, V128, 1, V128]])),
+        ...section(3, vector([[0]])),
+        ...section(10, vector([[...uleb(op.length + 2), 0, ...op, Op.end]])),
+      ]),
+    );
+  return {
+    simd: probe([...get(0), ...get(0), ...simd(F32X4_ADD)]),
+    relaxed: probe([...get(0), ...get(0), ...get(0), ...simd(F32X4_RELAXED_MADD)]),
+  };
+}
+
+/** The exports of an instantiated GEMM module; every pointer and stride is in bytes. */
+export interface GemmExports {
+  scaleRows(x: number, s: number, o: number, rows: number, p: number): void;
+  packA(src: number, dst: number, lane: number, step: number, steps: number, lanes: number): void;
+  packB(src: number, dst: number, lane: number, step: number, steps: number, lanes: number): void;
+  macro(
+    pa: number,
+    pb: number,
+    c: number,
+    ldc: number,
+    mc: number,
+    nc: number,
+    kc: number,
+    acc: number,
+    scratch: number,
+  ): void;
+}
+
+/** Depth of a packed slice and height / width of the blocks (floats): A block 8 KB rows of KC, B slice KC x NC in L2. */
+export const KC = 256;
+export const MC = 72;
+export const NC = 512;
+
+/** Bytes of workspace `gemm` needs: packed A block, packed B slice, one scratch tile. */
+export const WORKSPACE_BYTES = 4 * (MC * KC + KC * NC + MR * NR);
+
+/**
+ * C[m, n] = A B on the heap: a(i, p) at a + i * aRow + p * aCol, b(p, j) at
+ * b + p * bRow + j * bCol (element strides, so transposes are strides), C
+ * dense row-major. `work` is WORKSPACE_BYTES of scratch, 16-byte aligned.
+ */
+export function gemm(
+  g: GemmExports,
+  work: number,
+  m: number,
+  n: number,
+  k: number,
+  a: number,
+  aRow: number,
+  aCol: number,
+  b: number,
+  bRow: number,
+  bCol: number,
+  c: number,
+): void {
+  const packedA = work;
+  const packedB = work + 4 * MC * KC;
+  const scratch = packedB + 4 * KC * NC;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      g.packB(b + 4 * (pc * bRow + jc * bCol), packedB, 4 * bCol, 4 * bRow, kc, nc);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = Math.min(MC, m - ic);
+        g.packA(a + 4 * (ic * aRow + pc * aCol), packedA, 4 * aRow, 4 * aCol, kc, mc);
+        g.macro(
+          packedA,
+          packedB,
+          c + 4 * (ic * n + jc),
+          4 * n,
+          mc,
+          nc,
+          kc,
+          pc > 0 ? 1 : 0,
+          scratch,
+        );
+      }
+    }
+  }
+}

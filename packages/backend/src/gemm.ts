@@ -1,0 +1,257 @@
+// latent's GEMM (gemm-kernels.ts) as the wasm backend's BatchMatMul and
+// _FusedMatMul: it multiplies the tensors in place on the tfjs-wasm heap (the
+// module imports the heap's WebAssembly.Memory), every transpose flag is a
+// stride, and it uses f32x4.relaxed_madd (FMA) where the engine validates it.
+// Where it cannot run (no SIMD) the previously registered kernels stay in
+// charge, after a one-line notice. On the threaded build (a shared heap) it
+// runs on the calling thread.
+import './wasm-kernels.js';
+import {
+  _FusedMatMul,
+  type _FusedMatMulAttrs,
+  Add,
+  BatchMatMul,
+  type BatchMatMulAttrs,
+  backend_util,
+  Elu,
+  getKernel,
+  type KernelFunc,
+  LeakyRelu,
+  Relu,
+  Relu6,
+  registerKernel,
+  Sigmoid,
+  type TensorInfo,
+  unregisterKernel,
+  util,
+} from '@tensorflow/tfjs-core';
+import {
+  type GemmExports,
+  gemm,
+  gemmModuleBytes,
+  WORKSPACE_BYTES,
+  wasmFeatures,
+} from './gemm-kernels.js';
+
+/**
+ * Which product kernel the wasm backend runs: latent's with FMA
+ * (`latent-fma`, relaxed SIMD), latent's with mul+add (`latent-simd128`), or
+ * tfjs's XNNPACK (`xnnpack`). FMA rounds once per multiply-add, so the first
+ * two give results that differ in the last bits: a checkpoint records which.
+ */
+export type WasmGemm = 'latent-fma' | 'latent-simd128' | 'xnnpack';
+
+interface WasmModule {
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  asm?: { memory?: WebAssembly.Memory };
+  wasmMemory?: WebAssembly.Memory;
+}
+
+/** The part of tfjs-backend-wasm's BackendWasm the GEMM kernels use. */
+export interface WasmBackend {
+  wasm: WasmModule;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+  disposeData(dataId: object): boolean;
+}
+
+export interface Gemm {
+  name: Exclude<WasmGemm, 'xnnpack'>;
+  exports: GemmExports;
+  work: number;
+  memory: WebAssembly.Memory;
+}
+
+/** Per backend instance: its GEMM, or null where it cannot run (then the reason was logged once). */
+const instances = new WeakMap<object, Gemm | null>();
+let enabled = true;
+
+function heapMemory(wasm: WasmModule): WebAssembly.Memory | undefined {
+  return wasm.asm?.memory ?? wasm.wasmMemory;
+}
+
+function instantiate(backend: WasmBackend): Gemm | null {
+  const features = wasmFeatures();
+  const memory = heapMemory(backend.wasm);
+  const why = !features.simd
+    ? 'this engine has no WebAssembly SIMD'
+    : !memory
+      ? 'the wasm backend does not expose its memory'
+      : undefined;
+  if (why) {
+    console.warn(`@latent/backend: matrix products use tfjs's XNNPACK kernels (${why}).`);
+    return null;
+  }
+  const fma = features.relaxed;
+  const shared =
+    typeof SharedArrayBuffer !== 'undefined' && memory!.buffer instanceof SharedArrayBuffer;
+  const module = new WebAssembly.Module(gemmModuleBytes(fma, shared) as BufferSource);
+  const { exports } = new WebAssembly.Instance(module, {
+    env: { memory: memory as WebAssembly.Memory },
+  });
+  const raw = backend.wasm._malloc(WORKSPACE_BYTES + 16);
+  return {
+    name: fma ? 'latent-fma' : 'latent-simd128',
+    exports: exports as unknown as GemmExports,
+    work: (raw + 15) & ~15,
+    memory: memory as WebAssembly.Memory,
+  };
+}
+
+/** The backend's GEMM, or null where it cannot run or is switched off. */
+export function gemmOf(backend: WasmBackend): Gemm | null {
+  if (!enabled) return null;
+  let g = instances.get(backend);
+  if (g === undefined) {
+    g = instantiate(backend);
+    instances.set(backend, g);
+  }
+  return g;
+}
+
+/**
+ * Which GEMM the given (active) wasm backend runs products with; see
+ * `WasmGemm`. Instantiates it on first call.
+ */
+export function wasmGemmOf(backend: object): WasmGemm {
+  return gemmOf(backend as WasmBackend)?.name ?? 'xnnpack';
+}
+
+/** Switches the wasm backend's products between latent's GEMM (default) and tfjs's XNNPACK, for benchmarks and bisecting. */
+export function useLatentWasmGemm(on: boolean): void {
+  enabled = on;
+}
+
+/**
+ * out[..., m, n] = op(a) op(b) for float32 inputs whose batch dimensions are
+ * equal or one of them 1; undefined where this kernel does not apply.
+ */
+function product(
+  backend: WasmBackend,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+): TensorInfo | undefined {
+  const g = gemmOf(backend);
+  if (!g || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  if (a.shape.length < 2 || b.shape.length < 2) return undefined;
+  const [ra, ca] = a.shape.slice(-2) as [number, number];
+  const [rb, cb] = b.shape.slice(-2) as [number, number];
+  const [m, k] = transposeA ? [ca, ra] : [ra, ca];
+  const [k2, n] = transposeB ? [cb, rb] : [rb, cb];
+  if (k !== k2)
+    throw new Error(
+      `Error in matMul: inner shapes (${k}) and (${k2}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+    );
+  const batchA = util.sizeFromShape(a.shape.slice(0, -2));
+  const batchB = util.sizeFromShape(b.shape.slice(0, -2));
+  const batchShape = backend_util.assertAndGetBroadcastShape(
+    a.shape.slice(0, -2),
+    b.shape.slice(0, -2),
+  );
+  const batch = util.sizeFromShape(batchShape);
+  if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return undefined;
+  const out = backend.makeOutput([...batchShape, m, n], 'float32');
+  if (m * n === 0) return out;
+  if (k === 0) {
+    backend.typedArrayFromHeap(out).fill(0);
+    return out;
+  }
+  const offset = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  const [pa, pb, pc] = [offset(a), offset(b), offset(out)];
+  // Element strides of op(a)[i, p] and op(b)[p, j] in their row-major storage.
+  const [aRow, aCol] = transposeA ? [1, m] : [k, 1];
+  const [bRow, bCol] = transposeB ? [1, k] : [n, 1];
+  for (let i = 0; i < batch; i++) {
+    const at = pa + (batchA === 1 ? 0 : 4 * i * m * k);
+    const bt = pb + (batchB === 1 ? 0 : 4 * i * k * n);
+    gemm(g.exports, g.work, m, n, k, at, aRow, aCol, bt, bRow, bCol, pc + 4 * i * m * n);
+  }
+  return out;
+}
+
+const fallbackBatchMatMul = getKernel(BatchMatMul, 'wasm');
+const fallbackFusedMatMul = getKernel(_FusedMatMul, 'wasm');
+if (!fallbackBatchMatMul || !fallbackFusedMatMul)
+  throw new Error('@latent/backend: wasm BatchMatMul or _FusedMatMul kernel missing');
+
+function batchMatMul(args: {
+  inputs: { a: TensorInfo; b: TensorInfo };
+  backend: WasmBackend;
+  attrs: BatchMatMulAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  return (
+    product(backend, inputs.a, inputs.b, attrs.transposeA, attrs.transposeB) ??
+    (fallbackBatchMatMul!.kernelFunc(args as never) as TensorInfo)
+  );
+}
+
+const ACTIVATIONS: Record<string, string | undefined> = {
+  relu: Relu,
+  relu6: Relu6,
+  sigmoid: Sigmoid,
+  elu: Elu,
+  leakyrelu: LeakyRelu,
+};
+
+function runKernel(
+  backend: WasmBackend,
+  name: string,
+  inputs: Record<string, TensorInfo>,
+  attrs: Record<string, unknown>,
+): TensorInfo {
+  const out = getKernel(name, 'wasm')!.kernelFunc({
+    inputs,
+    attrs,
+    backend,
+  } as never) as TensorInfo;
+  return out;
+}
+
+/** The product, then the bias and activation kernels (both a pass over the small output). */
+function fusedMatMul(args: {
+  inputs: { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+  backend: WasmBackend;
+  attrs: _FusedMatMulAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const activationKernel = ACTIVATIONS[attrs.activation];
+  const fallback = () => fallbackFusedMatMul!.kernelFunc(args as never) as TensorInfo;
+  if (inputs.preluActivationWeights || (attrs.activation !== 'linear' && !activationKernel))
+    return fallback();
+  let out = product(backend, inputs.a, inputs.b, attrs.transposeA, attrs.transposeB);
+  if (!out) return fallback();
+  if (inputs.bias) {
+    const biased = runKernel(backend, Add, { a: out, b: inputs.bias }, {});
+    backend.disposeData(out.dataId);
+    out = biased;
+  }
+  if (activationKernel) {
+    const activated = runKernel(
+      backend,
+      activationKernel,
+      { x: out },
+      { alpha: attrs.leakyreluAlpha },
+    );
+    backend.disposeData(out.dataId);
+    out = activated;
+  }
+  return out;
+}
+
+for (const [name, kernelFunc, fallback] of [
+  [BatchMatMul, batchMatMul, fallbackBatchMatMul],
+  [_FusedMatMul, fusedMatMul, fallbackFusedMatMul],
+] as const) {
+  unregisterKernel(name, 'wasm');
+  registerKernel({
+    kernelName: name,
+    backendName: 'wasm',
+    setupFunc: fallback.setupFunc,
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+  });
+}
