@@ -16,7 +16,14 @@ import {
   vaeTestData,
 } from '@latent/metrics';
 import { disposeParams } from '@latent/models';
-import { type Checkpoint, samplerFromCheckpoint, trainedVaeFromCheckpoint } from '@latent/train';
+import {
+  type Checkpoint,
+  parseDataSource,
+  samplerFromCheckpoint,
+  type ToyName,
+  toyOf,
+  trainedVaeFromCheckpoint,
+} from '@latent/train';
 import { findCheckpoint, readCheckpoint, writeFileAtomic } from '@latent/train/node';
 import { encodePng, neighbourGrid } from '@latent/vis';
 import { UsageError } from './errors.js';
@@ -42,6 +49,8 @@ const SAMPLE_METRICS: MetricName[] = [
 ];
 /** Metrics that need a VAE's encoder. */
 const VAE_ONLY: MetricName[] = ['elbo', 'iwae'];
+/** Metrics of a toy distribution's samples: they need its true density. */
+const TOY_METRICS: MetricName[] = ['kl', 'js', 'modes'];
 
 export interface EvalCommandOptions {
   /** A run folder (its newest checkpoint is used) or a checkpoint folder. */
@@ -108,29 +117,53 @@ export async function loadEvalData(dataset: string): Promise<EvalData> {
   throw new UsageError(`latent eval knows mnist and fashion-mnist runs, not ${dataset} runs.`);
 }
 
-/** The metrics to compute: --metric (validated against the run's kind) or the kind's defaults. */
-export function resolveMetrics(kind: 'gan' | 'vae', requested?: string[]): MetricName[] {
-  if (!requested || requested.length === 0) return DEFAULT_METRICS[kind];
-  const allowed = kind === 'vae' ? [...SAMPLE_METRICS, ...VAE_ONLY] : SAMPLE_METRICS;
+/**
+ * The metrics to compute for a run of this kind on this data source:
+ * --metric, checked, or the defaults. Image metrics need held-out MNIST or
+ * Fashion-MNIST images and the classifier shipped for them, so an
+ * image-folder run has none yet; a toy run has its distribution's.
+ */
+export function resolveMetrics(
+  kind: 'gan' | 'vae',
+  dataset: string,
+  requested?: string[],
+): MetricName[] {
+  const source = parseDataSource(dataset);
+  if (source.kind === 'folder') {
+    throw new UsageError(
+      `${dataset} is an image folder: no metric of latent eval applies to it yet. Parzen needs held-out test images, and FID, KID, IS, coverage, precision, recall and memorization a classifier trained on such pictures; they measure mnist and fashion-mnist runs (toy runs: ${TOY_METRICS.join(', ')}).`,
+    );
+  }
+  const allowed =
+    source.kind === 'toy'
+      ? TOY_METRICS
+      : kind === 'vae'
+        ? [...SAMPLE_METRICS, ...VAE_ONLY]
+        : SAMPLE_METRICS;
+  if (!requested || requested.length === 0)
+    return source.kind === 'toy' ? TOY_METRICS : DEFAULT_METRICS[kind];
   const out: MetricName[] = [];
   for (const raw of requested) {
     const name = raw.trim().toLowerCase();
     if (!Object.hasOwn(METRICS, name))
       throw new UsageError(
-        `unknown metric '${raw}'; latent eval knows ${[...SAMPLE_METRICS.slice(0, 4), ...VAE_ONLY, ...SAMPLE_METRICS.slice(4)].join(', ')}.`,
+        `unknown metric '${raw}'; latent eval knows ${[...SAMPLE_METRICS.slice(0, 4), ...VAE_ONLY, ...SAMPLE_METRICS.slice(4), ...TOY_METRICS].join(', ')}.`,
       );
     if (!allowed.includes(name as MetricName)) {
-      const why =
-        METRICS[name as MetricName].data === 'toy'
-          ? 'it applies to toy 1-D/2-D runs, which the terminal does not train'
-          : 'it needs an encoder, so it applies to VAE runs only';
       throw new UsageError(
-        `metric '${name}' does not apply to a ${kind.toUpperCase()} run: ${why}. For this run: ${allowed.join(', ')}.`,
+        `metric '${name}' does not apply to a ${kind.toUpperCase()} run on ${dataset}: ${whyNot(name as MetricName)}. For this run: ${allowed.join(', ')}.`,
       );
     }
     if (!out.includes(name as MetricName)) out.push(name as MetricName);
   }
   return out;
+}
+
+function whyNot(metric: MetricName): string {
+  const data = METRICS[metric].data;
+  if (data === 'toy') return "it compares samples with a toy distribution's true density";
+  if (data === 'vae') return 'it needs an encoder, so it applies to VAE runs only';
+  return 'it measures images, and a toy run draws points';
 }
 
 /** The metrics' inputs for a run's dataset: test, validation and training images, and the VAE's test data. */
@@ -161,14 +194,17 @@ export async function evalCommand(opts: EvalCommandOptions): Promise<void> {
   const checkpoint = await readCheckpoint(dir);
   const { manifest } = checkpoint;
   const kind = manifest.kind;
-  const metrics = resolveMetrics(kind, opts.metrics);
+  const dataset = String(manifest.config.dataset ?? 'mnist');
+  const metrics = resolveMetrics(kind, dataset, opts.metrics);
   if (opts.ema && kind === 'vae')
     throw new UsageError(`${dir} is a VAE checkpoint; --ema applies to GANs trained with --ema.`);
-  const dataset = String(manifest.config.dataset ?? 'mnist');
   const say = (line: string) => {
     if (!opts.json) process.stderr.write(`latent: ${line}\n`);
   };
   const backend = await initBackend(opts.backend);
+  const source = parseDataSource(dataset);
+  if (source.kind === 'toy')
+    return evalToy(checkpoint, source.name, { dir, runDir }, metrics, opts, say);
   const data = await loadEvalData(dataset);
   const limit = Math.min(opts.limit ?? data.test.count, data.test.count);
   const test =
@@ -209,6 +245,46 @@ export async function evalCommand(opts: EvalCommandOptions): Promise<void> {
   };
   await writeFileAtomic(out, `${JSON.stringify(json, null, 2)}\n`);
   if (runDir) await writeReport(runDir).catch(() => {});
+  if (opts.json) process.stdout.write(`${JSON.stringify(json)}\n`);
+  else {
+    process.stdout.write(formatTable(report.metrics));
+    say(`wrote ${out}`);
+  }
+}
+
+/** `latent eval` of a toy run: GAN Lab's KL, JS and mode coverage against the true distribution. */
+async function evalToy(
+  checkpoint: Checkpoint,
+  toy: ToyName,
+  { dir, runDir }: { dir: string; runDir?: string },
+  metrics: MetricName[],
+  opts: EvalCommandOptions,
+  say: (line: string) => void,
+): Promise<void> {
+  const { manifest } = checkpoint;
+  const dataset = String(manifest.config.dataset);
+  say(
+    `evaluating ${manifest.model.name} on ${dataset} at step ${manifest.progress.step}: ${metrics.join(', ')}`,
+  );
+  const report = await measureCheckpoint(checkpoint, dir, metrics, opts, {
+    metrics,
+    n: opts.n,
+    toy: toyOf(toy),
+  });
+  const out = resolve(opts.out ?? join(runDir ?? dir, 'eval.json'));
+  const json = {
+    checkpoint: dir,
+    kind: manifest.kind,
+    model: manifest.model.name,
+    dataset,
+    step: manifest.progress.step,
+    seed: opts.seed,
+    samples: opts.n,
+    createdAt: new Date().toISOString(),
+    metrics: report.metrics,
+    seconds: report.seconds,
+  };
+  await writeFileAtomic(out, `${JSON.stringify(json, null, 2)}\n`);
   if (opts.json) process.stdout.write(`${JSON.stringify(json)}\n`);
   else {
     process.stdout.write(formatTable(report.metrics));

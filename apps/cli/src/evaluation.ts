@@ -1,5 +1,17 @@
-import { createRunEvaluator, METRICS, type MetricName, reportValues } from '@latent/metrics';
-import { type Evaluation, GanTrainer, type VaeTrainer } from '@latent/train';
+import {
+  createRunEvaluator,
+  METRICS,
+  type MetricName,
+  type RunEvaluatorOptions,
+  reportValues,
+} from '@latent/metrics';
+import {
+  type Evaluation,
+  GanTrainer,
+  parseDataSource,
+  toyOf,
+  type VaeTrainer,
+} from '@latent/train';
 import { UsageError } from './errors.js';
 import { loadEvalData, resolveMetrics, runEvaluatorOptions } from './eval.js';
 
@@ -20,9 +32,10 @@ export interface EvalSettings {
  */
 export function checkEvalSettings(
   kind: 'gan' | 'vae',
+  dataset: string,
   settings: EvalSettings,
 ): { metrics: MetricName[]; best: RunEvaluation['best'] } {
-  const metrics = resolveMetrics(kind, settings.metrics);
+  const metrics = resolveMetrics(kind, dataset, settings.metrics);
   if (metrics.includes('iwae'))
     throw new UsageError(
       'iwae takes minutes per evaluation (5,000 samples per image); measure it once with latent eval instead',
@@ -44,6 +57,19 @@ export interface RunEvaluation {
   dispose(): void;
 }
 
+/** What the evaluator of a run measures against: the toy's true density, or the image set's splits. */
+async function evaluatorOptions(
+  config: GanTrainer['options']['config'] | VaeTrainer['options']['config'],
+  metrics: MetricName[],
+  n: number,
+): Promise<RunEvaluatorOptions> {
+  const source = parseDataSource(config.dataset);
+  if (source.kind === 'toy') return { metrics, n, toy: toyOf(source.name) };
+  const data = await loadEvalData(config.dataset);
+  const binarize = 'binarize' in config && config.binarize !== 'none';
+  return runEvaluatorOptions(data, data.test, config.dataset, metrics, { n, binarize });
+}
+
 /**
  * Builds the evaluation `latent train --eval` runs after every `every`-th
  * epoch, by the protocol `latent eval` follows (`createRunEvaluator`): the
@@ -57,13 +83,9 @@ export async function runEvaluation(
   settings: EvalSettings,
 ): Promise<RunEvaluation> {
   const gan = trainer instanceof GanTrainer;
-  const { metrics, best } = checkEvalSettings(gan ? 'gan' : 'vae', settings);
   const { config } = trainer.options;
-  const data = await loadEvalData(config.dataset);
-  const binarize = 'binarize' in config && config.binarize !== 'none';
-  const evaluator = await createRunEvaluator(
-    runEvaluatorOptions(data, data.test, config.dataset, metrics, { n: settings.n, binarize }),
-  );
+  const { metrics, best } = checkEvalSettings(gan ? 'gan' : 'vae', config.dataset, settings);
+  const evaluator = await createRunEvaluator(await evaluatorOptions(config, metrics, settings.n));
   const sampler = trainer.sampler();
   const vae = gan
     ? undefined

@@ -74,8 +74,9 @@ type RunnableTrainer = GanTrainer | VaeTrainer;
 export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   const fromFile = opts.configFile ? await readConfigFile(opts.configFile) : {};
   const request = { ...fromFile, ...opts.config };
-  const { entry } = asUsage(() => planRun(request));
-  if (opts.output.eval) checkEvalSettings(entry.kind, opts.output.eval);
+  const { entry, requested } = asUsage(() => planRun(request));
+  const settings = opts.output.eval;
+  if (settings) checkEvalSettings(entry.kind, String(requested.dataset ?? 'mnist'), settings);
   const backend = await initBackend(opts.backend);
   const run = await usageOnRequestError(resolveRunHere(request));
   const workers = asUsage(() => replicaCount(backend.name, opts.workers, defaultWorkers(run)));

@@ -737,6 +737,11 @@ describe('the run core from the terminal', () => {
     expect(grid.width).toBe(2 * 64 + 3 * 2);
     const config = JSON.parse(await readFile(join(out, 'straight', 'config.json'), 'utf8'));
     expect(config.modelConfig.imageShape).toEqual([32, 32, 3]);
+    const evaluated = latent('eval', join(out, 'split'));
+    expect(evaluated.status).toBe(2);
+    expect(evaluated.stderr).toMatch(
+      /is an image folder: no metric of latent eval applies to it yet/,
+    );
     const sample = latent('sample', join(out, 'split'), '--n', '4', '--out', join(out, 's.png'));
     expect(sample.status, sample.stderr).toBe(0);
     expect(decodePng(await readFile(join(out, 's.png'))).width).toBe(2 * 64 + 3 * 2);
@@ -814,6 +819,8 @@ describe('the run core from the terminal', () => {
       'ring',
       '--epochs',
       '2',
+      '--eval',
+      'modes,kl',
       '--out',
       out,
       '--name',
@@ -826,6 +833,10 @@ describe('the run core from the terminal', () => {
       'epoch-001.svg',
       'epoch-002.svg',
     ]);
+    expect(ring.stderr).toMatch(/epoch 2 eval: modes \d\.00 · kl \d+\.\d\d/);
+    const scored = latent('eval', join(out, 'ring'), '--json');
+    expect(scored.status, scored.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(scored.stdout).metrics)).toEqual(['kl', 'js', 'modes']);
     const report = await readFile(join(out, 'ring', 'report.html'), 'utf8');
     expect(report).toContain('The game per epoch');
     expect(report.match(/<svg/g)?.length).toBeGreaterThanOrEqual(3 + 2);
