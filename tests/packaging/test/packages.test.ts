@@ -202,6 +202,8 @@ describe('installed with npm outside the workspace', () => {
       '@latent/datasets': tgz('datasets'),
       '@latent/models': tgz('models'),
       '@latent/train': tgz('train'),
+      // train's own dependency (its toy pictures), from its tarball as every @latent package is.
+      '@latent/vis': tgz('vis'),
       '@latent/metrics': tgz('metrics'),
       '@tensorflow/tfjs-core': '4.22.0',
       vite: '^8.3.0',
