@@ -227,6 +227,7 @@ const qualityRows = () =>
 const qualityRowsAtLeast = (n: number) =>
   until((k) => document.querySelectorAll('[data-testid=quality] tbody tr').length >= k, n, 240_000);
 
+// Five measurements, the first preparing the classifier and the real images' statistics: minutes on 2 cores.
 test('measures FID, IS and classes covered every few steps and on demand; the classifier is freed on reset', async () => {
   await openApp(page, url);
   expect(await page.getByTestId('measure').isDisabled()).toBe(true);
@@ -262,7 +263,7 @@ test('measures FID, IS and classes covered every few steps and on demand; the cl
   expect(await page.getByTestId('quality-status').textContent()).toBe('');
   await resetRun('images');
   await expectNoPageError();
-});
+}, 480_000);
 
 /** Waits until the checkpoint opener reports something, and returns what it says. */
 async function checkpointStatus(): Promise<string> {

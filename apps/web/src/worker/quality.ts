@@ -11,6 +11,8 @@ import { type Measurer, session } from './session.js';
 const METRICS = ['fid', 'is', 'coverage', 'kid', 'precision', 'recall', 'memorization'] as const;
 /** Training images the memorization check searches: bounded so a measurement stays seconds long. */
 const MEMORIZATION_IMAGES = 10_000;
+/** KID's random subsets: 20 rather than `latent eval`'s 100, so a live measurement stays short. */
+const KID_SUBSETS = 20;
 
 /**
  * Sample quality of an images run as it trains, by the protocol of `latent
@@ -65,6 +67,7 @@ export class SampleQuality implements Measurer {
       n: this.n,
       reference: await testImages(this.dataset),
       training: sliceImages(train, 0, Math.min(MEMORIZATION_IMAGES, train.count), 'train'),
+      kidSubsets: KID_SUBSETS,
       classifier: this.dataset,
     });
     if (this.disposed) {
