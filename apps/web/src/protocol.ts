@@ -1,5 +1,5 @@
 import type { BackendInfo, BackendName } from '@latent/backend';
-import type { TrainEvent, VaeStats } from '@latent/train';
+import type { TrainEvent, VaeFrame as TrainVaeFrame, VaeStats } from '@latent/train';
 import type { ToyDensityFrame, ToyPlaneFrame } from '@latent/vis';
 
 /** The page's tabs: four pictures that train, and the explorer of the last model. */
@@ -142,18 +142,8 @@ export type Samples = Omit<Extract<TrainEvent, { type: 'samples' }>, 'diversity'
 export type DensityFrame = ToyDensityFrame;
 export type PlaneFrame = ToyPlaneFrame;
 
-/** The VAE's pictures: inputs beside their reconstructions, and the 2-D latent manifold. */
-export interface VaeFrame {
-  step: number;
-  shape: readonly [number, number, number];
-  count: number;
-  /** [count, h, w, c] in [0, 1]. */
-  inputs: Float32Array;
-  reconstructions: Float32Array;
-  /** Decoder means on a size x size grid of z (latentDim 2 only), row 0 at the top. */
-  manifold?: Float32Array;
-  manifoldSize?: number;
-}
+/** The VAE's pictures, as `VaeFrames` of `@latent/train` computes them. */
+export type VaeFrame = TrainVaeFrame;
 
 /** What the explorer can draw from: set when a run starts or a checkpoint opens. */
 export interface Explorable {

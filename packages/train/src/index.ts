@@ -123,6 +123,7 @@ export {
   type RunOptions,
   Trainer,
 } from './trainer.js';
+export { normalQuantile, type VaeFrame, VaeFrames } from './vae-frames.js';
 export {
   bernoulliLogLikelihood,
   decoderLogLikelihood,
