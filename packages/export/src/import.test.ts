@@ -47,7 +47,7 @@ describe('importSafetensors refuses files that do not fit', () => {
       await refusal(writeSafetensors([], { model: 'mlp-gan', config: huge }), 'mlp-gan'),
     ).toContain("the metadata's model config holds 1000000, outside the sizes of the zoo");
     expect(await refusal(writeSafetensors([]), 'gan-of-the-future')).toContain(
-      "'gan-of-the-future' is not a model of latent's zoo",
+      'the model name is "gan-of-the-future", which latent does not know',
     );
   });
 });
