@@ -104,7 +104,8 @@ export async function trainToy(
         control,
         signal,
         (p?: ToyDensityFrame) => frames.density(p),
-        (frame) => control.post({ type: 'density', frame }),
+        // A copy goes to the page: posting moves the arrays, and the next frame may reuse this one's.
+        (frame) => control.post({ type: 'density', frame: structuredClone(frame) }),
       );
     } else {
       await drive(
@@ -113,7 +114,7 @@ export async function trainToy(
         control,
         signal,
         (p?: ToyPlaneFrame) => frames.plane(p),
-        (frame) => control.post({ type: 'plane', frame }),
+        (frame) => control.post({ type: 'plane', frame: structuredClone(frame) }),
       );
     }
   } finally {
