@@ -85,7 +85,12 @@ export class RunFolder {
    */
   static async open(dir: string): Promise<{ folder: RunFolder; checkpoint: Checkpoint }> {
     const path = resolve(dir);
-    const checkpoint = await readCheckpoint((await findCheckpoint(path)).dir);
+    const found = await findCheckpoint(path).catch(() => {
+      throw new CheckpointError(
+        `${path} has no checkpoint to resume from (looked in ${join(path, 'checkpoints')} and for a checkpoint.json in the folder)`,
+      );
+    });
+    const checkpoint = await readCheckpoint(found.dir);
     const legacy = await readLegacyConfig(path);
     // Runs from before the stamp recorded the data limit in config.json only.
     if (legacy.dataLimit && checkpoint.manifest.config.dataLimit === undefined)
