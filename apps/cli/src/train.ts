@@ -243,8 +243,7 @@ class RunView {
         break;
       case 'step':
         this.onStep(e);
-        if (this.output.checkpointEvery && this.folder.due(e.step, false))
-          await this.folder.save(this.trainer);
+        if (this.folder.due(e.step, false)) await this.folder.save(this.trainer);
         break;
       case 'log': {
         const { type: _, step, epoch, steps, seconds, ...stats } = e;

@@ -22,8 +22,6 @@ export const TOY_1D = ['mixture-1d'] as const;
 /** Every toy distribution a run config may name: GAN Lab's 2-D sets and the 1-D mixture. */
 export const TOY_NAMES = [...TOY_2D, ...TOY_1D] as const;
 export type ToyName = (typeof TOY_NAMES)[number];
-/** The image sets latent knows by name (a folder is named by its path). */
-export const IMAGE_SET_NAMES = ['mnist', 'fashion-mnist'] as const;
 
 /**
  * What a run trains on, parsed from the run config's `dataset` string: an

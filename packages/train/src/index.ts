@@ -23,7 +23,6 @@ export {
   type DataLoader,
   type DataOptions,
   type DataSource,
-  IMAGE_SET_NAMES,
   limitData,
   NAMED_DATASETS,
   parseDataSource,
