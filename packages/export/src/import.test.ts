@@ -46,6 +46,14 @@ describe('importSafetensors refuses files that do not fit', () => {
     expect(
       await refusal(writeSafetensors([], { model: 'mlp-gan', config: huge }), 'mlp-gan'),
     ).toContain("the metadata's model config holds 1000000, outside the sizes of the zoo");
+    const partial = JSON.stringify({ noiseDim: 100, imageShape: [28, 28, 1], init: 'normal' });
+    const message = await refusal(
+      writeSafetensors([], { model: 'dcgan', config: partial }),
+      'dcgan',
+    );
+    expect(message).toContain("the metadata's model config lacks noise, generatorFilters,");
+    expect(message).toContain('has init as string, not object');
+    expect(message).toContain("leave it out to use the zoo's dcgan");
     expect(await refusal(writeSafetensors([]), 'gan-of-the-future')).toContain(
       'the model name is "gan-of-the-future", which latent does not know',
     );

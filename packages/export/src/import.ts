@@ -12,7 +12,7 @@ import { readWeights } from './export.js';
 import { inferenceGraph, type Part, partsOf } from './graph.js';
 import { readSafetensors, type SafetensorsFile } from './safetensors.js';
 import { latentFromTorch, torchTensors } from './torch-layout.js';
-import { initNetworks, zooModel } from './zoo.js';
+import { initNetworks, type ZooModel, zooModel } from './zoo.js';
 
 /** The training sets a checkpoint may name, with the image counts latent's runs record. */
 const DATASETS = {
@@ -63,6 +63,32 @@ function plausibleConfig(text: string, source: string): unknown {
   };
   walk(config, 0);
   return config;
+}
+
+/** JSON's name for the type of a value, telling arrays and null from objects. */
+function jsonType(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+/**
+ * Refuses a metadata config that lacks a field the zoo's config of the model
+ * has, or holds one of another type: a hand-written config (say, from a
+ * PyTorch script) would otherwise fail deep inside the model's constructor.
+ */
+function checkConfigFields(config: unknown, zoo: ZooModel, source: string): void {
+  const expected = zoo.model.config as unknown as Record<string, unknown>;
+  const given = (config ?? {}) as Record<string, unknown>;
+  const fields = Object.keys(expected);
+  const missing = fields.filter((f) => !Object.hasOwn(given, f));
+  const problems = fields.flatMap((f) => {
+    const [want, got] = [jsonType(expected[f]), jsonType(given[f])];
+    return missing.includes(f) || want === got ? [] : [`has ${f} as ${got}, not ${want}`];
+  });
+  if (missing.length > 0) problems.unshift(`lacks ${missing.join(', ')}`);
+  if (problems.length > 0)
+    throw new Error(
+      `${source}: the metadata's model config ${problems.join(', ')}; write the config \`latent export\` wrote, or leave it out to use the zoo's ${zoo.model.name}`,
+    );
 }
 
 /** The part of `model` a file holds: its metadata's, or the one whose tensor names it has. */
@@ -213,7 +239,9 @@ export async function importSafetensors(
     if (file.metadata.config !== undefined && config === undefined)
       config = plausibleConfig(file.metadata.config, source);
   }
-  const zoo = zooModel(model, config, files[0]?.source ?? 'import');
+  const source = files[0]?.source ?? 'import';
+  if (config !== undefined) checkConfigFields(config, zooModel(model, undefined, source), source);
+  const zoo = zooModel(model, config, source);
   const trees = initNetworks(zoo, seed);
   try {
     const done = new Set<Part>();
