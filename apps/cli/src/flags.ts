@@ -160,7 +160,7 @@ const RUN_FLAGS: readonly FieldFlag[] = [
   {
     flags: '--ema <decay>',
     field: 'emaDecay',
-    help: "keep an EMA of G's weights for samples, e.g. 0.999 (0: off)",
+    help: "keep an EMA of G's weights for samples, e.g. 0.999, warmed up as min(decay, (1 + t) / (10 + t)) over the first t updates (0: off)",
     parse: number,
   },
   {

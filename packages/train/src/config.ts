@@ -80,7 +80,7 @@ export const ganRunFields = z
     beta2: z.number().min(0).lt(1).default(0.999),
     /** RMSprop's decay of the squared-gradient average. */
     rho: z.number().min(0).lt(1).default(0.9),
-    /** Keep an exponential moving average of G's weights with this decay (e.g. 0.999; 0: off); samples use it. */
+    /** Keep an exponential moving average of G's weights with this decay (e.g. 0.999; 0: off), warmed up over the first updates; samples use it. */
     emaDecay: z.number().min(0).lt(1).default(0),
     /** Steps between `log` events (means over the interval). */
     logEvery: z.number().int().positive().default(10),

@@ -288,10 +288,16 @@ export class GanTrainer extends Trainer<GanStats> {
     });
   }
 
-  /** Moves the EMA of G's weights towards G, after G's update of the step. */
+  /**
+   * Moves the EMA of G's weights towards G, after G's update of the step. The
+   * decay warms up as min(decay, (1 + n) / (10 + n)) after n updates (as
+   * TensorFlow's ExponentialMovingAverage with num_updates): a plain 0.999
+   * would still hold 46% of the random initial G after a 781-step epoch.
+   */
   private updateEma(): void {
-    const { emaDecay } = this.options.config;
     if (!this.ema) return;
+    const n = this.step + 1;
+    const emaDecay = Math.min(this.options.config.emaDecay, (1 + n) / (10 + n));
     tf.tidy(() => {
       const live = flattenParams(this.generator);
       for (const [name, avg] of Object.entries(flattenParams(this.ema as ParamTree))) {

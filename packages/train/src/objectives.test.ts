@@ -100,6 +100,44 @@ describe('every objective and optimizer trains', () => {
     expect(tail).toEqual(want.slice(2));
   });
 
+  it("warms the EMA up: after G's first update it is 2/11 of the initial G and 9/11 of G", async () => {
+    const config = resolveGanRunConfig({
+      batchSize: 20,
+      optimizer: 'adam',
+      emaDecay: 0.999,
+      maxSteps: 1,
+    });
+    const trainer = new GanTrainer({ model: small(), data, config });
+    const weights = async () => {
+      const { manifest, weights } = await trainer.checkpoint();
+      const named = tf.io.decodeWeights(weights, manifest.weights.specs);
+      const read = (prefix: string) =>
+        Object.entries(named)
+          .filter(([name]) => name.startsWith(prefix))
+          .flatMap(([, t]) => Array.from(t.dataSync()));
+      const out = { generator: read('generator.'), ema: read('ema.') };
+      tf.dispose(Object.values(named));
+      return out;
+    };
+    const before = await weights();
+    for await (const _ of trainer.run()) {
+      // one step
+    }
+    const after = await weights();
+    trainer.dispose();
+    expect(after.ema).toHaveLength(before.generator.length);
+    const worst = after.ema.reduce((m, e, i) => {
+      const want =
+        (2 / 11) * (before.generator[i] as number) + (9 / 11) * (after.generator[i] as number);
+      return Math.max(m, Math.abs(e - want));
+    }, 0);
+    expect(worst).toBeLessThan(1e-6);
+    // G moved, so the check tells the warm-up (2/11) from a plain 0.999 average.
+    expect(
+      after.generator.some((g, i) => Math.abs(g - (before.generator[i] as number)) > 1e-4),
+    ).toBe(true);
+  });
+
   it('refuses label smoothing with a loss other than gan', () => {
     expect(() => resolveGanRunConfig({ loss: 'hinge', labelSmoothing: 0.1 })).toThrow(
       /labelSmoothing: label smoothing applies to loss 'gan' only/,
