@@ -91,6 +91,7 @@ export {
 } from './registry.js';
 export {
   createTrainer,
+  FIRST_RUN,
   planRun,
   type ResolvedRun,
   type ResumeOverrides,

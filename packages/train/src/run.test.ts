@@ -41,12 +41,30 @@ beforeAll(async () => {
 });
 
 describe('resolveRun', () => {
-  it("defaults to the 2014 paper's GAN on MNIST, with its authors' simultaneous updates", async () => {
-    const run = await resolveRunHere({ dataLimit: 200 });
+  it('names no model: the first run, a DCGAN on MNIST for 3 epochs at batch 64', async () => {
+    const run = await resolveRunHere({ dataLimit: 200, epochs: undefined });
     expect(run.kind).toBe('gan');
+    expect(run.model.name).toBe('dcgan');
+    expect(run.config).toMatchObject({
+      dataset: 'mnist',
+      optimizer: 'adam',
+      batchSize: 64,
+      epochs: 3,
+      dataLimit: 200,
+    });
+    expect(run.data.count).toBe(200);
+    // What the request gives wins; a named model gets its own defaults.
+    expect(planRun({ batchSize: 32 }).requested).toMatchObject({ model: 'dcgan', batchSize: 32 });
+    expect((await resolveRunHere({ model: 'dcgan', dataLimit: 200 })).config).toMatchObject({
+      batchSize: 128,
+      epochs: 1,
+    });
+  });
+
+  it("--model mlp-gan: the 2014 paper's GAN, with its authors' simultaneous updates", async () => {
+    const run = await resolveRunHere({ model: 'mlp-gan', dataLimit: 200 });
     expect(run.model.name).toBe('mlp-gan');
     expect(run.config).toMatchObject({ dataset: 'mnist', updates: 'simultaneous', dataLimit: 200 });
-    expect(run.data.count).toBe(200);
   });
 
   it('trains a DCGAN on a folder of colour images at 32 px; the folder is recorded by its absolute path', async () => {
