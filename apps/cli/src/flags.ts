@@ -1,4 +1,5 @@
 import {
+  FIRST_RUN,
   ganRunFields,
   resolveGanRunConfig,
   resolveVaeRunConfig,
@@ -48,7 +49,7 @@ const RUN_FLAGS: readonly FieldFlag[] = [
   {
     flags: '--model <name>',
     field: 'model',
-    help: 'the GAN or VAE to train, see `latent models` (default: mlp-gan; toy-gan on a toy distribution)',
+    help: "the GAN or VAE to train, see `latent models` (default: dcgan for 3 epochs at batch 64, the first run; toy-gan on a toy distribution; mlp-gan is the 2014 paper's GAN)",
   },
   {
     flags: '--dataset <name-or-folder>',
@@ -94,7 +95,7 @@ const RUN_FLAGS: readonly FieldFlag[] = [
   {
     flags: '--batch-size <n>',
     field: 'batchSize',
-    help: "minibatch size m (default: 100; the conv models their paper's)",
+    help: "minibatch size m (default: 64 when no --model is named; else 100, the conv models their paper's)",
     parse: integer,
   },
   {
@@ -256,9 +257,14 @@ function defaultText({ field, help }: FieldFlag): string {
   const gan = GAN_DEFAULTS[field];
   const vae = VAE_DEFAULTS[field];
   if (gan === undefined && vae === undefined) return '';
-  if (gan !== undefined && vae !== undefined && gan !== vae)
-    return ` (default: GANs ${gan}, VAEs ${vae})`;
-  return ` (default: ${gan ?? vae})`;
+  const named =
+    gan !== undefined && vae !== undefined && gan !== vae
+      ? `GANs ${gan}, VAEs ${vae}`
+      : (gan ?? vae);
+  const first = FIRST_RUN[field];
+  return first === undefined
+    ? ` (default: ${named})`
+    : ` (default: ${first} when no --model is named, else ${named})`;
 }
 
 /** Adds every run-config flag to `latent train`. */

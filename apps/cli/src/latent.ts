@@ -63,9 +63,9 @@ function runOutput(o: Record<string, unknown>): RunOutput {
 
 const train = program
   .command('train')
-  .summary('train a GAN or a VAE (default: the 2014 GAN on MNIST)')
+  .summary('train a GAN or a VAE (default: a DCGAN on MNIST, 3 epochs)')
   .description(
-    "Train the 2014 paper's MNIST GAN (Goodfellow et al.): a discriminator and a generator update per step, SGD with momentum. Defaults are the paper's and its authors' released code's, which updates both networks simultaneously (--updates alternating gives Algorithm 1's order).",
+    "Train a GAN or a VAE. With no --model, the first run: a DCGAN (Radford et al.) on MNIST for 3 epochs at minibatch 64 with Adam, which draws every digit in under ten minutes on two cores. --model mlp-gan trains the 2014 paper's GAN (Goodfellow et al.) as the paper and its authors' released code did: SGD with momentum, D and G updated simultaneously (--updates alternating gives Algorithm 1's order). A named model takes its paper's settings.",
   )
   .addHelpText(
     'after',
@@ -76,9 +76,9 @@ Writes runs/<name>/:
   metrics.jsonl        one JSON line per logging interval: dLoss, gLoss, dReal = mean D(x), dFake = mean D(G(z))
 
 Examples:
-  latent train                              one epoch with the paper's settings on wasm
-  latent train --epochs 10 --name long      ten epochs into runs/long
-  latent train --max-steps 50 --data-limit 1000 --backend cpu   a quick trial
+  latent train                              the first run: a DCGAN on MNIST for 3 epochs
+  latent train --model mlp-gan --epochs 50 --name paper   the 2014 paper's GAN, 50 epochs into runs/paper
+  latent train --max-steps 50 --data-limit 1000   a quick trial
   latent train --model dcgan --dataset photos/ --image-size 32   a DCGAN on a folder of colour images
   latent train --dataset ring --epochs 3 --eval modes,kl       the toy GAN on GAN Lab's ring`,
   );
