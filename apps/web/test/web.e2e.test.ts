@@ -152,6 +152,30 @@ async function resetRun(mode: string, tensors = 0): Promise<void> {
     .toBe(String(tensors));
 }
 
+/**
+ * Tensors the worker keeps for the pretrained DCGAN, which the explorer holds
+ * through toy runs (they do not draw images): the shipped checkpoint's
+ * sampler, counted here. Waits until the page has it.
+ */
+async function pretrainedTensors(): Promise<number> {
+  await until(
+    () =>
+      /pretrained DCGAN on MNIST/.test(
+        document.querySelector('[data-testid=explore-source]')?.textContent ?? '',
+      ),
+    0,
+  );
+  await initBackend('cpu');
+  const before = tf.memory().numTensors;
+  const sampler = samplerFromCheckpoint(
+    await readCheckpoint(join(root, 'public', 'pretrained', 'dcgan-mnist')),
+    { ema: 'if-kept' },
+  );
+  const held = tf.memory().numTensors - before;
+  sampler.dispose();
+  return held;
+}
+
 /** The sample canvas as a PNG data URL, and the training step its grid was drawn at. */
 const snapshot = () =>
   page.getByTestId('samples').evaluate((c: HTMLCanvasElement) => ({
@@ -680,7 +704,7 @@ test('1-D mode draws Figure 1 and, in slow motion, D’s update before G’s', a
   // D's frame came right before G's, for the same step.
   expect(phases.slice(-2)).toEqual([`${last}:discriminator`, `${last}:generator`]);
   await page.locator('#toy1d-settings .slow-motion').uncheck();
-  await resetRun('toy1d');
+  await resetRun('toy1d', await pretrainedTensors());
 });
 
 test('2-D mode draws real and fake points, D’s heatmap, G’s manifold and the gradient arrows', async () => {
@@ -710,7 +734,7 @@ test('2-D mode draws real and fake points, D’s heatmap, G’s manifold and the
   const fake = (svg: string) => /<g class="fake"[^>]*>(.*?)<\/g>/.exec(svg)?.[1];
   expect(fake(await plane.innerHTML())).not.toBe(fake(early));
   await screenshot('toy2d');
-  await resetRun('toy2d');
+  await resetRun('toy2d', await pretrainedTensors());
 });
 
 test('VAE mode: reconstructions beside inputs, samples, the 2-D latent manifold; the explorer draws from it', async () => {
