@@ -4,6 +4,7 @@ import type { BackendName } from '@latent/backend';
 import { clearCharts, drawCharts, logStats } from './page/charts.js';
 import { $ } from './page/dom.js';
 import { initExplorer, onExplorerMessage, refresh as refreshExplorer } from './page/explorer.js';
+import { initExport, onExportMessage } from './page/export.js';
 import {
   initCheckpoints,
   onImagesMessage,
@@ -11,6 +12,7 @@ import {
   setGanZoo,
   setSaveEnabled,
 } from './page/images.js';
+import { initPretrained, onPretrainedMessage } from './page/pretrained.js';
 import { clearQuality, initQuality, onQualityMessage, setMeasurable } from './page/quality.js';
 import {
   clearRun,
@@ -147,6 +149,8 @@ function onMessage(message: FromWorker): void {
   if ((message.type === 'preview' || message.type === 'vae') && mode === 'explorer')
     refreshExplorer();
   if (
+    onExportMessage(message) ||
+    onPretrainedMessage(message) ||
     onImagesMessage(message) ||
     onToyMessage(message) ||
     onVaeMessage(message) ||
@@ -341,7 +345,10 @@ window.addEventListener('resize', () => {
 initCheckpoints(send, () => backendSelect.value as BackendName);
 initExplorer(send, () => mode === 'explorer');
 initQuality(send);
+initExport(send);
 selectMode('images');
 setState('idle');
 // The worker starts now: it lists the zoo and the backends this browser can run.
 worker = startWorker();
+// Then the shipped models: the explorer and the VAE tab open on them.
+void initPretrained(send, () => backendSelect.value as BackendName);

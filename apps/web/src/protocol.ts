@@ -79,6 +79,30 @@ export interface CheckpointFiles {
   source: string;
 }
 
+/**
+ * A pretrained model shipped with the app: an entry of
+ * `public/pretrained/models.json`, which the script that trained it wrote
+ * (`apps/web/scripts/pretrained.ts`) beside its checkpoint folder `<name>/`.
+ */
+export interface PretrainedModel {
+  /** Folder under pretrained/: `checkpoint.json` and `weights.bin` (an inference checkpoint). */
+  name: string;
+  /** Said on the page, e.g. `DCGAN on MNIST`. */
+  title: string;
+  /** Where it opens at first visit: the latent explorer (a GAN) or the VAE tab's pictures. */
+  tab: 'explorer' | 'vae';
+  model: string;
+  dataset: string;
+  step: number;
+  /** The commands that trained and scored it. */
+  commands: string[];
+  /** `latent eval`'s values (eval.json's `metrics`): fid, is, coverage or elbo, iwae. */
+  scores: Record<string, unknown>;
+}
+
+/** The formats of `@latent/export`. */
+export type ExportFormat = 'onnx' | 'tfjs' | 'safetensors';
+
 /** What the explorer asks of the current generator (or VAE decoder). */
 export interface ExploreRequest {
   /** z_A = prior sample of this seed, its first dims replaced by `dims` where given. */
@@ -111,6 +135,22 @@ export type ToWorker =
   | { type: 'slow-motion'; on: boolean }
   /** Validate a checkpoint and draw samples of its generator; `backend` is used when none runs yet. */
   | { type: 'open'; files: CheckpointFiles; backend: BackendName }
+  /**
+   * Open a shipped model through the same loader: a GAN for the explorer (only
+   * while no run or opened checkpoint holds it), a 2-D VAE's samples and manifold.
+   */
+  | {
+      type: 'pretrained';
+      files: CheckpointFiles;
+      model: PretrainedModel;
+      backend: BackendName;
+      /** The explorer's model, or the VAE tab's pictures (a 2-D VAE). */
+      to: 'explorer' | 'vae';
+      /** Replace what the explorer holds (a user's choice); else only an empty explorer takes it. */
+      replace: boolean;
+    }
+  /** The explorer's model's generator (a VAE's decoder) in a format of `@latent/export`. */
+  | { type: 'export'; format: ExportFormat }
   /** The current run's checkpoint, in the files `latent train` writes. */
   | { type: 'save' }
   | { type: 'explore'; request: ExploreRequest }
@@ -155,6 +195,8 @@ export interface Explorable {
   range: [number, number];
   /** Class names, for conditional models. */
   classes?: string[];
+  /** A model shipped with the app: its name in models.json (until a run or a checkpoint replaces it). */
+  pretrained?: string;
 }
 
 export interface ZooEntry {
@@ -213,6 +255,27 @@ export type FromWorker =
   /** A checkpoint opened: samples of its generator. */
   | { type: 'checkpoint'; samples: Samples; source: string; model: string; ema: boolean }
   /** A checkpoint could not be opened; training (if any) goes on. */
-  | { type: 'checkpoint-error'; message: string };
+  | { type: 'checkpoint-error'; message: string }
+  /** A pretrained 2-D VAE: 100 samples of the prior and its latent manifold. */
+  | {
+      type: 'pretrained-vae';
+      model: PretrainedModel;
+      samples: Samples;
+      manifold?: Float32Array;
+      manifoldSize?: number;
+    }
+  /** A pretrained model could not be opened (the page goes on without it). */
+  | { type: 'pretrained-error'; model: PretrainedModel; message: string }
+  /** The files of an export, to download. */
+  | {
+      type: 'exported';
+      files: { path: string; bytes: ArrayBuffer }[];
+      format: ExportFormat;
+      /** The explorer's model, e.g. `checkpoint dcgan, step 390`. */
+      source: string;
+      part: string;
+      ema: boolean;
+    }
+  | { type: 'export-error'; message: string };
 
 export type { VaeStats };

@@ -5,8 +5,14 @@ import { TOY_2D } from '@latent/datasets';
 import { MODELS, type ModelEntry } from '@latent/train';
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunSettings, ToWorker } from './protocol.js';
-import { openCheckpoint, saveCheckpoint, startBackend } from './worker/checkpoint.js';
+import {
+  openCheckpoint,
+  openPretrained,
+  saveCheckpoint,
+  startBackend,
+} from './worker/checkpoint.js';
 import { RunControl } from './worker/control.js';
+import { exportModel } from './worker/export.js';
 import { trainImages } from './worker/images.js';
 import { post, scope } from './worker/post.js';
 import { measureNow } from './worker/quality.js';
@@ -20,6 +26,8 @@ let run: { control: RunControl; abort: AbortController; done: Promise<void> } | 
 let resetting: Promise<void> = Promise.resolve();
 /** Slow motion is a page setting; it applies to each new run too. */
 let slowMotion = false;
+/** Checkpoints open one after another, in the order the page sent them (a shipped one first). */
+let opening: Promise<void> = Promise.resolve();
 
 function train(settings: RunSettings, control: RunControl, signal: AbortSignal): Promise<void> {
   switch (settings.mode) {
@@ -108,7 +116,15 @@ scope.onmessage = ({ data: message }: MessageEvent<ToWorker>) => {
       return;
     case 'open':
       // Runs beside a training run if there is one: it only reads its own tensors.
-      openCheckpoint(message.files, message.backend).catch(report('checkpoint-error'));
+      opening = opening.then(() =>
+        openCheckpoint(message.files, message.backend).catch(report('checkpoint-error')),
+      );
+      return;
+    case 'pretrained':
+      opening = opening.then(() => openPretrained(message));
+      return;
+    case 'export':
+      exportModel(message.format, run?.control);
       return;
     case 'save':
       saveCheckpoint(run?.control);

@@ -6,10 +6,13 @@ import { promisify } from 'node:util';
 import { initBackend } from '@latent/backend';
 import { sliceImages } from '@latent/datasets';
 import { loadMnist } from '@latent/datasets/node';
+import { readSafetensors } from '@latent/export';
 import { mlpGan } from '@latent/models';
-import { GanTrainer, resolveGanRunConfig } from '@latent/train';
-import { writeCheckpoint } from '@latent/train/node';
+import { GanTrainer, resolveGanRunConfig, samplerFromCheckpoint } from '@latent/train';
+import { readCheckpoint, writeCheckpoint } from '@latent/train/node';
 import { encodePng } from '@latent/vis';
+import * as tf from '@tensorflow/tfjs-core';
+import * as ort from 'onnxruntime-node';
 import type { Browser, Page } from 'playwright-core';
 import type { PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -149,6 +152,30 @@ async function resetRun(mode: string, tensors = 0): Promise<void> {
     .toBe(String(tensors));
 }
 
+/**
+ * Tensors the worker keeps for the pretrained DCGAN, which the explorer holds
+ * through toy runs (they do not draw images): the shipped checkpoint's
+ * sampler, counted here. Waits until the page has it.
+ */
+async function pretrainedTensors(): Promise<number> {
+  await until(
+    () =>
+      /pretrained DCGAN on MNIST/.test(
+        document.querySelector('[data-testid=explore-source]')?.textContent ?? '',
+      ),
+    0,
+  );
+  await initBackend('cpu');
+  const before = tf.memory().numTensors;
+  const sampler = samplerFromCheckpoint(
+    await readCheckpoint(join(root, 'public', 'pretrained', 'dcgan-mnist')),
+    { ema: 'if-kept' },
+  );
+  const held = tf.memory().numTensors - before;
+  sampler.dispose();
+  return held;
+}
+
 /** The sample canvas as a PNG data URL, and the training step its grid was drawn at. */
 const snapshot = () =>
   page.getByTestId('samples').evaluate((c: HTMLCanvasElement) => ({
@@ -209,6 +236,214 @@ test('loads with no errors and trains the MLP GAN on threaded wasm: pause, step,
   await screenshot('mnist');
   await resetRun('images');
   await expectNoPageError();
+});
+
+/** Distinct red values on a canvas: a blank or one-colour picture has one or two. */
+const distinctValues = (testid: string) =>
+  page.getByTestId(testid).evaluate((c: HTMLCanvasElement) => {
+    const pixels = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? [];
+    const values = new Set<number>();
+    for (let i = 0; i < pixels.length; i += 4) values.add(pixels[i]!);
+    return values.size;
+  });
+
+/** Clicks `click` and saves the download it starts into `dir`; returns the file's path. */
+async function downloadFrom(click: () => Promise<void>, dir: string, name: string) {
+  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+  expect(download.suggestedFilename()).toBe(name);
+  const path = join(dir, name);
+  await download.saveAs(path);
+  return path;
+}
+
+test('at first visit the explorer and the VAE tab show the pretrained models; picking another opens it', async () => {
+  await openApp(page, url);
+  await page.click('#tab-explorer');
+  await expect
+    .poll(() => page.getByTestId('explore-source').textContent(), { timeout: 60_000 })
+    .toMatch(
+      /^Drawing from the pretrained DCGAN on MNIST \(dcgan, step \d+\) \(100-d z\)\. Training a new model \(Images or VAE\) or opening a checkpoint replaces it\.$/,
+    );
+  expect(await page.getByTestId('pretrained-about').textContent()).toMatch(
+    /^DCGAN on MNIST, step \d+: FID \d+\.\d · IS \d+\.\d\d · \d+ classes \(latent eval\)\. Trained with latent train --model dcgan/,
+  );
+  await until(
+    () =>
+      Number(document.querySelector<HTMLElement>('[data-testid=explore-image]')?.dataset.drawn) >=
+      1,
+    0,
+  );
+  expect(await distinctValues('explore-image')).toBeGreaterThan(20);
+  expect(await distinctValues('explore-path')).toBeGreaterThan(20);
+  expect(await page.getByTestId('sliders').locator('input').count()).toBe(6);
+
+  // The other GAN, by the selector.
+  await page.getByTestId('pretrained-select').selectOption('dcgan-fashion-mnist');
+  await expect
+    .poll(() => page.getByTestId('explore-source').textContent(), { timeout: 60_000 })
+    .toMatch(/^Drawing from the pretrained DCGAN on Fashion-MNIST \(dcgan, step \d+\)/);
+  await until(
+    () =>
+      Number(document.querySelector<HTMLElement>('[data-testid=explore-image]')?.dataset.drawn) >=
+      2,
+    0,
+  );
+  expect(await distinctValues('explore-image')).toBeGreaterThan(20);
+
+  // The VAE tab: the shipped 2-D VAE's samples and manifold, and what they are.
+  await page.click('#tab-vae');
+  await expect
+    .poll(() => page.getByTestId('vae-manifold').getAttribute('data-pretrained'), {
+      timeout: 60_000,
+    })
+    .toBe('mlp-vae-mnist-2d');
+  expect(
+    await page.getByTestId('vae-manifold').evaluate((c: HTMLCanvasElement) => [c.width, c.height]),
+  ).toEqual([15 * 28, 15 * 28]);
+  expect(await distinctValues('vae-manifold')).toBeGreaterThan(50);
+  expect(await distinctValues('vae-samples')).toBeGreaterThan(50);
+  expect(await page.getByTestId('vae-caption').textContent()).toMatch(
+    /^The pretrained MLP VAE with a 2-d latent on MNIST \(mlp-vae, step \d+; test ELBO -\d+\.\d nats · IWAE bound -\d+\.\d nats\).*Start trains a new VAE, which replaces it\.$/,
+  );
+  await screenshot('pretrained');
+  await expectNoPageError();
+});
+
+test('downloads the generator: the ONNX gives latent’s images for the same z; tfjs and safetensors files parse', async () => {
+  await openApp(page, url);
+  await page.click('#tab-explorer');
+  await expect
+    .poll(() => page.getByTestId('explore-source').textContent(), { timeout: 60_000 })
+    .toMatch(/pretrained DCGAN on MNIST/);
+  const dir = await mkdtemp(join(outDir, 'export-'));
+  const onnxPath = await downloadFrom(
+    () => page.getByTestId('export').click(),
+    dir,
+    'generator.onnx',
+  );
+  expect(await page.getByTestId('export-links').textContent()).toMatch(
+    /^the generator of the pretrained DCGAN on MNIST .*: generator\.onnx \(\d+(\.\d)? (KB|MB)\)/,
+  );
+
+  // The same z through onnxruntime-node and through latent's sampler of the shipped checkpoint.
+  const session = await ort.InferenceSession.create(await readFile(onnxPath));
+  expect(session.inputNames).toEqual(['z']);
+  expect(session.outputNames).toEqual(['images']);
+  await initBackend('cpu');
+  const sampler = samplerFromCheckpoint(
+    await readCheckpoint(join(root, 'public', 'pretrained', 'dcgan-mnist')),
+    { ema: 'if-kept' },
+  );
+  try {
+    const z = sampler.noise(4, 7);
+    const want = tf.tidy(() => sampler.draw(z).dataSync() as Float32Array);
+    const zData = z.dataSync() as Float32Array;
+    z.dispose();
+    const out = await session.run({ z: new ort.Tensor('float32', zData, [4, sampler.noiseDim]) });
+    const images = out.images!;
+    expect(images.dims).toEqual([4, 28, 28, 1]);
+    // The ONNX gives DCGAN's tanh range; the sampler draws in [0, 1].
+    const got = (images.data as Float32Array).map((v) => (v + 1) / 2);
+    let max = 0;
+    for (let i = 0; i < got.length; i++) max = Math.max(max, Math.abs(got[i]! - want[i]!));
+    expect(max).toBeLessThan(1e-4);
+  } finally {
+    sampler.dispose();
+    await session.release();
+  }
+
+  // tfjs-layers: two links, saved into one folder.
+  await page.getByTestId('export-format').selectOption('tfjs');
+  await page.getByTestId('export').click();
+  await page.getByTestId('export-weights.bin').waitFor({ timeout: 60_000 });
+  const modelJson = await downloadFrom(
+    () => page.getByTestId('export-model.json').click(),
+    dir,
+    'model.json',
+  );
+  const weightsBin = await downloadFrom(
+    () => page.getByTestId('export-weights.bin').click(),
+    dir,
+    'weights.bin',
+  );
+  const model = JSON.parse(await readFile(modelJson, 'utf8'));
+  expect(model.format).toBe('layers-model');
+  expect(model.weightsManifest[0].paths).toEqual(['weights.bin']);
+  const bytes = (await readFile(weightsBin)).length;
+  const specs = model.weightsManifest[0].weights as { shape: number[] }[];
+  expect(bytes).toBe(specs.reduce((n, w) => n + 4 * w.shape.reduce((a, b) => a * b, 1), 0));
+
+  // safetensors, PyTorch's layout: the reader checks every header number against the file.
+  await page.getByTestId('export-format').selectOption('safetensors');
+  const st = await downloadFrom(
+    () => page.getByTestId('export').click(),
+    dir,
+    'generator.safetensors',
+  );
+  const parsed = readSafetensors(new Uint8Array(await readFile(st)), st);
+  expect(parsed.metadata.model).toBe('dcgan');
+  expect(parsed.tensors.size).toBeGreaterThan(0);
+  await expectNoPageError();
+});
+
+test('a briefly trained VAE’s decoder downloads as ONNX with its 2-d z input', async () => {
+  await openApp(page, url);
+  await page.click('#tab-vae');
+  await page.getByTestId('vae-step').click();
+  await expect.poll(state, { timeout: 60_000 }).toBe('paused');
+  await expect
+    .poll(() => page.getByTestId('export-source').textContent())
+    .toMatch(/^The decoder of mlp-vae on mnist-train, as it trains/);
+  const dir = await mkdtemp(join(outDir, 'export-vae-'));
+  const path = await downloadFrom(() => page.getByTestId('export').click(), dir, 'decoder.onnx');
+  const session = await ort.InferenceSession.create(await readFile(path));
+  const out = await session.run({
+    z: new ort.Tensor('float32', Float32Array.from([0, 0, 1, -1]), [2, 2]),
+  });
+  expect(out.images!.dims).toEqual([2, 28, 28, 1]);
+  await session.release();
+  await resetRun('vae');
+  await expectNoPageError();
+});
+
+test('a broken pretrained file says so and the page still trains', async () => {
+  const broken = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+  const seen: string[] = [];
+  watch(broken, seen);
+  try {
+    await broken.route('**/pretrained/dcgan-mnist/weights.bin', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/octet-stream', body: 'not weights' }),
+    );
+    await openApp(broken, url);
+    await broken.click('#tab-explorer');
+    await expect
+      .poll(() => broken.getByTestId('pretrained-about').textContent(), { timeout: 60_000 })
+      .toMatch(
+        /^Could not open the pretrained DCGAN on MNIST: pretrained\/dcgan-mnist: weights\.bin has 11 bytes, the manifest expects \d+ \(truncated or from another checkpoint\)\. Train a model instead; the page works without it\.$/,
+      );
+    expect(await broken.getByTestId('explore-source').textContent()).toMatch(/^Train a model/);
+    // The VAE tab's pretrained model is not affected.
+    await broken.click('#tab-vae');
+    await expect
+      .poll(() => broken.getByTestId('vae-manifold').getAttribute('data-pretrained'), {
+        timeout: 60_000,
+      })
+      .toBe('mlp-vae-mnist-2d');
+    await broken.click('#tab-images');
+    await broken.getByTestId('batch').fill('32');
+    await broken.getByTestId('images-start').click();
+    await broken.waitForFunction(
+      () =>
+        document.body.dataset.state === 'error' ||
+        Number(document.querySelector('[data-testid=step]')?.textContent) >= 2,
+      undefined,
+      { timeout: 120_000 },
+    );
+    expect(await broken.getByTestId('error').textContent()).toBe('');
+    expect(seen).toEqual([]);
+  } finally {
+    await broken.close();
+  }
 });
 
 /** The rows of the sample-quality table, as numbers. */
@@ -469,7 +704,7 @@ test('1-D mode draws Figure 1 and, in slow motion, D’s update before G’s', a
   // D's frame came right before G's, for the same step.
   expect(phases.slice(-2)).toEqual([`${last}:discriminator`, `${last}:generator`]);
   await page.locator('#toy1d-settings .slow-motion').uncheck();
-  await resetRun('toy1d');
+  await resetRun('toy1d', await pretrainedTensors());
 });
 
 test('2-D mode draws real and fake points, D’s heatmap, G’s manifold and the gradient arrows', async () => {
@@ -499,7 +734,7 @@ test('2-D mode draws real and fake points, D’s heatmap, G’s manifold and the
   const fake = (svg: string) => /<g class="fake"[^>]*>(.*?)<\/g>/.exec(svg)?.[1];
   expect(fake(await plane.innerHTML())).not.toBe(fake(early));
   await screenshot('toy2d');
-  await resetRun('toy2d');
+  await resetRun('toy2d', await pretrainedTensors());
 });
 
 test('VAE mode: reconstructions beside inputs, samples, the 2-D latent manifold; the explorer draws from it', async () => {

@@ -12,8 +12,12 @@ import {
   initDense,
   loadParams,
   type ParamTree,
+  toFloat16Bits,
 } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
+
+/** float32 -> IEEE half precision bits; it lives in `@latent/models` (checkpoints use it too). */
+export { toFloat16Bits };
 
 /** Which data set a shipped classifier was trained on. */
 export type ClassifierName = 'mnist' | 'fashion-mnist';
@@ -207,40 +211,6 @@ export function bytesToBase64(bytes: Uint8Array): string {
     s += i + 2 < bytes.length ? B64[n & 63]! : '=';
   }
   return s;
-}
-
-/** float32 -> IEEE half precision bits, rounding to nearest even (for shipping weights). */
-export function toFloat16Bits(x: number): number {
-  const f32 = new Float32Array([x]);
-  const u = new Uint32Array(f32.buffer)[0]!;
-  const sign = (u >>> 16) & 0x8000;
-  const exp = (u >>> 23) & 0xff;
-  let mant = u & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // inf / NaN
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00; // overflow to inf
-  if (e <= 0) {
-    // Subnormal half: shift the implicit bit in, round to nearest even.
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    const half = 1 << (shift - 1);
-    let m = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    if (rest > half || (rest === half && (m & 1) === 1)) m++;
-    return sign | m;
-  }
-  let m = mant >>> 13;
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (m & 1) === 1)) {
-    m++;
-    if (m === 0x400) {
-      m = 0;
-      e++;
-      if (e >= 0x1f) return sign | 0x7c00;
-    }
-  }
-  return sign | (e << 10) | m;
 }
 
 /**

@@ -69,7 +69,7 @@ export {
   type ParamTree,
   trainableVariables,
 } from './params.js';
-export { type EncodedParams, encodeParams, loadParams } from './serialize.js';
+export { type EncodedParams, encodeParams, loadParams, toFloat16Bits } from './serialize.js';
 export { type SummaryRow, summary, summaryRows } from './summary.js';
 export { TOY_GAN, type ToyGanConfig, toyGan } from './toy-gan.js';
 export {

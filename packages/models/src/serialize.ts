@@ -38,3 +38,37 @@ export function loadParams(tree: ParamTree, encoded: EncodedParams, prefix = '')
   for (const [name, v] of Object.entries(flat)) v.assign(named[name] as tf.Tensor);
   tf.dispose(Object.values(named));
 }
+
+/** float32 -> IEEE half precision bits, rounding to nearest even (for shipping weights). */
+export function toFloat16Bits(x: number): number {
+  const f32 = new Float32Array([x]);
+  const u = new Uint32Array(f32.buffer)[0]!;
+  const sign = (u >>> 16) & 0x8000;
+  const exp = (u >>> 23) & 0xff;
+  let mant = u & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // inf / NaN
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00; // overflow to inf
+  if (e <= 0) {
+    // Subnormal half: shift the implicit bit in, round to nearest even.
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    const half = 1 << (shift - 1);
+    let m = mant >>> shift;
+    const rest = mant & ((1 << shift) - 1);
+    if (rest > half || (rest === half && (m & 1) === 1)) m++;
+    return sign | m;
+  }
+  let m = mant >>> 13;
+  const rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (m & 1) === 1)) {
+    m++;
+    if (m === 0x400) {
+      m = 0;
+      e++;
+      if (e >= 0x1f) return sign | 0x7c00;
+    }
+  }
+  return sign | (e << 10) | m;
+}

@@ -1,4 +1,5 @@
 import { type BatchState, fnv1a } from '@latent/datasets';
+import { toFloat16Bits } from '@latent/models';
 import type * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { ganRunConfigSchema, vaeRunConfigSchema } from './config.js';
@@ -11,7 +12,15 @@ const specSchema = z.object({
   name: z.string(),
   shape: z.array(z.number().int().nonnegative()),
   dtype: z.literal('float32'),
+  /** tfjs's quantization field: float16 values, decoded to float32 on load (inference checkpoints). */
+  quantization: z.object({ dtype: z.literal('float16') }).optional(),
 });
+
+/** Bytes a weight spec takes in weights.bin. */
+function specBytes(spec: { shape: number[]; quantization?: { dtype: string } }): number {
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  return (spec.quantization?.dtype === 'float16' ? 2 : 4) * size;
+}
 
 /**
  * How a shell drove a run, stamped into each checkpoint by `RunFolder`, so
@@ -60,6 +69,12 @@ const manifestSchema = z.object({
   metrics: z.record(z.string(), z.number()).optional(),
   /** How the run was driven; absent in checkpoints written outside a run folder (the web app's). */
   run: runStampSchema.optional(),
+  /**
+   * Set in an inference checkpoint (`inferenceCheckpoint`): it holds only the
+   * network that draws samples — `generator`, `ema` (G's moving average) or
+   * `decoder` — so it can be sampled, evaluated and exported, not resumed.
+   */
+  inference: z.object({ weights: z.enum(['generator', 'ema', 'decoder']) }).optional(),
   weights: z.object({
     specs: z.array(specSchema),
     byteLength: z.number().int().nonnegative(),
@@ -125,10 +140,7 @@ export function parseCheckpoint(json: unknown, weights: ArrayBuffer, source: str
   const config = configSchema.safeParse(parsed.data.config);
   if (!config.success) throw invalid(config.error.issues, ['config']);
   const manifest = { ...parsed.data, config: config.data } as CheckpointManifest;
-  const expected = manifest.weights.specs.reduce(
-    (n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1),
-    0,
-  );
+  const expected = manifest.weights.specs.reduce((n, s) => n + specBytes(s), 0);
   if (expected !== manifest.weights.byteLength) {
     throw new CheckpointError(
       `${source}: the weight specs add up to ${expected} bytes but the manifest says ${manifest.weights.byteLength}`,
@@ -146,4 +158,69 @@ export function parseCheckpoint(json: unknown, weights: ArrayBuffer, source: str
     );
   }
   return { manifest, weights };
+}
+
+/** Which network an inference checkpoint keeps. */
+export type InferenceWeights = 'generator' | 'ema' | 'decoder';
+
+/**
+ * A checkpoint reduced to the network that draws samples: a GAN's generator
+ * (or the moving average of G when the run kept one and `ema` is not false),
+ * a VAE's decoder — without the other network and the optimizer state, so a
+ * fraction of the size. With `float16`, its weights are stored as half
+ * floats (tfjs's `quantization: { dtype: 'float16' }`; `loadParams` reads
+ * them back as float32): half the size again, at ~3 significant digits.
+ * `samplerFromCheckpoint`, `latent sample`, `latent eval` and `latent
+ * export` read it like any checkpoint; `restore` refuses it (marked in
+ * `manifest.inference`). Pure: no tensors.
+ */
+export function inferenceCheckpoint(
+  { manifest, weights }: Checkpoint,
+  options: { ema?: boolean; float16?: boolean } = {},
+): Checkpoint {
+  const specs = manifest.weights.specs;
+  const kept = specs.some((s) => s.name.startsWith('ema.'));
+  const network: InferenceWeights =
+    manifest.inference?.weights ??
+    (manifest.kind === 'vae' ? 'decoder' : kept && options.ema !== false ? 'ema' : 'generator');
+  if (options.ema === true && network !== 'ema')
+    throw new CheckpointError('the checkpoint holds no moving average of G');
+  const chosen: { spec: tf.io.WeightsManifestEntry; bytes: Uint8Array }[] = [];
+  let offset = 0;
+  for (const spec of specs) {
+    const size = specBytes(spec);
+    if (spec.name.startsWith(`${network}.`))
+      chosen.push({ spec, bytes: new Uint8Array(weights, offset, size) });
+    offset += size;
+  }
+  if (chosen.length === 0) throw new CheckpointError(`the checkpoint holds no ${network} weights`);
+  const out: { spec: tf.io.WeightsManifestEntry; bytes: Uint8Array }[] = chosen.map(
+    ({ spec, bytes }) => {
+      if (!options.float16 || spec.quantization) return { spec, bytes };
+      // Copied, so the float32 view is aligned whatever the offset.
+      const values = new Float32Array(bytes.slice().buffer);
+      const half = new Uint16Array(values.length);
+      for (let i = 0; i < values.length; i++) half[i] = toFloat16Bits(values[i]!);
+      return {
+        spec: { ...spec, quantization: { dtype: 'float16' } },
+        bytes: new Uint8Array(half.buffer),
+      };
+    },
+  );
+  const byteLength = out.reduce((n, o) => n + o.bytes.length, 0);
+  const data = new Uint8Array(byteLength);
+  let at = 0;
+  for (const o of out) {
+    data.set(o.bytes, at);
+    at += o.bytes.length;
+  }
+  const { run: _run, ...rest } = manifest;
+  return {
+    manifest: {
+      ...rest,
+      inference: { weights: network },
+      weights: { specs: out.map((o) => o.spec), byteLength, checksum: fnv1a(data.buffer) },
+    },
+    weights: data.buffer,
+  };
 }

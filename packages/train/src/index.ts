@@ -4,6 +4,8 @@ export {
   type Checkpoint,
   CheckpointError,
   type CheckpointManifest,
+  type InferenceWeights,
+  inferenceCheckpoint,
   parseCheckpoint,
   type RunStamp,
   runStampSchema,
@@ -123,7 +125,7 @@ export {
   type RunOptions,
   Trainer,
 } from './trainer.js';
-export { normalQuantile, type VaeFrame, VaeFrames } from './vae-frames.js';
+export { latentManifold, normalQuantile, type VaeFrame, VaeFrames } from './vae-frames.js';
 export {
   bernoulliLogLikelihood,
   decoderLogLikelihood,

@@ -155,11 +155,13 @@ export function samplerFromCheckpoint(
     return vaeSampler(built.model, decoder, true);
   }
   const kept = manifest.weights.specs.some((s) => s.name.startsWith('ema.'));
+  // An inference checkpoint that kept only the moving average draws with it.
+  const onlyEma = manifest.inference?.weights === 'ema';
   if (ema === true && !kept)
     throw new CheckpointError(
       `${where} holds no moving average of G; train with --ema 0.999 to keep one, or drop --ema.`,
     );
-  const useEma = ema === true || (ema === 'if-kept' && kept);
+  const useEma = ema === true || (ema === 'if-kept' && kept) || onlyEma;
   const { generator, discriminator } = built.model.init(0);
   disposeParams(discriminator);
   try {

@@ -162,6 +162,10 @@ export abstract class Trainer<S extends object> {
    * so a run can be extended.
    */
   restore({ manifest, weights }: Checkpoint): void {
+    if (manifest.inference)
+      throw new CheckpointError(
+        `checkpoint holds only the ${manifest.inference.weights} weights, for drawing samples (an inference checkpoint): it cannot be resumed`,
+      );
     const { model, config, data } = this.identity();
     const problems: string[] = [];
     if (manifest.kind !== this.kind)

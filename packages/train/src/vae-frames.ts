@@ -1,5 +1,6 @@
 import { decodedMean } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
+import type { Sampler } from './sampler.js';
 import type { VaeTrainer } from './vae-trainer.js';
 
 /** Inputs shown beside their reconstructions; side of the latent manifold grid. */
@@ -118,4 +119,20 @@ function manifoldGrid(): tf.Tensor2D {
     return [normalQuantile((col + 0.5) / MANIFOLD), normalQuantile(1 - (row + 0.5) / MANIFOLD)];
   }).flat();
   return tf.tensor2d(z, [MANIFOLD * MANIFOLD, 2]);
+}
+
+/**
+ * The latent manifold of a 2-D VAE drawn through its sampler (e.g. one
+ * `samplerFromCheckpoint` made, which has no encoder): the decoder's means on
+ * the same grid of z as `VaeFrames`, row 0 at the top. Undefined unless the
+ * sampler is an unconditional VAE with a 2-d latent.
+ */
+export async function latentManifold(
+  sampler: Sampler,
+): Promise<{ manifold: Float32Array; manifoldSize: number } | undefined> {
+  if (sampler.kind !== 'vae' || sampler.noiseDim !== 2 || sampler.numClasses) return undefined;
+  const images = tf.tidy(() => sampler.draw(manifoldGrid()));
+  const manifold = (await images.data()) as Float32Array;
+  images.dispose();
+  return { manifold, manifoldSize: MANIFOLD };
 }

@@ -94,7 +94,7 @@ export function onExplorerMessage(message: FromWorker): boolean {
     case 'explorable':
       current = message.explorable;
       source.textContent = current
-        ? `Drawing from ${current.source} (${current.latentDim}-d z).`
+        ? `Drawing from ${current.source} (${current.latentDim}-d z).${current.pretrained ? ' Training a new model (Images or VAE) or opening a checkpoint replaces it.' : ''}`
         : 'Train a model (Images or VAE) or open a checkpoint: the explorer draws from it.';
       classPick.hidden = !current?.classes;
       classSelect.replaceChildren(

@@ -1,5 +1,6 @@
-import type { FromWorker, VaeFrame, VaeSettings } from '../protocol.js';
+import type { FromWorker, PretrainedModel, VaeFrame, VaeSettings } from '../protocol.js';
 import { $, drawGrid } from './dom.js';
+import { scoreLine } from './pretrained.js';
 
 const form = $<HTMLFormElement>('#vae-settings');
 const recon = $<HTMLCanvasElement>('#vae-recon');
@@ -36,7 +37,44 @@ export function readVaeSettings(): VaeSettings {
   };
 }
 
+/** True once a run has drawn here: a pretrained model's pictures then come too late to show. */
+const ranHere = () => recon.dataset.step !== undefined || samples.dataset.step !== undefined;
+
+function forgetPretrained(): void {
+  for (const c of [recon, samples, manifold]) delete c.dataset.pretrained;
+  caption.classList.remove('bad');
+}
+
+/** The shipped 2-D VAE: its samples and manifold (it has no encoder, so no reconstructions). */
+function drawPretrained(message: Extract<FromWorker, { type: 'pretrained-vae' }>): void {
+  if (ranHere()) return;
+  const { model, samples: s } = message;
+  drawGrid(samples, s.images, { ...s, padding: 1, scale: 1 });
+  samples.dataset.pretrained = model.name;
+  caption.textContent = `The pretrained ${model.title} (${model.model}, step ${model.step}; ${scoreLine(model)}): its decoder only, so no reconstructions. Start trains a new VAE, which replaces it.`;
+  if (message.manifold && message.manifoldSize) {
+    drawGrid(manifold, message.manifold, {
+      count: message.manifoldSize ** 2,
+      shape: s.shape,
+      pixelRange: '[0,1]',
+      columns: message.manifoldSize,
+      padding: 0,
+      scale: 1,
+    });
+    manifold.hidden = false;
+    manifold.dataset.pretrained = model.name;
+    manifoldCaption.textContent = `z = Φ⁻¹(grid), the pretrained ${model.title}`;
+  }
+}
+
+function pretrainedFailed(model: PretrainedModel, message: string): void {
+  if (ranHere()) return;
+  caption.classList.add('bad');
+  caption.textContent = `Could not open the pretrained ${model.title}: ${message}. Start trains a VAE here as usual.`;
+}
+
 function drawFrame(frame: VaeFrame): void {
+  forgetPretrained();
   // Pairs side by side, input then reconstruction, four pairs a row.
   const size = frame.inputs.length / frame.count;
   const pairs = new Float32Array(frame.inputs.length * 2);
@@ -76,8 +114,15 @@ export function onVaeMessage(message: FromWorker): boolean {
     drawFrame(message.frame);
     return true;
   }
+  if (message.type === 'pretrained-vae') {
+    drawPretrained(message);
+    return true;
+  }
+  if (message.type === 'pretrained-error' && message.model.tab === 'vae')
+    pretrainedFailed(message.model, message.message);
   if (message.type === 'event' && message.mode === 'vae' && message.event.type === 'samples') {
     const e = message.event;
+    forgetPretrained();
     drawGrid(samples, e.images, { ...e, padding: 1, scale: 1 });
     samples.dataset.step = String(e.step);
   }

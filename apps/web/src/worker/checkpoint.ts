@@ -1,6 +1,13 @@
-import { initBackend } from '@latent/backend';
+import { type BackendName, initBackend } from '@latent/backend';
 import { deriveSeed } from '@latent/datasets';
-import { CheckpointError, parseCheckpoint, samplerFromCheckpoint } from '@latent/train';
+import {
+  type Checkpoint,
+  CheckpointError,
+  latentManifold,
+  parseCheckpoint,
+  type Sampler,
+  samplerFromCheckpoint,
+} from '@latent/train';
 import * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointFiles, ToWorker } from '../protocol.js';
 import type { RunControl } from './control.js';
@@ -19,14 +26,16 @@ export async function startBackend(name: Extract<ToWorker, { type: 'start' }>['b
 }
 
 /**
- * Checks a checkpoint the way the CLI does (format, version, sizes, checksum),
- * rebuilds its model, draws samples of it and hands it to the explorer.
- * Throws CheckpointError naming what is wrong.
+ * The one loader of checkpoint files, for opened and shipped ones alike:
+ * checks them the way the CLI does (format, version, sizes, checksum) and
+ * rebuilds the model's sampler (`samplerFromCheckpoint`; a GAN draws through
+ * its moving average when the checkpoint kept one). Throws CheckpointError
+ * naming what is wrong.
  */
-export async function openCheckpoint(
+async function loadCheckpoint(
   files: CheckpointFiles,
-  backend: Extract<ToWorker, { type: 'open' }>['backend'],
-): Promise<void> {
+  backend: BackendName,
+): Promise<{ checkpoint: Checkpoint; sampler: Sampler }> {
   let json: unknown;
   try {
     json = JSON.parse(files.json);
@@ -37,38 +46,46 @@ export async function openCheckpoint(
   }
   const checkpoint = parseCheckpoint(json, files.weights, files.source);
   if (!backendState.started) await startBackend(backend);
-  // A GAN draws through its moving average when the checkpoint kept one.
   const sampler = samplerFromCheckpoint(checkpoint, { ema: 'if-kept', where: files.source });
-  const { name } = checkpoint.manifest.model;
+  return { checkpoint, sampler };
+}
+
+/** `count` samples of a sampler from the prior (class i % classes for conditional models). */
+async function drawSamples(sampler: Sampler, count: number, seed: number): Promise<Float32Array> {
+  const t = tf.tidy(() => {
+    const classes = sampler.numClasses;
+    const labels = classes
+      ? tf.tensor1d(
+          Array.from({ length: count }, (_, i) => i % classes),
+          'int32',
+        )
+      : undefined;
+    return sampler.draw(sampler.noise(count, seed), labels);
+  });
+  const images = (await t.data()) as Float32Array;
+  t.dispose();
+  return images;
+}
+
+/**
+ * Opens a checkpoint the user picked: draws samples of it and hands it to the
+ * explorer. Throws CheckpointError naming what is wrong.
+ */
+export async function openCheckpoint(files: CheckpointFiles, backend: BackendName): Promise<void> {
+  const { checkpoint, sampler } = await loadCheckpoint(files, backend);
+  const { manifest } = checkpoint;
   const drawable = drawableOf(
     sampler,
-    `checkpoint ${name}, step ${checkpoint.manifest.progress.step}`,
-    {
-      fromRun: false,
-    },
+    `checkpoint ${manifest.model.name}, step ${manifest.progress.step}`,
+    { fromRun: false, checkpoint: async () => checkpoint },
   );
   let images: Float32Array;
   try {
-    const t = tf.tidy(() => {
-      const classes = drawable.classes?.length;
-      const labels = classes
-        ? tf.tensor1d(
-            Array.from({ length: CHECKPOINT_SAMPLES }, (_, i) => i % classes),
-            'int32',
-          )
-        : undefined;
-      return drawable.draw(
-        drawable.prior(CHECKPOINT_SAMPLES, deriveSeed(0, 'checkpoint-samples')),
-        labels as tf.Tensor1D | undefined,
-      );
-    });
-    images = (await t.data()) as Float32Array;
-    t.dispose();
+    images = await drawSamples(sampler, CHECKPOINT_SAMPLES, deriveSeed(0, 'checkpoint-samples'));
   } catch (e) {
     drawable.dispose();
     throw e;
   }
-  const { manifest } = checkpoint;
   post({
     type: 'checkpoint',
     source: files.source,
@@ -81,11 +98,71 @@ export async function openCheckpoint(
       partial: false,
       images,
       count: CHECKPOINT_SAMPLES,
-      shape: drawable.shape,
-      pixelRange: drawable.pixelRange,
+      shape: sampler.imageShape,
+      pixelRange: sampler.pixelRange,
     },
   });
   dispatch({ type: 'drawable', drawable });
+}
+
+/**
+ * Opens a model shipped with the app, through the same loader. For the
+ * explorer: it becomes the explorer's model, at first visit only while no run
+ * or opened checkpoint holds the explorer (those came later, so they win).
+ * For the VAE tab: a 2-D VAE's samples and latent manifold, then it is freed.
+ * Problems are posted as `pretrained-error`; nothing else changes.
+ */
+export async function openPretrained({
+  files,
+  model,
+  backend,
+  to,
+  replace,
+}: Extract<ToWorker, { type: 'pretrained' }>): Promise<void> {
+  let sampler: Sampler | undefined;
+  try {
+    const loaded = await loadCheckpoint(files, backend);
+    sampler = loaded.sampler;
+    const { manifest } = loaded.checkpoint;
+    if (to === 'vae') {
+      if (sampler.kind !== 'vae')
+        throw new CheckpointError(`${files.source}: a ${manifest.model.name}, not a VAE`);
+      const images = await drawSamples(sampler, CHECKPOINT_SAMPLES, deriveSeed(0, 'vae-samples'));
+      const grid = await latentManifold(sampler);
+      post({
+        type: 'pretrained-vae',
+        model,
+        samples: {
+          type: 'samples',
+          step: manifest.progress.step,
+          epoch: manifest.progress.batches.epoch,
+          partial: false,
+          images,
+          count: CHECKPOINT_SAMPLES,
+          shape: sampler.imageShape,
+          pixelRange: sampler.pixelRange,
+        },
+        ...(grid ?? {}),
+      });
+      sampler.dispose();
+      return;
+    }
+    const { drawable: held, trainer } = session();
+    if (!replace && (held || trainer)) {
+      sampler.dispose();
+      return;
+    }
+    const drawable = drawableOf(
+      sampler,
+      `the pretrained ${model.title} (${manifest.model.name}, step ${manifest.progress.step})`,
+      { fromRun: false, checkpoint: async () => loaded.checkpoint, pretrained: model.name },
+    );
+    sampler = undefined;
+    dispatch({ type: 'drawable', drawable });
+  } catch (e) {
+    sampler?.dispose();
+    post({ type: 'pretrained-error', model, message: (e as Error).message });
+  }
 }
 
 /** The run's checkpoint in the CLI's files, between two steps. */

@@ -59,6 +59,7 @@ export async function trainImages(
     type: 'drawable',
     drawable: drawableOf(trainer.sampler(), `${model.name} on ${data.name}, as it trains`, {
       fromRun: true,
+      checkpoint: () => trainer.checkpoint(),
       ...(model.numClasses ? { classes: classNames(data, model.numClasses) } : {}),
     }),
   });

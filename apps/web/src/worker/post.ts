@@ -36,9 +36,14 @@ export function post(message: FromWorker): void {
     case 'explored':
       arrays.push(message.dims, message.image, message.path);
       break;
+    case 'pretrained-vae':
+      arrays.push(message.samples.images);
+      if (message.manifold) arrays.push(message.manifold);
+      break;
   }
   const buffers = [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
   const transfer: Transferable[] = buffers;
   if (message.type === 'saved') transfer.push(message.weights);
+  if (message.type === 'exported') transfer.push(...message.files.map((f) => f.bytes));
   scope.postMessage(message, transfer);
 }

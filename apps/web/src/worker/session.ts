@@ -1,4 +1,4 @@
-import type { Sampler, Trainer } from '@latent/train';
+import type { Checkpoint, Sampler, Trainer } from '@latent/train';
 import { lerp, slerp } from '@latent/vis';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Explorable, ExploreRequest, Measurement } from '../protocol.js';
@@ -14,6 +14,13 @@ export interface Drawable extends Explorable {
   prior(count: number, seed: number): tf.Tensor2D;
   /** Draws with a run's trainer's weights (freed with the run), not weights of its own. */
   fromRun: boolean;
+  /** Draws with the moving average of G (what an export of it takes too). */
+  ema: boolean;
+  /**
+   * The model's checkpoint, for `@latent/export`: an opened one as it was, a
+   * run's from its trainer (only between two steps: see `fromRun`).
+   */
+  checkpoint(): Promise<Checkpoint>;
   /** Frees what only the explorer holds (an opened checkpoint's weights). */
   dispose(): void;
 }
@@ -26,13 +33,21 @@ export interface Drawable extends Explorable {
 export function drawableOf(
   sampler: Sampler,
   source: string,
-  options: { fromRun: boolean; classes?: string[] },
+  options: {
+    fromRun: boolean;
+    classes?: string[];
+    checkpoint: () => Promise<Checkpoint>;
+    pretrained?: string;
+  },
 ): Drawable {
   const classes = sampler.numClasses;
   return {
     source,
     family: sampler.kind,
     fromRun: options.fromRun,
+    ...(options.pretrained ? { pretrained: options.pretrained } : {}),
+    ema: sampler.ema,
+    checkpoint: options.checkpoint,
     latentDim: sampler.noiseDim,
     range: [sampler.priorRange[0], sampler.priorRange[1]],
     ...(classes
@@ -144,6 +159,7 @@ function postExplorable(drawable: Drawable | undefined): void {
       latentDim: drawable.latentDim,
       range: drawable.range,
       ...(drawable.classes ? { classes: drawable.classes } : {}),
+      ...(drawable.pretrained ? { pretrained: drawable.pretrained } : {}),
     },
   });
 }

@@ -41,6 +41,7 @@ export async function trainVae(
     type: 'drawable',
     drawable: drawableOf(trainer.sampler(), `${model.name} on ${data.name}, as it trains`, {
       fromRun: true,
+      checkpoint: () => trainer.checkpoint(),
       ...(classes ? { classes } : {}),
     }),
   });

@@ -1,0 +1,137 @@
+import type { BackendName } from '@latent/backend';
+import type { FromWorker, PretrainedModel, ToWorker } from '../protocol.js';
+import { $ } from './dom.js';
+
+const pick = $('#pretrained-pick');
+const select = $<HTMLSelectElement>('#pretrained-select');
+const about = $('#pretrained-about');
+
+/** Where the build serves the shipped models (Vite copies `public/` into it). */
+const BASE = `${import.meta.env.BASE_URL}pretrained/`;
+
+let models: PretrainedModel[] = [];
+let send: (m: ToWorker) => void = () => {};
+let backend: () => BackendName = () => 'wasm';
+
+const number = (v: unknown, digits: number) =>
+  typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : undefined;
+
+/** The value of a score in eval.json's `metrics` (a number, or an object with `value` or `mean`). */
+function value(score: unknown): number | undefined {
+  if (typeof score === 'number') return score;
+  if (score && typeof score === 'object') {
+    const o = score as { value?: unknown; mean?: unknown };
+    if (typeof o.value === 'number') return o.value;
+    if (typeof o.mean === 'number') return o.mean;
+  }
+  return undefined;
+}
+
+/** e.g. `FID 21.3 · IS 8.05 · 10 classes` or `test ELBO −150.2 nats · IWAE −146.1 nats`. */
+export function scoreLine(model: PretrainedModel): string {
+  const s = model.scores;
+  const parts = [
+    number(value(s.fid), 1) && `FID ${number(value(s.fid), 1)}`,
+    number(value(s.is), 2) && `IS ${number(value(s.is), 2)}`,
+    value(s.coverage) !== undefined && `${value(s.coverage)} classes`,
+    number(value(s.elbo), 1) && `test ELBO ${number(value(s.elbo), 1)} nats`,
+    number(value(s.iwae), 1) && `IWAE bound ${number(value(s.iwae), 1)} nats`,
+  ].filter((p): p is string => typeof p === 'string');
+  return parts.join(' · ');
+}
+
+async function files(model: PretrainedModel) {
+  const get = async (file: string) => {
+    const r = await fetch(`${BASE}${model.name}/${file}`);
+    if (!r.ok) throw new Error(`${file}: HTTP ${r.status}`);
+    return r;
+  };
+  const [json, weights] = await Promise.all([get('checkpoint.json'), get('weights.bin')]);
+  return {
+    json: await json.text(),
+    weights: await weights.arrayBuffer(),
+    source: `pretrained/${model.name}`,
+  };
+}
+
+function fail(model: PretrainedModel | undefined, message: string): void {
+  about.classList.add('bad');
+  about.textContent = `Could not open the pretrained ${model?.title ?? 'models'}: ${message}. Train a model instead; the page works without it.`;
+}
+
+/** Opens a shipped model in the worker, through the loader of "Open a checkpoint". */
+async function open(model: PretrainedModel, to: 'explorer' | 'vae', replace: boolean) {
+  try {
+    send({ type: 'pretrained', files: await files(model), model, backend: backend(), to, replace });
+  } catch (e) {
+    fail(model, (e as Error).message);
+  }
+}
+
+function describe(model: PretrainedModel | undefined): void {
+  about.classList.remove('bad');
+  about.textContent = model
+    ? `${model.title}, step ${model.step}: ${scoreLine(model)} (latent eval). Trained with ${model.commands[0]}.`
+    : '';
+}
+
+/**
+ * At first visit, the explorer opens the first shipped GAN and the VAE tab
+ * the shipped 2-D VAE (`public/pretrained/models.json`); a run or a
+ * checkpoint the user opens replaces them. A missing or broken file only
+ * says so: the page trains as before.
+ */
+export async function initPretrained(
+  post: (m: ToWorker) => void,
+  currentBackend: () => BackendName,
+): Promise<void> {
+  send = post;
+  backend = currentBackend;
+  select.addEventListener('change', () => {
+    const model = models.find((m) => m.name === select.value);
+    describe(model);
+    if (model) void open(model, 'explorer', true);
+  });
+  try {
+    const r = await fetch(`${BASE}models.json`);
+    if (!r.ok) throw new Error(`models.json: HTTP ${r.status}`);
+    const list = (await r.json()) as unknown;
+    if (!Array.isArray(list)) throw new Error('models.json is not a list');
+    models = list as PretrainedModel[];
+  } catch (e) {
+    fail(undefined, (e as Error).message);
+    return;
+  }
+  select.replaceChildren(
+    new Option('—', ''),
+    ...models.map((m) => new Option(`${m.title} (${m.model})`, m.name)),
+  );
+  pick.hidden = false;
+  const gan = models.find((m) => m.tab === 'explorer');
+  const vae = models.find((m) => m.tab === 'vae');
+  if (gan) await open(gan, 'explorer', false);
+  if (vae) await open(vae, 'vae', false);
+}
+
+/** Keeps the selector and its line in step with what the explorer shows. */
+export function onPretrainedMessage(message: FromWorker): boolean {
+  switch (message.type) {
+    case 'explorable': {
+      const e = message.explorable;
+      if (e?.pretrained) {
+        const model = models.find((m) => m.name === e.pretrained);
+        select.value = model?.name ?? '';
+        describe(model);
+      } else {
+        select.value = '';
+        describe(undefined);
+      }
+      return false;
+    }
+    case 'pretrained-error':
+      fail(message.model, message.message);
+      return false;
+    default:
+      return false;
+  }
+}
