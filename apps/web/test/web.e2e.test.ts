@@ -265,7 +265,7 @@ test('at first visit the explorer and the VAE tab show the pretrained models; pi
       /^Drawing from the pretrained DCGAN on MNIST \(dcgan, step \d+\) \(100-d z\)\. Training a new model \(Images or VAE\) or opening a checkpoint replaces it\.$/,
     );
   expect(await page.getByTestId('pretrained-about').textContent()).toMatch(
-    /^DCGAN on MNIST, step \d+: FID \d+\.\d · IS \d+\.\d\d · \d+ classes \(latent eval\)\. Trained with latent train --model dcgan/,
+    /^DCGAN on MNIST, step \d+: FID \d+\.\d · IS \d+\.\d\d · \d+ classes \(latent eval\)\. Trained with latent train --out runs\/pretrained --name dcgan-mnist/,
   );
   await until(
     () =>
