@@ -29,7 +29,7 @@ import { encodePng, neighbourGrid } from '@latent/vis';
 import { UsageError } from './errors.js';
 
 import { formatDuration } from './progress.js';
-import { writeReport } from './report.js';
+import { writeRunReport as writeReport } from '@latent/train/node';
 
 /** What `latent eval` computes for each kind of run, when --metric is not given. */
 export const DEFAULT_METRICS: Record<'gan' | 'vae', MetricName[]> = {

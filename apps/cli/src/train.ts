@@ -36,7 +36,7 @@ import {
 import { asUsage, UsageError } from './errors.js';
 import { checkEvalSettings, type EvalSettings, runEvaluation } from './evaluation.js';
 import { formatDuration, Progress } from './progress.js';
-import { writeReport } from './report.js';
+import { writeRunReport as writeReport } from '@latent/train/node';
 
 /** How a run reports and how often and how many checkpoints it keeps. */
 export interface RunOutput {

@@ -22,3 +22,4 @@ export {
   serveReplica,
 } from './parallel.js';
 export { RunFolder, writeFileAtomic } from './run-folder.js';
+export { writeRunReport } from './run-report.js';

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@latent/train/node';
+import { writeFileAtomic } from './run-folder.js';
 import {
   compareImages,
   decodePng,
@@ -148,7 +148,7 @@ th { color: #6b7280; font-weight: 500; }`;
  * (the fixed-noise grid epoch by epoch) into a run folder, from the files the
  * run has written so far. Called after every epoch.
  */
-export async function writeReport(runDir: string): Promise<void> {
+export async function writeRunReport(runDir: string): Promise<void> {
   const files = await readRunFiles(runDir);
   const { config, metrics, grids, pictures } = files;
   const rows = Object.entries(config)
