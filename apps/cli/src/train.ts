@@ -2,13 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BackendInfo, GpuDeviceLostError, initBackend, replicaCount } from '@latent/backend';
 import {
+  checkEvalSettings,
+  type EvalSettings,
   type GanStats,
   type GanTrainer,
   parseDataSource,
   planRun,
   type ResolvedRun,
   type ResumeOverrides,
-  RunRequestError,
+  RunMeasurer,
   type RunStamp,
   resumeRun,
   ToyFrames,
@@ -22,8 +24,10 @@ import {
   createParallelTrainer,
   defaultWorkers,
   loadData,
+  loadEvalData,
   RunFolder,
   resolveRunHere,
+  writeRunReport as writeReport,
 } from '@latent/train/node';
 import {
   ansiColorMode,
@@ -33,10 +37,8 @@ import {
   toyDensitySvg,
   toyPlaneSvg,
 } from '@latent/vis';
-import { asUsage, UsageError } from './errors.js';
-import { checkEvalSettings, type EvalSettings, runEvaluation } from './evaluation.js';
+import { asUsage, UsageError, usageOnRequestError } from './errors.js';
 import { formatDuration, Progress } from './progress.js';
-import { writeRunReport as writeReport } from '@latent/train/node';
 
 /** How a run reports and how often and how many checkpoints it keeps. */
 export interface RunOutput {
@@ -76,7 +78,8 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   const request = { ...fromFile, ...opts.config };
   const { entry, requested } = asUsage(() => planRun(request));
   const settings = opts.output.eval;
-  if (settings) checkEvalSettings(entry.kind, String(requested.dataset ?? 'mnist'), settings);
+  if (settings)
+    asUsage(() => checkEvalSettings(entry.kind, String(requested.dataset ?? 'mnist'), settings));
   const backend = await initBackend(opts.backend);
   const run = await usageOnRequestError(resolveRunHere(request));
   const workers = asUsage(() => replicaCount(backend.name, opts.workers, defaultWorkers(run)));
@@ -166,10 +169,14 @@ async function drive(
   progress.log(
     `latent: training ${run.model.name} on ${data.name} (${data.count} ${what}) ${how}; writing ${folder.dir}`,
   );
-  let evaluation: Awaited<ReturnType<typeof runEvaluation>> | undefined;
+  // The real images' statistics and the classifier are prepared before the first step.
+  let measurer: RunMeasurer | undefined;
   try {
-    evaluation = output.eval ? await runEvaluation(trainer, output.eval) : undefined;
+    const settings = output.eval;
+    measurer = settings && asUsage(() => new RunMeasurer(trainer, settings, loadEvalData));
+    await measurer?.prepare();
   } catch (e) {
+    measurer?.dispose();
     trainer.dispose();
     throw e;
   }
@@ -187,11 +194,11 @@ async function drive(
     folder,
     output,
     progress,
-    evaluation?.best,
+    measurer?.best,
     toyFrames(run, trainer),
   );
   try {
-    const events = trainer.run({ signal: controller.signal, evaluate: evaluation?.evaluation });
+    const events = trainer.run({ signal: controller.signal, evaluate: measurer?.evaluation });
     for await (const e of events) await view.handle(e);
   } catch (e) {
     if (e instanceof TrainingDivergedError)
@@ -202,7 +209,7 @@ async function drive(
   } finally {
     process.off('SIGINT', onSigint);
     progress.end();
-    evaluation?.dispose();
+    measurer?.dispose();
     view.dispose();
     trainer.dispose();
   }
@@ -376,16 +383,6 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
     return value as Record<string, unknown>;
   } catch (e) {
     throw new UsageError(`Config file ${path} is not a JSON object: ${(e as Error).message}`);
-  }
-}
-
-/** A resolved run, with a bad request as a usage error (status 2). */
-async function usageOnRequestError<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof RunRequestError) throw new UsageError(e.message);
-    throw e;
   }
 }
 

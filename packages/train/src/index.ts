@@ -35,6 +35,25 @@ export {
   toyPoints,
 } from './data-source.js';
 export {
+  type BestBy,
+  type CheckpointEvalOptions,
+  checkEvalSettings,
+  DEFAULT_METRICS,
+  type EvalData,
+  type EvalDataLoader,
+  type EvalLimits,
+  type EvalPlan,
+  type EvalSettings,
+  evalSplits,
+  evalTestImages,
+  evaluateCheckpoint,
+  evaluatorOptions,
+  type Measured,
+  planCheckpointEval,
+  RunMeasurer,
+  resolveMetrics,
+} from './evaluation.js';
+export {
   type GanStats,
   type SamplesEvent,
   type TrainEvent,

@@ -12,6 +12,12 @@ export {
 } from './checkpoint-files.js';
 export { loadData, resolveRunHere } from './node-data.js';
 export {
+  type CheckpointFolderEvalOptions,
+  evaluateCheckpointFolder,
+  type FoundCheckpoint,
+  loadEvalData,
+} from './node-evaluation.js';
+export {
   createParallelGanTrainer,
   createParallelTrainer,
   createParallelVaeTrainer,

@@ -1,6 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './run-folder.js';
 import {
   compareImages,
   decodePng,
@@ -9,6 +8,7 @@ import {
   pngDataUrl,
   type RgbaImage,
 } from '@latent/vis';
+import { writeFileAtomic } from './run-folder.js';
 
 /** One line of metrics.jsonl: the step, and a mean per statistic (a GAN's or a VAE's). */
 type MetricsLine = { step: number } & Record<string, number>;
