@@ -28,4 +28,5 @@ export {
   serveReplica,
 } from './parallel.js';
 export { RunFolder, writeFileAtomic } from './run-folder.js';
+export { type Recorded, type RunEvent, RunRecorder } from './run-recorder.js';
 export { writeRunReport } from './run-report.js';
