@@ -1,9 +1,8 @@
 import { join, resolve } from 'node:path';
 import { initBackend } from '@latent/backend';
-import { samplerFromCheckpoint } from '@latent/train';
+import { drawImages, samplerFromCheckpoint } from '@latent/train';
 import { findCheckpoint, readCheckpoint, writeFileAtomic } from '@latent/train/node';
-import { encodePng, imageGrid, interpolationGrid, lerp, slerp } from '@latent/vis';
-import * as tf from '@tensorflow/tfjs-core';
+import { encodePng, imageGrid, interpolationGrid } from '@latent/vis';
 import { UsageError } from './errors.js';
 
 export interface SampleCommandOptions {
@@ -47,36 +46,7 @@ export async function sampleCommand(opts: SampleCommandOptions): Promise<void> {
   }
   const steps = opts.interpolate ?? 1;
   const total = opts.count * steps;
-  const images = tf.tidy(() => {
-    let z = model.noise(opts.interpolate ? 2 * opts.count : opts.count, opts.seed);
-    if (opts.interpolate) {
-      // One strip per pair (z_2i, z_2i+1): steps points from one to the other.
-      const ends = z.arraySync();
-      const path = new Float32Array(total * model.noiseDim);
-      for (let i = 0; i < opts.count; i++) {
-        const walk = (opts.linear ? lerp : slerp)(
-          ends[2 * i] as number[],
-          ends[2 * i + 1] as number[],
-          steps,
-        );
-        path.set(walk, i * steps * model.noiseDim);
-      }
-      z = tf.tensor2d(path, [total, model.noiseDim]);
-    }
-    // Conditional models: sample i draws class i mod C (each interpolation strip keeps one class).
-    const classes = model.numClasses;
-    const classOf = (i: number) => opts.classIndex ?? Math.floor(i / steps) % (classes ?? 1);
-    const labels = classes
-      ? tf.tensor1d(
-          Array.from({ length: total }, (_, i) => classOf(i)),
-          'int32',
-        )
-      : undefined;
-    return model.draw(z, labels);
-  });
-  const pixels = (await images.data()) as Float32Array;
-  images.dispose();
-  model.dispose();
+  const pixels = await drawImages(model, opts).finally(() => model.dispose());
   const [height, width, channels] = model.imageShape;
   const layout = {
     count: total,

@@ -35,6 +35,12 @@ export {
   toyPoints,
 } from './data-source.js';
 export {
+  type DrawOptions,
+  drawImages,
+  drawLatentWalk,
+  type LatentWalk,
+} from './drawing.js';
+export {
   type BestBy,
   type CheckpointEvalOptions,
   checkEvalSettings,

@@ -1,7 +1,6 @@
 import { initBackend } from '@latent/backend';
 import { deriveSeed } from '@latent/datasets';
-import { CheckpointError, parseCheckpoint, samplerFromCheckpoint } from '@latent/train';
-import * as tf from '@tensorflow/tfjs-core';
+import { CheckpointError, drawImages, parseCheckpoint, samplerFromCheckpoint } from '@latent/train';
 import type { CheckpointFiles, ToWorker } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { post } from './post.js';
@@ -47,27 +46,13 @@ export async function openCheckpoint(
       fromRun: false,
     },
   );
-  let images: Float32Array;
-  try {
-    const t = tf.tidy(() => {
-      const classes = drawable.classes?.length;
-      const labels = classes
-        ? tf.tensor1d(
-            Array.from({ length: CHECKPOINT_SAMPLES }, (_, i) => i % classes),
-            'int32',
-          )
-        : undefined;
-      return drawable.draw(
-        drawable.prior(CHECKPOINT_SAMPLES, deriveSeed(0, 'checkpoint-samples')),
-        labels as tf.Tensor1D | undefined,
-      );
-    });
-    images = (await t.data()) as Float32Array;
-    t.dispose();
-  } catch (e) {
+  const images = await drawImages(sampler, {
+    count: CHECKPOINT_SAMPLES,
+    seed: deriveSeed(0, 'checkpoint-samples'),
+  }).catch((e: unknown) => {
     drawable.dispose();
     throw e;
-  }
+  });
   const { manifest } = checkpoint;
   post({
     type: 'checkpoint',
