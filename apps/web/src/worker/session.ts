@@ -1,5 +1,5 @@
-import { drawLatentWalk, type Sampler, type Trainer } from '@latent/train';
-import type { Explorable, ExploreRequest, Measurement } from '../protocol.js';
+import { drawLatentWalk, type RunMeasurer, type Sampler, type Trainer } from '@latent/train';
+import type { Explorable, ExploreRequest } from '../protocol.js';
 import { post } from './post.js';
 
 /** A generator (or VAE decoder) the explorer can draw from. */
@@ -41,14 +41,8 @@ export function drawableOf(
   };
 }
 
-/** Measures an images run's samples (the page's Measure); `SampleQuality` in quality.ts. */
-export interface Measurer {
-  readonly n: number;
-  measure(): Promise<Measurement>;
-  /** Resolves once no measurement is in progress. */
-  settled(): Promise<void>;
-  dispose(): void;
-}
+/** Measures an images run's samples (the page's Measure): `sampleQuality` in quality.ts. */
+export type Measurer = Pick<RunMeasurer, 'n' | 'measure' | 'settled' | 'dispose'>;
 
 /** A trainer the worker can checkpoint and free. */
 export type RunTrainer = Pick<Trainer<object>, 'checkpoint' | 'step'> & { dispose(): void };
