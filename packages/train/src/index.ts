@@ -125,6 +125,7 @@ export {
   resolveRun,
   resumeRun,
 } from './run.js';
+export { RunGate } from './run-gate.js';
 export {
   type EmaChoice,
   ganSampler,
