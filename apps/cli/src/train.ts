@@ -1,33 +1,31 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BackendInfo, GpuDeviceLostError, initBackend, replicaCount } from '@latent/backend';
 import {
   checkEvalSettings,
+  continueFrom,
   type EvalSettings,
   type GanTrainer,
   planRun,
   type ResolvedRun,
   type ResumeOverrides,
-  RunMeasurer,
   type RunStamp,
   resumeRun,
   type SamplesEvent,
-  TrainingDivergedError,
   type VaeTrainer,
 } from '@latent/train';
 import {
   createParallelTrainer,
   defaultWorkers,
   loadData,
-  loadEvalData,
   type Recorded,
   type RunEvent,
   RunFolder,
-  RunRecorder,
+  readRunRequest,
+  recordRun,
   resolveRunHere,
 } from '@latent/train/node';
 import { ansiColorMode, ansiImage } from '@latent/vis';
-import { asUsage, UsageError, usageOnRequestError } from './errors.js';
+import { asUsage, usageOnRequestError } from './errors.js';
 import { formatDuration, Progress } from './progress.js';
 
 /** How a run reports and how often and how many checkpoints it keeps. */
@@ -64,7 +62,9 @@ type RunnableTrainer = GanTrainer | VaeTrainer;
  * checked before anything is written), makes the run folder and trains.
  */
 export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
-  const fromFile = opts.configFile ? await readConfigFile(opts.configFile) : {};
+  const fromFile = opts.configFile
+    ? await usageOnRequestError(readRunRequest(opts.configFile))
+    : {};
   const request = { ...fromFile, ...opts.config };
   const { entry, requested } = asUsage(() => planRun(request));
   const settings = opts.output.eval;
@@ -107,18 +107,7 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
   const output = { ...opts.output, eval: opts.output.eval ?? folder.stamp.eval };
   await folder.restamp(stampOf(backend, workers, output), run);
   const trainer = createParallelTrainer(run, replicas(workers, backend.name));
-  try {
-    trainer.restore(checkpoint);
-  } catch (e) {
-    trainer.dispose();
-    throw e;
-  }
-  if (trainer.step >= trainer.totalSteps) {
-    trainer.dispose();
-    throw new Error(
-      `${folder.dir} already reached step ${trainer.step} of ${trainer.totalSteps}; pass a larger --epochs or --max-steps to train on.`,
-    );
-  }
+  continueFrom(trainer, checkpoint, folder.dir);
   const how = `from step ${manifest.progress.step} with ${describeBackend(backend, workers)}`;
   await drive(trainer, run, folder, output, how);
 }
@@ -159,17 +148,6 @@ async function drive(
   progress.log(
     `latent: training ${run.model.name} on ${data.name} (${data.count} ${what}) ${how}; writing ${folder.dir}`,
   );
-  // The real images' statistics and the classifier are prepared before the first step.
-  let measurer: RunMeasurer | undefined;
-  try {
-    const settings = output.eval;
-    measurer = settings && asUsage(() => new RunMeasurer(trainer, settings, loadEvalData));
-    await measurer?.prepare();
-  } catch (e) {
-    measurer?.dispose();
-    trainer.dispose();
-    throw e;
-  }
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -179,23 +157,22 @@ async function drive(
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  const recorder = new RunRecorder(run, trainer, folder, measurer?.best);
   const view = new RunView(folder, output, progress);
   try {
-    const events = trainer.run({ signal: controller.signal, evaluate: measurer?.evaluation });
-    for await (const e of events) view.show(e, await recorder.record(e));
+    await usageOnRequestError(
+      recordRun(run, trainer, folder, {
+        eval: output.eval,
+        signal: controller.signal,
+        onEvent: (e, recorded) => view.show(e, recorded),
+      }),
+    );
   } catch (e) {
-    if (e instanceof TrainingDivergedError)
-      throw new TrainingDivergedError(`${e.message}. ${await folder.lastGood()}`);
     if (e instanceof GpuDeviceLostError)
       throw new GpuDeviceLostError(`${e.message} ${await folder.lastGood()}`);
     throw e;
   } finally {
     process.off('SIGINT', onSigint);
     progress.end();
-    measurer?.dispose();
-    recorder.dispose();
-    trainer.dispose();
   }
 }
 
@@ -286,23 +263,6 @@ class RunView {
         `samples in ${join(this.folder.dir, 'samples')}, checkpoint in ${this.folder.checkpointAt(e.step)}` +
         (e.reason === 'finished' ? '' : `; continue with: latent resume ${this.folder.dir}`),
     );
-  }
-}
-
-async function readConfigFile(path: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`Cannot read config file ${path}: ${(e as Error).message}`);
-  }
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw new Error('expected a JSON object');
-    return value as Record<string, unknown>;
-  } catch (e) {
-    throw new UsageError(`Config file ${path} is not a JSON object: ${(e as Error).message}`);
   }
 }
 

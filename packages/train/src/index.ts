@@ -117,6 +117,7 @@ export {
   vaeFromCheckpoint,
 } from './registry.js';
 export {
+  continueFrom,
   createTrainer,
   planRun,
   type ResolvedRun,

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadFashionMnist, loadImageFolder, loadMnist } from '@latent/datasets/node';
 import { type DataLoader, dataLoader, parseDataSource, RunRequestError } from './data-source.js';
@@ -44,4 +44,26 @@ export function resolveRunHere(request: RunRequest): Promise<ResolvedRun> {
       ? { dataset: resolve(dataset) }
       : {};
   return resolveRun({ ...request, ...folder }, loadData);
+}
+
+/**
+ * A run request from a JSON config file (`latent train --config`).
+ *
+ * @throws RunRequestError when the file cannot be read or is not a JSON object
+ */
+export async function readRunRequest(path: string): Promise<RunRequest> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new RunRequestError(`Cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new Error('expected a JSON object');
+    return value as RunRequest;
+  } catch (e) {
+    throw new RunRequestError(`Config file ${path} is not a JSON object: ${(e as Error).message}`);
+  }
 }

@@ -10,7 +10,7 @@ export {
   readCheckpoint,
   writeCheckpoint,
 } from './checkpoint-files.js';
-export { loadData, resolveRunHere } from './node-data.js';
+export { loadData, readRunRequest, resolveRunHere } from './node-data.js';
 export {
   type CheckpointFolderEvalOptions,
   evaluateCheckpointFolder,
@@ -28,5 +28,5 @@ export {
   serveReplica,
 } from './parallel.js';
 export { RunFolder, writeFileAtomic } from './run-folder.js';
-export { type Recorded, type RunEvent, RunRecorder } from './run-recorder.js';
+export { type Recorded, type RunEvent, RunRecorder, recordRun } from './run-recorder.js';
 export { writeRunReport } from './run-report.js';

@@ -1,11 +1,21 @@
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@latent/backend';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RunRequestError } from './data-source.js';
 import { RunMeasurer } from './evaluation.js';
-import { listCheckpoints, type Recorded, RunFolder, RunRecorder, resolveRunHere } from './node.js';
-import { createTrainer } from './run.js';
+import {
+  listCheckpoints,
+  type Recorded,
+  RunFolder,
+  RunRecorder,
+  readRunRequest,
+  recordRun,
+  resolveRunHere,
+} from './node.js';
+import { continueFrom, createTrainer } from './run.js';
 
 let root: string;
 beforeAll(async () => {
@@ -102,5 +112,72 @@ describe('RunRecorder', () => {
     const kept = await listCheckpoints(join(dir, 'checkpoints', 'best'));
     expect(kept.map((k) => k.step)).toEqual([best.step]);
     expect(await readFile(join(dir, 'report.html'), 'utf8')).toContain('The game per epoch');
+  });
+});
+
+describe('recordRun', () => {
+  it('trains a run into its folder, shows each event with what was written, frees the trainer; continueFrom goes on', async () => {
+    const before = tf.memory().numTensors;
+    const run = await resolveRunHere({
+      dataset: 'moons',
+      dataLimit: 128,
+      batchSize: 64,
+      epochs: 1,
+    });
+    const folder = await RunFolder.create(join(root, 'recorded'), run, stamp);
+    const shown: string[] = [];
+    const settings = { metrics: ['js'], every: 1, n: 100 };
+    await recordRun(run, createTrainer(run), folder, {
+      eval: settings,
+      onEvent: (e, recorded) => shown.push(recorded.file ? `${e.type} file` : e.type),
+    });
+    expect(shown).toContain('samples file');
+    expect(shown).toContain('eval');
+    expect(shown.at(-1)).toBe('done');
+    expect(tf.memory().numTensors).toBe(before);
+    const { checkpoint } = await RunFolder.open(folder.dir);
+    const finished = createTrainer(run);
+    expect(() => continueFrom(finished, checkpoint, 'the run')).toThrow(
+      /the run already reached step 2 of 2; pass a larger --epochs or --max-steps/,
+    );
+    const longer = await resolveRunHere({
+      dataset: 'moons',
+      dataLimit: 128,
+      batchSize: 64,
+      epochs: 2,
+    });
+    const trainer = createTrainer(longer);
+    continueFrom(trainer, checkpoint, 'the run');
+    expect(trainer.step).toBe(2);
+    trainer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses evaluation settings that do not fit the run, and frees the trainer', async () => {
+    const before = tf.memory().numTensors;
+    const run = await resolveRunHere({ dataset: 'moons', dataLimit: 128, batchSize: 64 });
+    const folder = await RunFolder.create(join(root, 'refused'), run, stamp);
+    const settings = { metrics: ['fid'], every: 1, n: 100 };
+    await expect(recordRun(run, createTrainer(run), folder, { eval: settings })).rejects.toThrow(
+      RunRequestError,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('readRunRequest', () => {
+  it('reads a JSON object, and says what is wrong with anything else', async () => {
+    const file = join(root, 'run.json');
+    await writeFile(file, '{"model": "dcgan", "epochs": 2}');
+    expect(await readRunRequest(file)).toEqual({ model: 'dcgan', epochs: 2 });
+    await writeFile(file, '[1, 2]');
+    await expect(readRunRequest(file)).rejects.toThrow(
+      /run.json is not a JSON object: expected a JSON object/,
+    );
+    await writeFile(file, '{');
+    await expect(readRunRequest(file)).rejects.toThrow(RunRequestError);
+    await expect(readRunRequest(join(root, 'none.json'))).rejects.toThrow(
+      /Cannot read config file .*none.json/,
+    );
   });
 });

@@ -1,8 +1,14 @@
 import { encodePng, imageGrid, type RgbaImage, toyDensitySvg, toyPlaneSvg } from '@latent/vis';
 import { parseDataSource, toyOf } from './data-source.js';
-import type { BestBy } from './evaluation.js';
-import type { GanStats, SamplesEvent, TrainEvent } from './events.js';
+import { type BestBy, type EvalSettings, RunMeasurer } from './evaluation.js';
+import {
+  type GanStats,
+  type SamplesEvent,
+  type TrainEvent,
+  TrainingDivergedError,
+} from './events.js';
 import type { GanTrainer } from './gan-trainer.js';
+import { loadEvalData } from './node-evaluation.js';
 import type { ResolvedRun } from './run.js';
 import type { RunFolder } from './run-folder.js';
 import { writeRunReport } from './run-report.js';
@@ -120,5 +126,51 @@ export class RunRecorder {
     );
     if (e.epoch > 0) await writeRunReport(this.folder.dir);
     return { file };
+  }
+}
+
+/**
+ * Trains a run into its folder: prepares its evaluation (`RunMeasurer`: the
+ * real images' statistics and the classifier, before the first step),
+ * records every event (`RunRecorder`), hands it to `onEvent` with what was
+ * written, and frees the trainer at the end. A diverged run's error names the
+ * last complete checkpoint.
+ *
+ * @throws RunRequestError when the evaluation settings do not fit the run
+ */
+export async function recordRun(
+  run: ResolvedRun,
+  trainer: GanTrainer | VaeTrainer,
+  folder: RunFolder,
+  options: {
+    eval?: EvalSettings;
+    signal?: AbortSignal;
+    onEvent?: (e: RunEvent, recorded: Recorded) => void;
+  } = {},
+): Promise<void> {
+  let measurer: RunMeasurer | undefined;
+  try {
+    measurer = options.eval && new RunMeasurer(trainer, options.eval, loadEvalData);
+    await measurer?.prepare();
+  } catch (e) {
+    measurer?.dispose();
+    trainer.dispose();
+    throw e;
+  }
+  const recorder = new RunRecorder(run, trainer, folder, measurer?.best);
+  try {
+    const events = trainer.run({ signal: options.signal, evaluate: measurer?.evaluation });
+    for await (const e of events) {
+      const recorded = await recorder.record(e);
+      options.onEvent?.(e, recorded);
+    }
+  } catch (e) {
+    if (e instanceof TrainingDivergedError)
+      throw new TrainingDivergedError(`${e.message}. ${await folder.lastGood()}`);
+    throw e;
+  } finally {
+    measurer?.dispose();
+    recorder.dispose();
+    trainer.dispose();
   }
 }
