@@ -4,7 +4,9 @@ export {
   type Checkpoint,
   CheckpointError,
   type CheckpointManifest,
+  checkpointJson,
   parseCheckpoint,
+  parseCheckpointFiles,
   type RunStamp,
   runStampSchema,
 } from './checkpoint.js';

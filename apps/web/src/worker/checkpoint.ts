@@ -1,6 +1,11 @@
 import { initBackend } from '@latent/backend';
 import { deriveSeed } from '@latent/datasets';
-import { CheckpointError, drawImages, parseCheckpoint, samplerFromCheckpoint } from '@latent/train';
+import {
+  checkpointJson,
+  drawImages,
+  parseCheckpointFiles,
+  samplerFromCheckpoint,
+} from '@latent/train';
 import type { CheckpointFiles, ToWorker } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { post } from './post.js';
@@ -26,15 +31,7 @@ export async function openCheckpoint(
   files: CheckpointFiles,
   backend: Extract<ToWorker, { type: 'open' }>['backend'],
 ): Promise<void> {
-  let json: unknown;
-  try {
-    json = JSON.parse(files.json);
-  } catch (e) {
-    throw new CheckpointError(
-      `${files.source}: checkpoint.json is not valid JSON (${(e as Error).message})`,
-    );
-  }
-  const checkpoint = parseCheckpoint(json, files.weights, files.source);
+  const checkpoint = parseCheckpointFiles(files.json, files.weights, files.source);
   if (!backendState.started) await startBackend(backend);
   // A GAN draws through its moving average when the checkpoint kept one.
   const sampler = samplerFromCheckpoint(checkpoint, { ema: 'if-kept', where: files.source });
@@ -86,7 +83,7 @@ export function saveCheckpoint(control: RunControl | undefined): void {
       post({
         type: 'saved',
         // Byte for byte what writeCheckpoint of @latent/train/node writes.
-        json: `${JSON.stringify(manifest, null, 2)}\n`,
+        json: checkpointJson(manifest),
         weights,
         step: manifest.progress.step,
         resumable,
