@@ -11,6 +11,8 @@ export {
   runStampSchema,
 } from './checkpoint.js';
 export {
+  fieldChoices,
+  fieldDefaults,
   type GanRunConfig,
   type GanRunConfigInput,
   ganRunConfigSchema,
