@@ -63,8 +63,8 @@ export async function openCheckpoint(
       partial: false,
       images,
       count: CHECKPOINT_SAMPLES,
-      shape: drawable.shape,
-      pixelRange: drawable.pixelRange,
+      shape: sampler.imageShape,
+      pixelRange: sampler.pixelRange,
     },
   });
   dispatch({ type: 'drawable', drawable });

@@ -1,6 +1,6 @@
 import type { ImageSet } from '@latent/datasets';
 import { GanTrainer, resolveRun } from '@latent/train';
-import type { ImageSettings, Samples } from '../protocol.js';
+import type { ImageSettings } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { FOLDER_SIZE, PICKED_FOLDER, pageLoader } from './data.js';
 import { measureAndPost, sampleQuality } from './quality.js';
@@ -59,23 +59,10 @@ export async function trainImages(
     type: 'drawable',
     drawable: drawableOf(trainer.sampler(), `${model.name} on ${data.name}, as it trains`, {
       fromRun: true,
-      ...(model.numClasses ? { classes: classNames(data, model.numClasses) } : {}),
+      ...(data.classNames ? { names: data.classNames } : {}),
     }),
   });
 
-  const preview = async (step: number, epoch: number) => {
-    const samples: Samples = {
-      type: 'samples',
-      step,
-      epoch,
-      partial: true,
-      images: await trainer.samples(),
-      count: config.sampleCount,
-      shape: model.imageShape,
-      pixelRange: model.pixelRange,
-    };
-    control.post({ type: 'preview', samples });
-  };
   let shown = performance.now();
   control.running = true;
   try {
@@ -84,7 +71,7 @@ export async function trainImages(
       if (event.type === 'samples') shown = performance.now();
       if (event.type !== 'step') continue;
       if (control.paused || performance.now() - shown > PREVIEW_MS) {
-        await preview(event.step, event.epoch);
+        control.post({ type: 'preview', samples: await trainer.preview() });
         shown = performance.now();
       }
       if (quality && measureEvery && event.step % measureEvery === 0)
@@ -94,8 +81,4 @@ export async function trainImages(
   } finally {
     control.running = false;
   }
-}
-
-function classNames(data: ImageSet, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => data.classNames?.[i] ?? String(i));
 }

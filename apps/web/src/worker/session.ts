@@ -4,8 +4,6 @@ import { post } from './post.js';
 
 /** A generator (or VAE decoder) the explorer can draw from. */
 export interface Drawable extends Explorable {
-  shape: readonly [number, number, number];
-  pixelRange: '[0,1]' | '[-1,1]';
   /** What it draws with: images in [0, 1] from z (and labels for conditional models). */
   sampler: Sampler;
   /** Draws with a run's trainer's weights (freed with the run), not weights of its own. */
@@ -22,7 +20,8 @@ export interface Drawable extends Explorable {
 export function drawableOf(
   sampler: Sampler,
   source: string,
-  options: { fromRun: boolean; classes?: string[] },
+  /** `names`: the data's class names (default: the class indices). */
+  options: { fromRun: boolean; names?: readonly string[] },
 ): Drawable {
   const classes = sampler.numClasses;
   return {
@@ -32,10 +31,8 @@ export function drawableOf(
     latentDim: sampler.noiseDim,
     range: [sampler.priorRange[0], sampler.priorRange[1]],
     ...(classes
-      ? { classes: options.classes ?? Array.from({ length: classes }, (_, i) => String(i)) }
+      ? { classes: Array.from({ length: classes }, (_, i) => options.names?.[i] ?? String(i)) }
       : {}),
-    shape: sampler.imageShape,
-    pixelRange: sampler.pixelRange,
     sampler,
     dispose: () => sampler.dispose(),
   };
@@ -124,17 +121,14 @@ export function dispatch(action: SessionAction): void {
   if (state.drawable !== before.drawable) postExplorable(state.drawable);
 }
 
+/** Tells the page what it can explore; what the drawable draws with stays here. */
 function postExplorable(drawable: Drawable | undefined): void {
-  post({
-    type: 'explorable',
-    explorable: drawable && {
-      source: drawable.source,
-      family: drawable.family,
-      latentDim: drawable.latentDim,
-      range: drawable.range,
-      ...(drawable.classes ? { classes: drawable.classes } : {}),
-    },
-  });
+  if (!drawable) {
+    post({ type: 'explorable', explorable: undefined });
+    return;
+  }
+  const { sampler: _, fromRun: __, dispose: ___, ...explorable } = drawable;
+  post({ type: 'explorable', explorable });
 }
 
 /**
@@ -149,8 +143,8 @@ export async function explore(request: ExploreRequest): Promise<void> {
   post({
     type: 'explored',
     dims: z.slice(0, Math.min(request.dims.length, z.length)),
-    shape: d.shape,
-    pixelRange: d.pixelRange,
+    shape: d.sampler.imageShape,
+    pixelRange: d.sampler.pixelRange,
     image,
     path,
     steps,
