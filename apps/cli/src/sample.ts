@@ -3,7 +3,7 @@ import { initBackend } from '@latent/backend';
 import { drawImages, samplerFromCheckpoint } from '@latent/train';
 import { findCheckpoint, readCheckpoint, writeFileAtomic } from '@latent/train/node';
 import { encodePng, imageGrid, interpolationGrid } from '@latent/vis';
-import { UsageError } from './errors.js';
+import { usageOnRequestError } from './errors.js';
 
 export interface SampleCommandOptions {
   /** A run folder (its newest checkpoint is used) or a checkpoint folder. */
@@ -29,24 +29,9 @@ export async function sampleCommand(opts: SampleCommandOptions): Promise<void> {
   await initBackend(opts.backend);
   const { manifest } = checkpoint;
   const model = samplerFromCheckpoint(checkpoint, { ema: opts.ema, where: dir });
-  if (opts.classIndex !== undefined) {
-    const classes = model.numClasses;
-    if (!classes) {
-      model.dispose();
-      throw new UsageError(
-        `${model.name} is not conditional; --class applies to cgan, acgan and cvae runs.`,
-      );
-    }
-    if (opts.classIndex >= classes) {
-      model.dispose();
-      throw new UsageError(
-        `--class ${opts.classIndex} is out of range: ${model.name} knows classes 0 to ${classes - 1}.`,
-      );
-    }
-  }
   const steps = opts.interpolate ?? 1;
   const total = opts.count * steps;
-  const pixels = await drawImages(model, opts).finally(() => model.dispose());
+  const pixels = await usageOnRequestError(drawImages(model, opts)).finally(() => model.dispose());
   const [height, width, channels] = model.imageShape;
   const layout = {
     count: total,

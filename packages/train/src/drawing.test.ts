@@ -2,6 +2,7 @@ import { initBackend } from '@latent/backend';
 import { disposeParams } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunRequestError } from './data-source.js';
 import { drawImages, drawLatentWalk } from './drawing.js';
 import { ganEntry } from './registry.js';
 import { ganSampler, type Sampler } from './sampler.js';
@@ -57,6 +58,23 @@ describe('drawImages', () => {
   it('draws one class only when asked', async () => {
     const a = await drawImages(sampler, { count: 3, seed: 1, classIndex: 7 });
     close(a, await direct(noise(3, 1), [7, 7, 7]));
+  });
+
+  it('refuses a class the model does not draw', async () => {
+    await expect(drawImages(sampler, { count: 1, seed: 0, classIndex: 10 })).rejects.toThrow(
+      /--class 10 is out of range: cgan knows classes 0 to 9/,
+    );
+    await expect(drawImages(sampler, { count: 1, seed: 0, classIndex: -1 })).rejects.toThrow(
+      RunRequestError,
+    );
+    const model = ganEntry('mlp-gan').build({ imageShape: [28, 28, 1], classes: 0 });
+    const { generator, discriminator } = model.init(0);
+    disposeParams(discriminator);
+    const plain = ganSampler(model, generator, { ema: false, owned: true });
+    await expect(drawImages(plain, { count: 1, seed: 0, classIndex: 0 })).rejects.toThrow(
+      /mlp-gan is not conditional; --class applies to cgan, acgan and cvae runs/,
+    );
+    plain.dispose();
   });
 
   it('walks from z_2i to z_2i+1 in each strip, a strip one class', async () => {

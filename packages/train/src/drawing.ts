@@ -1,5 +1,7 @@
 import { lerp, slerp } from '@latent/vis';
 import * as tf from '@tensorflow/tfjs-core';
+import { RunRequestError } from './data-source.js';
+import { MODELS } from './registry.js';
 import type { Sampler } from './sampler.js';
 
 /** What a sampler is asked to draw: `count` images from `seed`, or `count` interpolation strips. */
@@ -20,11 +22,14 @@ export interface DrawOptions {
  * `count` images of the prior drawn from `seed` (`latent sample`, the
  * samples of an opened checkpoint), or with `interpolate` one strip per pair
  * of prior draws (z_2i, z_2i+1), `interpolate` points from one to the other.
+ *
+ * @throws RunRequestError for a `classIndex` the model does not draw
  */
 export async function drawImages(
-  sampler: Pick<Sampler, 'noise' | 'draw' | 'noiseDim' | 'numClasses'>,
+  sampler: Pick<Sampler, 'name' | 'noise' | 'draw' | 'noiseDim' | 'numClasses'>,
   options: DrawOptions,
 ): Promise<Float32Array> {
+  if (options.classIndex !== undefined) checkClass(sampler, options.classIndex);
   const { count, interpolate } = options;
   const steps = interpolate ?? 1;
   const total = count * steps;
@@ -52,6 +57,21 @@ export async function drawImages(
   const pixels = (await images.data()) as Float32Array;
   images.dispose();
   return pixels;
+}
+
+/** A class to draw must be one of a conditional model's. */
+function checkClass(sampler: Pick<Sampler, 'name' | 'numClasses'>, classIndex: number): void {
+  const classes = sampler.numClasses;
+  if (!classes) {
+    const names = MODELS.filter((m) => m.conditional).map((m) => m.name);
+    throw new RunRequestError(
+      `${sampler.name} is not conditional; --class applies to ${names.slice(0, -1).join(', ')} and ${names.at(-1)} runs.`,
+    );
+  }
+  if (classIndex < 0 || classIndex >= classes)
+    throw new RunRequestError(
+      `--class ${classIndex} is out of range: ${sampler.name} knows classes 0 to ${classes - 1}.`,
+    );
 }
 
 /** A walk through the latent space (the page's explorer): its two ends and how to go between them. */
