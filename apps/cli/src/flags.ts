@@ -1,10 +1,4 @@
-import {
-  FIRST_RUN,
-  ganRunFields,
-  resolveGanRunConfig,
-  resolveVaeRunConfig,
-  vaeRunConfigSchema,
-} from '@latent/train';
+import { FIRST_RUN, fieldChoices, fieldDefaults } from '@latent/train';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
 export function number(value: string): number {
@@ -228,34 +222,10 @@ const RUN_FLAGS: readonly FieldFlag[] = [
   },
 ];
 
-const GAN_DEFAULTS: Record<string, unknown> = resolveGanRunConfig({});
-const VAE_DEFAULTS: Record<string, unknown> = resolveVaeRunConfig({});
-
-type ZodNode = { unwrap?: () => ZodNode; options?: unknown[]; def: { type: string } };
-
-/** The values a schema field allows, when it is a choice (an enum or a union of literals). */
-function choicesOf(field: string): string[] | undefined {
-  const shapes = [ganRunFields.shape, vaeRunConfigSchema.shape] as unknown as Record<
-    string,
-    ZodNode
-  >[];
-  const choices = new Set<string>();
-  for (const shape of shapes) {
-    let node = shape[field];
-    while (node?.unwrap) node = node.unwrap();
-    for (const o of node?.options ?? [])
-      choices.add(
-        typeof o === 'string' ? o : String([...(o as { values: Set<unknown> }).values][0]),
-      );
-  }
-  return choices.size > 0 ? [...choices] : undefined;
-}
-
 /** "(default: 100)" from the schema, unless the help says its own. */
 function defaultText({ field, help }: FieldFlag): string {
   if (help.includes('(default:')) return '';
-  const gan = GAN_DEFAULTS[field];
-  const vae = VAE_DEFAULTS[field];
+  const { gan, vae } = fieldDefaults(field);
   if (gan === undefined && vae === undefined) return '';
   const named =
     gan !== undefined && vae !== undefined && gan !== vae
@@ -271,7 +241,7 @@ function defaultText({ field, help }: FieldFlag): string {
 export function addRunFlags(command: Command): Command {
   for (const spec of RUN_FLAGS) {
     const option = new Option(spec.flags, spec.help + defaultText(spec));
-    const choices = choicesOf(spec.field);
+    const choices = fieldChoices(spec.field);
     // A parser of its own checks its values (commander's choices would be replaced by it).
     if (spec.parse) option.argParser(spec.parse);
     else if (choices) option.choices(choices);

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { BACKENDS } from '@latent/backend';
-import { MODELS, NAMED_DATASETS } from '@latent/train';
+import { DEFAULT_METRICS, MODELS, NAMED_DATASETS } from '@latent/train';
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from './errors.js';
-import { DEFAULT_METRICS, evalCommand } from './eval.js';
+import { evalCommand } from './eval.js';
 import { addExportCommands } from './export.js';
 import { addRunFlags, FLAG_OF_FIELD, integer, positive, runConfigOf } from './flags.js';
 import { sampleCommand } from './sample.js';

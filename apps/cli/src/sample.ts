@@ -1,10 +1,9 @@
 import { join, resolve } from 'node:path';
 import { initBackend } from '@latent/backend';
-import { samplerFromCheckpoint } from '@latent/train';
+import { drawImages, samplerFromCheckpoint } from '@latent/train';
 import { findCheckpoint, readCheckpoint, writeFileAtomic } from '@latent/train/node';
-import { encodePng, imageGrid, interpolationGrid, lerp, slerp } from '@latent/vis';
-import * as tf from '@tensorflow/tfjs-core';
-import { UsageError } from './errors.js';
+import { encodePng, imageGrid, interpolationGrid } from '@latent/vis';
+import { usageOnRequestError } from './errors.js';
 
 export interface SampleCommandOptions {
   /** A run folder (its newest checkpoint is used) or a checkpoint folder. */
@@ -30,53 +29,9 @@ export async function sampleCommand(opts: SampleCommandOptions): Promise<void> {
   await initBackend(opts.backend);
   const { manifest } = checkpoint;
   const model = samplerFromCheckpoint(checkpoint, { ema: opts.ema, where: dir });
-  if (opts.classIndex !== undefined) {
-    const classes = model.numClasses;
-    if (!classes) {
-      model.dispose();
-      throw new UsageError(
-        `${model.name} is not conditional; --class applies to cgan, acgan and cvae runs.`,
-      );
-    }
-    if (opts.classIndex >= classes) {
-      model.dispose();
-      throw new UsageError(
-        `--class ${opts.classIndex} is out of range: ${model.name} knows classes 0 to ${classes - 1}.`,
-      );
-    }
-  }
   const steps = opts.interpolate ?? 1;
   const total = opts.count * steps;
-  const images = tf.tidy(() => {
-    let z = model.noise(opts.interpolate ? 2 * opts.count : opts.count, opts.seed);
-    if (opts.interpolate) {
-      // One strip per pair (z_2i, z_2i+1): steps points from one to the other.
-      const ends = z.arraySync();
-      const path = new Float32Array(total * model.noiseDim);
-      for (let i = 0; i < opts.count; i++) {
-        const walk = (opts.linear ? lerp : slerp)(
-          ends[2 * i] as number[],
-          ends[2 * i + 1] as number[],
-          steps,
-        );
-        path.set(walk, i * steps * model.noiseDim);
-      }
-      z = tf.tensor2d(path, [total, model.noiseDim]);
-    }
-    // Conditional models: sample i draws class i mod C (each interpolation strip keeps one class).
-    const classes = model.numClasses;
-    const classOf = (i: number) => opts.classIndex ?? Math.floor(i / steps) % (classes ?? 1);
-    const labels = classes
-      ? tf.tensor1d(
-          Array.from({ length: total }, (_, i) => classOf(i)),
-          'int32',
-        )
-      : undefined;
-    return model.draw(z, labels);
-  });
-  const pixels = (await images.data()) as Float32Array;
-  images.dispose();
-  model.dispose();
+  const pixels = await usageOnRequestError(drawImages(model, opts)).finally(() => model.dispose());
   const [height, width, channels] = model.imageShape;
   const layout = {
     count: total,

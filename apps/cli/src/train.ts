@@ -1,42 +1,32 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BackendInfo, GpuDeviceLostError, initBackend, replicaCount } from '@latent/backend';
 import {
-  type GanStats,
+  checkEvalSettings,
+  continueFrom,
+  type EvalSettings,
   type GanTrainer,
-  parseDataSource,
   planRun,
   type ResolvedRun,
   type ResumeOverrides,
-  RunRequestError,
   type RunStamp,
   resumeRun,
-  ToyFrames,
-  type TrainEvent,
-  TrainingDivergedError,
-  toyOf,
-  type VaeStats,
+  type SamplesEvent,
   type VaeTrainer,
 } from '@latent/train';
 import {
   createParallelTrainer,
   defaultWorkers,
   loadData,
+  type Recorded,
+  type RunEvent,
   RunFolder,
+  readRunRequest,
+  recordRun,
   resolveRunHere,
 } from '@latent/train/node';
-import {
-  ansiColorMode,
-  ansiImage,
-  encodePng,
-  imageGrid,
-  toyDensitySvg,
-  toyPlaneSvg,
-} from '@latent/vis';
-import { asUsage, UsageError } from './errors.js';
-import { checkEvalSettings, type EvalSettings, runEvaluation } from './evaluation.js';
+import { ansiColorMode, ansiImage } from '@latent/vis';
+import { asUsage, usageOnRequestError } from './errors.js';
 import { formatDuration, Progress } from './progress.js';
-import { writeReport } from './report.js';
 
 /** How a run reports and how often and how many checkpoints it keeps. */
 export interface RunOutput {
@@ -72,11 +62,14 @@ type RunnableTrainer = GanTrainer | VaeTrainer;
  * checked before anything is written), makes the run folder and trains.
  */
 export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
-  const fromFile = opts.configFile ? await readConfigFile(opts.configFile) : {};
+  const fromFile = opts.configFile
+    ? await usageOnRequestError(readRunRequest(opts.configFile))
+    : {};
   const request = { ...fromFile, ...opts.config };
   const { entry, requested } = asUsage(() => planRun(request));
   const settings = opts.output.eval;
-  if (settings) checkEvalSettings(entry.kind, String(requested.dataset ?? 'mnist'), settings);
+  if (settings)
+    asUsage(() => checkEvalSettings(entry.kind, String(requested.dataset ?? 'mnist'), settings));
   const backend = await initBackend(opts.backend);
   const run = await usageOnRequestError(resolveRunHere(request));
   const workers = asUsage(() => replicaCount(backend.name, opts.workers, defaultWorkers(run)));
@@ -114,18 +107,7 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
   const output = { ...opts.output, eval: opts.output.eval ?? folder.stamp.eval };
   await folder.restamp(stampOf(backend, workers, output), run);
   const trainer = createParallelTrainer(run, replicas(workers, backend.name));
-  try {
-    trainer.restore(checkpoint);
-  } catch (e) {
-    trainer.dispose();
-    throw e;
-  }
-  if (trainer.step >= trainer.totalSteps) {
-    trainer.dispose();
-    throw new Error(
-      `${folder.dir} already reached step ${trainer.step} of ${trainer.totalSteps}; pass a larger --epochs or --max-steps to train on.`,
-    );
-  }
+  continueFrom(trainer, checkpoint, folder.dir);
   const how = `from step ${manifest.progress.step} with ${describeBackend(backend, workers)}`;
   await drive(trainer, run, folder, output, how);
 }
@@ -166,13 +148,6 @@ async function drive(
   progress.log(
     `latent: training ${run.model.name} on ${data.name} (${data.count} ${what}) ${how}; writing ${folder.dir}`,
   );
-  let evaluation: Awaited<ReturnType<typeof runEvaluation>> | undefined;
-  try {
-    evaluation = output.eval ? await runEvaluation(trainer, output.eval) : undefined;
-  } catch (e) {
-    trainer.dispose();
-    throw e;
-  }
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -182,60 +157,38 @@ async function drive(
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  const view = new RunView(
-    trainer,
-    folder,
-    output,
-    progress,
-    evaluation?.best,
-    toyFrames(run, trainer),
-  );
+  const view = new RunView(folder, output, progress);
   try {
-    const events = trainer.run({ signal: controller.signal, evaluate: evaluation?.evaluation });
-    for await (const e of events) await view.handle(e);
+    await usageOnRequestError(
+      recordRun(run, trainer, folder, {
+        eval: output.eval,
+        signal: controller.signal,
+        onEvent: (e, recorded) => view.show(e, recorded),
+      }),
+    );
   } catch (e) {
-    if (e instanceof TrainingDivergedError)
-      throw new TrainingDivergedError(`${e.message}. ${await folder.lastGood()}`);
     if (e instanceof GpuDeviceLostError)
       throw new GpuDeviceLostError(`${e.message} ${await folder.lastGood()}`);
     throw e;
   } finally {
     process.off('SIGINT', onSigint);
     progress.end();
-    evaluation?.dispose();
-    view.dispose();
-    trainer.dispose();
   }
 }
 
-/** The toy pictures of a run on a toy distribution (none for image runs). */
-function toyFrames(run: ResolvedRun, trainer: RunnableTrainer): ToyFrames | undefined {
-  const source = parseDataSource(run.config.dataset);
-  if (run.kind !== 'gan' || source.kind !== 'toy') return undefined;
-  return new ToyFrames(trainer as GanTrainer, toyOf(source.name), run.config.seed);
-}
-
-/** Turns one run's events into progress, terminal previews and the run folder's files. */
+/** Shows one run's events: the progress line, log lines, terminal previews and --json lines. */
 class RunView {
   private total = 0;
   private rate = 0;
   private rateFrom: { step: number; time: number } | undefined;
 
   constructor(
-    private readonly trainer: RunnableTrainer,
     private readonly folder: RunFolder,
     private readonly output: RunOutput,
     private readonly progress: Progress,
-    private readonly best: { metric: string; better: 'lower' | 'higher' } | undefined,
-    /** A toy run's pictures: one per epoch instead of a grid of "images" that are points. */
-    private readonly toy: ToyFrames | undefined,
   ) {}
 
-  dispose(): void {
-    this.toy?.dispose();
-  }
-
-  async handle(e: TrainEvent<GanStats> | TrainEvent<VaeStats>): Promise<void> {
+  show(e: RunEvent, recorded: Recorded): void {
     if (this.output.json && e.type !== 'samples') process.stdout.write(`${JSON.stringify(e)}\n`);
     switch (e.type) {
       case 'start':
@@ -243,36 +196,28 @@ class RunView {
         break;
       case 'step':
         this.onStep(e);
-        if (this.folder.due(e.step, false)) await this.folder.save(this.trainer);
         break;
-      case 'log': {
-        const { type: _, step, epoch, steps, seconds, ...stats } = e;
-        const stepsPerSecond = steps / Math.max(seconds, 1e-9);
-        await this.folder.append('metrics', { step, epoch, ...stats, stepsPerSecond });
-        break;
-      }
       case 'epoch':
         this.progress.log(
           `epoch ${e.epoch} done in ${formatDuration(e.seconds)} (${e.step} steps)`,
         );
-        if (this.folder.due(e.step, true)) await this.folder.save(this.trainer);
         break;
       case 'samples':
-        await this.onSamples(e);
+        this.onSamples(e, recorded);
         break;
       case 'warning':
         this.progress.log(`latent: warning: ${e.message}`);
         break;
       case 'eval':
-        await this.onEval(e);
+        this.onEval(e, recorded);
         break;
       case 'done':
-        await this.onDone(e);
+        this.onDone(e);
         break;
     }
   }
 
-  private onStep(e: Extract<TrainEvent<GanStats> | TrainEvent<VaeStats>, { type: 'step' }>): void {
+  private onStep(e: Extract<RunEvent, { type: 'step' }>): void {
     // Steps per second since the first step (which pays one-off warm-up costs).
     if (!this.rateFrom) this.rateFrom = { step: e.step, time: performance.now() };
     else
@@ -285,107 +230,39 @@ class RunView {
     );
   }
 
-  private async onSamples(e: Extract<TrainEvent<GanStats>, { type: 'samples' }>): Promise<void> {
-    if (this.toy) return this.onToyPicture(e);
-    const grid = imageGrid(e.images, {
-      count: e.count,
-      height: e.shape[0],
-      width: e.shape[1],
-      channels: e.shape[2] as 1 | 3,
-      range: e.pixelRange,
-      scale: 2,
-    });
-    const file = e.partial
-      ? `samples/step-${String(e.step).padStart(6, '0')}.png`
-      : `samples/epoch-${String(e.epoch).padStart(3, '0')}.png`;
-    const path = await this.folder.write(file, encodePng(grid));
-    if (this.output.preview && !e.partial) {
+  /** An epoch's grid in the terminal (--preview), and the picture's file as a --json line. */
+  private onSamples(e: SamplesEvent, { file, grid }: Recorded): void {
+    if (grid && this.output.preview && !e.partial) {
       const width = Math.min(grid.width, (process.stderr.columns ?? 80) - 1);
       const color = ansiColorMode(process.env);
       this.progress.log(`epoch ${e.epoch} samples:\n${ansiImage(grid, { width, color })}`);
     }
-    if (!e.partial && e.epoch > 0) await writeReport(this.folder.dir);
-    if (this.output.json) {
+    if (this.output.json && file) {
       const { type, epoch, step, partial, diversity } = e;
-      const line = { type, epoch, step, partial, diversity, file: path };
+      const line = { type, epoch, step, partial, ...(grid ? { diversity } : {}), file };
       process.stdout.write(`${JSON.stringify(line)}\n`);
     }
   }
 
-  /** Figure 1.2 (1-D) or GAN Lab's picture (2-D) of the epoch, into samples/ and the report. */
-  private async onToyPicture(e: Extract<TrainEvent<GanStats>, { type: 'samples' }>): Promise<void> {
-    if (e.partial || !this.toy) return;
-    const frame = await this.toy.frame();
-    const title = `epoch ${e.epoch} (step ${e.step})`;
-    const svg = 'grid' in frame ? toyDensitySvg(frame, title) : toyPlaneSvg(frame, title);
-    const path = await this.folder.write(
-      `samples/epoch-${String(e.epoch).padStart(3, '0')}.svg`,
-      svg,
-    );
-    if (e.epoch > 0) await writeReport(this.folder.dir);
-    if (this.output.json) {
-      const { type, epoch, step, partial } = e;
-      process.stdout.write(`${JSON.stringify({ type, epoch, step, partial, file: path })}\n`);
-    }
-  }
-
-  private async onEval(e: Extract<TrainEvent<GanStats>, { type: 'eval' }>): Promise<void> {
-    await this.folder.append('eval', {
-      step: e.step,
-      epoch: e.epoch,
-      ...e.values,
-      seconds: e.seconds,
-    });
+  private onEval(e: Extract<RunEvent, { type: 'eval' }>, { best }: Recorded): void {
     const shown = Object.entries(e.values)
       .map(([name, v]) => `${name} ${v.toFixed(2)}`)
       .join(' · ');
-    let kept = '';
-    if (this.best) {
-      const { metric, better } = this.best;
-      const result = await this.folder.keepBest(this.trainer, metric, better);
-      kept = result.kept
-        ? `; best ${metric} so far, kept in ${join(this.folder.checkpoints, 'best')}`
-        : `; best ${metric} stays ${result.best.toFixed(2)}`;
-    }
+    const kept = !best
+      ? ''
+      : best.kept
+        ? `; best ${best.metric} so far, kept in ${join(this.folder.checkpoints, 'best')}`
+        : `; best ${best.metric} stays ${best.best.toFixed(2)}`;
     this.progress.log(`epoch ${e.epoch} eval: ${shown} (${formatDuration(e.seconds)})${kept}`);
   }
 
-  private async onDone(e: Extract<TrainEvent<GanStats>, { type: 'done' }>): Promise<void> {
-    await this.folder.save(this.trainer);
-    await writeReport(this.folder.dir);
+  private onDone(e: Extract<RunEvent, { type: 'done' }>): void {
     this.progress.end();
     this.progress.log(
       `latent: ${e.reason === 'aborted' ? 'stopped' : 'finished'} at step ${e.step} (epoch ${e.epoch}) after ${formatDuration(e.seconds)}; ` +
         `samples in ${join(this.folder.dir, 'samples')}, checkpoint in ${this.folder.checkpointAt(e.step)}` +
         (e.reason === 'finished' ? '' : `; continue with: latent resume ${this.folder.dir}`),
     );
-  }
-}
-
-async function readConfigFile(path: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`Cannot read config file ${path}: ${(e as Error).message}`);
-  }
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw new Error('expected a JSON object');
-    return value as Record<string, unknown>;
-  } catch (e) {
-    throw new UsageError(`Config file ${path} is not a JSON object: ${(e as Error).message}`);
-  }
-}
-
-/** A resolved run, with a bad request as a usage error (status 2). */
-async function usageOnRequestError<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof RunRequestError) throw new UsageError(e.message);
-    throw e;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { BackendInfo, BackendName } from '@latent/backend';
-import type { TrainEvent, VaeFrame as TrainVaeFrame, VaeStats } from '@latent/train';
+import type { Measured, TrainEvent, VaeFrame as TrainVaeFrame, VaeStats } from '@latent/train';
 import type { ToyDensityFrame, ToyPlaneFrame } from '@latent/vis';
 
 /** The page's tabs: four pictures that train, and the explorer of the last model. */
@@ -159,10 +159,8 @@ export type ToWorker =
   /** How many tensors the worker holds (tests check that a reset frees them). */
   | { type: 'memory' };
 
-/** One measurement of sample quality. */
-export interface Measurement {
-  step: number;
-  n: number;
+/** One measurement of sample quality (`RunMeasurer`'s). */
+export interface Measurement extends Measured {
   /**
    * `fid` and `kid` (to the test images, lower is better), `is` (1 to 10),
    * `coverage` (classes of 10), `precision` and `recall` (0 to 1) and
@@ -172,7 +170,6 @@ export interface Measurement {
     'fid' | 'is' | 'coverage' | 'kid' | 'precision' | 'recall' | 'memorization',
     number
   >;
-  seconds: number;
 }
 
 /** A sample grid: images as [count, h, w, c] floats in `pixelRange`. */

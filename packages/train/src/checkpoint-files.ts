@@ -1,6 +1,11 @@
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { type Checkpoint, CheckpointError, parseCheckpoint } from './checkpoint.js';
+import {
+  type Checkpoint,
+  CheckpointError,
+  checkpointJson,
+  parseCheckpointFiles,
+} from './checkpoint.js';
 
 /** Folder name of the checkpoint at a step: `step-00000500`, so names sort by step. */
 export function checkpointName(step: number): string {
@@ -32,10 +37,7 @@ export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Prom
   try {
     await mkdir(tmp);
     await writeSynced(join(tmp, 'weights.bin'), new Uint8Array(checkpoint.weights));
-    await writeSynced(
-      join(tmp, 'checkpoint.json'),
-      `${JSON.stringify(checkpoint.manifest, null, 2)}\n`,
-    );
+    await writeSynced(join(tmp, 'checkpoint.json'), checkpointJson(checkpoint.manifest));
     await rename(tmp, dir);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
@@ -53,14 +55,8 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint> {
   } catch (e) {
     throw new CheckpointError(`Cannot read checkpoint ${dir}: ${(e as Error).message}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new CheckpointError(`${dir}: checkpoint.json is not valid JSON: ${(e as Error).message}`);
-  }
   const weights = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
-  return parseCheckpoint(json, weights, dir);
+  return parseCheckpointFiles(text, weights, dir);
 }
 
 /** Complete checkpoints under `dir` (folders named by `checkpointName`), oldest first. */

@@ -6,7 +6,7 @@ import { type ImageSet, sliceImages } from '@latent/datasets';
 import { loadMnist } from '@latent/datasets/node';
 import { flattenParams, mlpGan } from '@latent/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointError } from './checkpoint.js';
+import { CheckpointError, checkpointJson, parseCheckpointFiles } from './checkpoint.js';
 import { resolveGanRunConfig } from './config.js';
 import { GanTrainer } from './gan-trainer.js';
 import {
@@ -234,6 +234,27 @@ describe('evaluation and the best checkpoint', () => {
 
     await expect(keepBestCheckpoint(higher, base, 'fid', 'higher')).rejects.toThrow(
       /no finite 'fid' value/,
+    );
+  });
+});
+
+describe("a checkpoint's files in a page", () => {
+  it('checkpoint.json as writeCheckpoint writes it reads back with its weights; other text is refused', async () => {
+    await initBackend('cpu');
+    const trainer = new GanTrainer({ model: small(), data, config: config(1) });
+    const checkpoint = await trainer.checkpoint();
+    trainer.dispose();
+    const dir = join(await mkdtemp(join(tmpdir(), 'latent-ckpt-')), checkpointName(0));
+    await writeCheckpoint(dir, checkpoint);
+    const text = checkpointJson(checkpoint.manifest);
+    expect(await readFile(join(dir, 'checkpoint.json'), 'utf8')).toBe(text);
+    const opened = parseCheckpointFiles(text, checkpoint.weights, 'picked');
+    expect(opened.manifest).toEqual(checkpoint.manifest);
+    expect(() => parseCheckpointFiles('{"format', checkpoint.weights, 'picked')).toThrow(
+      /^picked: checkpoint.json is not valid JSON/,
+    );
+    expect(() => parseCheckpointFiles('{"format', checkpoint.weights, 'picked')).toThrow(
+      CheckpointError,
     );
   });
 });

@@ -109,6 +109,31 @@ export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
+/** checkpoint.json's text: the manifest as `writeCheckpoint` writes it, and a page saves it. */
+export function checkpointJson(manifest: CheckpointManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/**
+ * `parseCheckpoint` of checkpoint.json's text, as read from disk or picked in
+ * a page; text that is not JSON is refused naming `source`.
+ */
+export function parseCheckpointFiles(
+  text: string,
+  weights: ArrayBuffer,
+  source: string,
+): Checkpoint {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError(
+      `${source}: checkpoint.json is not valid JSON: ${(e as Error).message}`,
+    );
+  }
+  return parseCheckpoint(json, weights, source);
+}
+
 /**
  * Validates checkpoint.json and weights.bin together. Never trusts sizes in
  * the manifest: they are checked against the actual bytes before decoding.

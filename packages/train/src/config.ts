@@ -197,3 +197,37 @@ export type VaeRunConfig = z.output<typeof vaeRunConfigSchema>;
 export function resolveVaeRunConfig(input: unknown): VaeRunConfig {
   return resolveWith(vaeRunConfigSchema, input);
 }
+
+type ZodNode = { unwrap?: () => ZodNode; options?: unknown[]; def: { type: string } };
+
+/**
+ * The values a run-config field allows when it is a choice (an enum or a
+ * union of literals) in the GAN or the VAE schema, e.g. for a flag's or a
+ * form's choices; undefined for other fields.
+ */
+export function fieldChoices(field: string): string[] | undefined {
+  const shapes = [ganRunFields.shape, vaeRunConfigSchema.shape] as unknown as Record<
+    string,
+    ZodNode
+  >[];
+  const choices = new Set<string>();
+  for (const shape of shapes) {
+    let node = Object.hasOwn(shape, field) ? shape[field] : undefined;
+    while (node?.unwrap) node = node.unwrap();
+    for (const o of node?.options ?? [])
+      choices.add(
+        typeof o === 'string' ? o : String([...(o as { values: Set<unknown> }).values][0]),
+      );
+  }
+  return choices.size > 0 ? [...choices] : undefined;
+}
+
+let defaults: { gan: Record<string, unknown>; vae: Record<string, unknown> } | undefined;
+
+/** A run-config field's default in a GAN run and in a VAE run (undefined where it has none). */
+export function fieldDefaults(field: string): { gan: unknown; vae: unknown } {
+  defaults ??= { gan: resolveGanRunConfig({}), vae: resolveVaeRunConfig({}) };
+  const of = (config: Record<string, unknown>) =>
+    Object.hasOwn(config, field) ? config[field] : undefined;
+  return { gan: of(defaults.gan), vae: of(defaults.vae) };
+}

@@ -107,3 +107,36 @@ export function checkNamedImageSet(set: ImageSet, options: DataOptions): void {
     );
   }
 }
+
+/** Where one environment finds the data a run names: the named image sets, and image folders. */
+export interface DataSources {
+  /** MNIST's or Fashion-MNIST's training images. */
+  named(name: 'mnist' | 'fashion-mnist'): Promise<ImageSet>;
+  /** An image folder's images, resized and coloured by the run's options. */
+  folder(path: string, options: DataOptions): Promise<ImageSet>;
+}
+
+/**
+ * The `resolveRun` loader over one environment's sources: a named set
+ * checked against the run's size options, a toy distribution's points drawn
+ * from the run's seed, a folder; each limited to the run's `dataLimit`.
+ */
+export function dataLoader(sources: DataSources): DataLoader {
+  return async (source, options) => {
+    let set: DataSet;
+    switch (source.kind) {
+      case 'mnist':
+      case 'fashion-mnist':
+        set = await sources.named(source.kind);
+        checkNamedImageSet(set, options);
+        break;
+      case 'toy':
+        set = toyPoints(source.name, options.seed);
+        break;
+      case 'folder':
+        set = await sources.folder(source.path, options);
+        break;
+    }
+    return limitData(set, options.dataLimit);
+  };
+}

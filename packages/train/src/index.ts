@@ -4,13 +4,17 @@ export {
   type Checkpoint,
   CheckpointError,
   type CheckpointManifest,
+  checkpointJson,
   type InferenceWeights,
   inferenceCheckpoint,
   parseCheckpoint,
+  parseCheckpointFiles,
   type RunStamp,
   runStampSchema,
 } from './checkpoint.js';
 export {
+  fieldChoices,
+  fieldDefaults,
   type GanRunConfig,
   type GanRunConfigInput,
   ganRunConfigSchema,
@@ -25,6 +29,8 @@ export {
   type DataLoader,
   type DataOptions,
   type DataSource,
+  type DataSources,
+  dataLoader,
   limitData,
   NAMED_DATASETS,
   parseDataSource,
@@ -36,6 +42,31 @@ export {
   toyOf,
   toyPoints,
 } from './data-source.js';
+export {
+  type DrawOptions,
+  drawImages,
+  drawLatentWalk,
+  type LatentWalk,
+} from './drawing.js';
+export {
+  type BestBy,
+  type CheckpointEvalOptions,
+  checkEvalSettings,
+  DEFAULT_METRICS,
+  type EvalData,
+  type EvalDataLoader,
+  type EvalLimits,
+  type EvalPlan,
+  type EvalSettings,
+  evalSplits,
+  evalTestImages,
+  evaluateCheckpoint,
+  evaluatorOptions,
+  type Measured,
+  planCheckpointEval,
+  RunMeasurer,
+  resolveMetrics,
+} from './evaluation.js';
 export {
   type GanStats,
   type SamplesEvent,
@@ -92,6 +123,7 @@ export {
   vaeFromCheckpoint,
 } from './registry.js';
 export {
+  continueFrom,
   createTrainer,
   FIRST_RUN,
   planRun,
@@ -101,6 +133,7 @@ export {
   resolveRun,
   resumeRun,
 } from './run.js';
+export { RunGate } from './run-gate.js';
 export {
   type EmaChoice,
   ganSampler,

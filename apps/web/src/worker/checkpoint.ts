@@ -3,12 +3,13 @@ import { deriveSeed } from '@latent/datasets';
 import {
   type Checkpoint,
   CheckpointError,
+  checkpointJson,
+  drawImages,
   latentManifold,
-  parseCheckpoint,
+  parseCheckpointFiles,
   type Sampler,
   samplerFromCheckpoint,
 } from '@latent/train';
-import * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointFiles, ToWorker } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { post } from './post.js';
@@ -36,35 +37,10 @@ async function loadCheckpoint(
   files: CheckpointFiles,
   backend: BackendName,
 ): Promise<{ checkpoint: Checkpoint; sampler: Sampler }> {
-  let json: unknown;
-  try {
-    json = JSON.parse(files.json);
-  } catch (e) {
-    throw new CheckpointError(
-      `${files.source}: checkpoint.json is not valid JSON (${(e as Error).message})`,
-    );
-  }
-  const checkpoint = parseCheckpoint(json, files.weights, files.source);
+  const checkpoint = parseCheckpointFiles(files.json, files.weights, files.source);
   if (!backendState.started) await startBackend(backend);
   const sampler = samplerFromCheckpoint(checkpoint, { ema: 'if-kept', where: files.source });
   return { checkpoint, sampler };
-}
-
-/** `count` samples of a sampler from the prior (class i % classes for conditional models). */
-async function drawSamples(sampler: Sampler, count: number, seed: number): Promise<Float32Array> {
-  const t = tf.tidy(() => {
-    const classes = sampler.numClasses;
-    const labels = classes
-      ? tf.tensor1d(
-          Array.from({ length: count }, (_, i) => i % classes),
-          'int32',
-        )
-      : undefined;
-    return sampler.draw(sampler.noise(count, seed), labels);
-  });
-  const images = (await t.data()) as Float32Array;
-  t.dispose();
-  return images;
 }
 
 /**
@@ -79,13 +55,13 @@ export async function openCheckpoint(files: CheckpointFiles, backend: BackendNam
     `checkpoint ${manifest.model.name}, step ${manifest.progress.step}`,
     { fromRun: false, checkpoint: async () => checkpoint },
   );
-  let images: Float32Array;
-  try {
-    images = await drawSamples(sampler, CHECKPOINT_SAMPLES, deriveSeed(0, 'checkpoint-samples'));
-  } catch (e) {
+  const images = await drawImages(sampler, {
+    count: CHECKPOINT_SAMPLES,
+    seed: deriveSeed(0, 'checkpoint-samples'),
+  }).catch((e: unknown) => {
     drawable.dispose();
     throw e;
-  }
+  });
   post({
     type: 'checkpoint',
     source: files.source,
@@ -127,7 +103,10 @@ export async function openPretrained({
     if (to === 'vae') {
       if (sampler.kind !== 'vae')
         throw new CheckpointError(`${files.source}: a ${manifest.model.name}, not a VAE`);
-      const images = await drawSamples(sampler, CHECKPOINT_SAMPLES, deriveSeed(0, 'vae-samples'));
+      const images = await drawImages(sampler, {
+        count: CHECKPOINT_SAMPLES,
+        seed: deriveSeed(0, 'vae-samples'),
+      });
       const grid = await latentManifold(sampler);
       post({
         type: 'pretrained-vae',
@@ -178,7 +157,7 @@ export function saveCheckpoint(control: RunControl | undefined): void {
       post({
         type: 'saved',
         // Byte for byte what writeCheckpoint of @latent/train/node writes.
-        json: `${JSON.stringify(manifest, null, 2)}\n`,
+        json: checkpointJson(manifest),
         weights,
         step: manifest.progress.step,
         resumable,

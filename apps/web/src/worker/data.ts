@@ -6,7 +6,7 @@ import {
   imageSetFromBrowserFiles,
   type Mnist,
 } from '@latent/datasets';
-import { checkNamedImageSet, type DataLoader, limitData, toyPoints } from '@latent/train';
+import { type DataLoader, dataLoader, type EvalData, evalSplits } from '@latent/train';
 import type { ImageDataset } from '../protocol.js';
 import { post } from './post.js';
 
@@ -33,11 +33,13 @@ function retryable<T>(p: Promise<T>, forget: () => void): Promise<T> {
   });
 }
 
-/** The test images of a dataset the app serves: what sample quality is measured against. */
-export async function testImages(dataset: Exclude<ImageDataset, 'folder'>): Promise<ImageSet> {
+/** The evaluation images of a dataset the app serves: what sample quality is measured against. */
+export async function evalImages(dataset: string): Promise<EvalData> {
+  if (dataset !== 'mnist' && dataset !== 'fashion-mnist')
+    throw new Error(`The page measures mnist and fashion-mnist runs, not ${dataset} runs.`);
   // Loading the training images caches the whole dataset, test images included.
   await trainingImages(dataset);
-  return dataset === 'mnist' ? (await mnist!).test : (await fashion!).test;
+  return evalSplits(dataset === 'mnist' ? await mnist! : await fashion!);
 }
 
 /** The training images of a dataset the app serves (at data/<name>/), or of a picked folder. */
@@ -87,20 +89,9 @@ function pickedFolder(
  * folder the user picked (whatever the request names it), and toy points.
  */
 export function pageLoader(folder?: File[]): DataLoader {
-  return async (source, options) => {
-    switch (source.kind) {
-      case 'mnist':
-      case 'fashion-mnist': {
-        const set = await trainingImages(source.kind);
-        checkNamedImageSet(set, options);
-        return limitData(set, options.dataLimit);
-      }
-      case 'toy':
-        return limitData(toyPoints(source.name, options.seed), options.dataLimit);
-      case 'folder': {
-        const set = await pickedFolder(folder, options.imageSize ?? FOLDER_SIZE, options.channels);
-        return limitData(set, options.dataLimit);
-      }
-    }
-  };
+  return dataLoader({
+    named: (name) => trainingImages(name),
+    folder: (_, options) =>
+      pickedFolder(folder, options.imageSize ?? FOLDER_SIZE, options.channels),
+  });
 }

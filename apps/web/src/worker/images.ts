@@ -1,9 +1,9 @@
 import type { ImageSet } from '@latent/datasets';
 import { GanTrainer, resolveRun } from '@latent/train';
-import type { ImageSettings, Samples } from '../protocol.js';
+import type { ImageSettings } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { FOLDER_SIZE, PICKED_FOLDER, pageLoader } from './data.js';
-import { measureAndPost, SampleQuality } from './quality.js';
+import { measureAndPost, sampleQuality } from './quality.js';
 import { dispatch, drawableOf } from './session.js';
 
 /** Most milliseconds between sample grids: a conv step takes a second here, an MLP step a fraction. */
@@ -51,7 +51,7 @@ export async function trainImages(
   dispatch({ type: 'trainer', trainer, resumable: settings.dataset !== 'folder' });
   const quality =
     settings.dataset !== 'folder' && settings.quality
-      ? new SampleQuality(trainer, settings.dataset, settings.quality.n)
+      ? sampleQuality(trainer, settings.quality.n)
       : undefined;
   dispatch({ type: 'quality', quality });
   const measureEvery = quality ? settings.quality?.every : undefined;
@@ -60,23 +60,10 @@ export async function trainImages(
     drawable: drawableOf(trainer.sampler(), `${model.name} on ${data.name}, as it trains`, {
       fromRun: true,
       checkpoint: () => trainer.checkpoint(),
-      ...(model.numClasses ? { classes: classNames(data, model.numClasses) } : {}),
+      ...(data.classNames ? { names: data.classNames } : {}),
     }),
   });
 
-  const preview = async (step: number, epoch: number) => {
-    const samples: Samples = {
-      type: 'samples',
-      step,
-      epoch,
-      partial: true,
-      images: await trainer.samples(),
-      count: config.sampleCount,
-      shape: model.imageShape,
-      pixelRange: model.pixelRange,
-    };
-    control.post({ type: 'preview', samples });
-  };
   let shown = performance.now();
   control.running = true;
   try {
@@ -85,7 +72,7 @@ export async function trainImages(
       if (event.type === 'samples') shown = performance.now();
       if (event.type !== 'step') continue;
       if (control.paused || performance.now() - shown > PREVIEW_MS) {
-        await preview(event.step, event.epoch);
+        control.post({ type: 'preview', samples: await trainer.preview() });
         shown = performance.now();
       }
       if (quality && measureEvery && event.step % measureEvery === 0)
@@ -95,8 +82,4 @@ export async function trainImages(
   } finally {
     control.running = false;
   }
-}
-
-function classNames(data: ImageSet, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => data.classNames?.[i] ?? String(i));
 }

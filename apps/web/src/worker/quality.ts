@@ -1,9 +1,7 @@
-import { sliceImages } from '@latent/datasets';
-import { createRunEvaluator, type RunEvaluator, reportValues } from '@latent/metrics';
-import type { GanTrainer, Sampler } from '@latent/train';
+import { type GanTrainer, RunMeasurer } from '@latent/train';
 import type { Measurement } from '../protocol.js';
 import type { RunControl } from './control.js';
-import { testImages, trainingImages } from './data.js';
+import { evalImages } from './data.js';
 import { post } from './post.js';
 import { type Measurer, session } from './session.js';
 
@@ -16,79 +14,19 @@ const KID_SUBSETS = 20;
 
 /**
  * Sample quality of an images run as it trains, by the protocol of `latent
- * eval` and `latent train --eval` (`createRunEvaluator` of @latent/metrics):
- * FID and KID against the dataset's test images, IS, class coverage,
- * precision and recall by the classifier @latent/metrics ships, and each
- * sample's distance to its nearest training image, from one draw of `n`
- * samples. The noise and labels are the protocol's, seeded by the run's seed,
- * so a run's values compare across steps and with the CLI's. The classifier
- * and the real images' statistics are prepared at the first measurement;
- * measurements never overlap.
+ * eval` and `latent train --eval` (`RunMeasurer` of @latent/train): FID and
+ * KID against the dataset's test images, IS, class coverage, precision and
+ * recall by the classifier @latent/metrics ships, and each sample's distance
+ * to its nearest training image, from one draw of `n` samples seeded by the
+ * run's seed, so a run's values compare across steps and with the CLI's. The
+ * classifier and the real images' statistics are prepared at the first
+ * measurement; measurements never overlap.
  */
-export class SampleQuality implements Measurer {
-  private evaluator: RunEvaluator | undefined;
-  private readonly sampler: Sampler;
-  /** The measurement in progress (or the last), so the next one and a reset wait for it. */
-  private busy: Promise<unknown> = Promise.resolve();
-  private disposed = false;
-
-  constructor(
-    private readonly trainer: GanTrainer,
-    private readonly dataset: 'mnist' | 'fashion-mnist',
-    readonly n: number,
-  ) {
-    this.sampler = trainer.sampler();
-  }
-
-  /** Measures the generator as it is now. */
-  measure(): Promise<Measurement> {
-    const next = this.busy.then(() => this.run());
-    this.busy = next.catch(() => {});
-    return next;
-  }
-
-  /** Resolves once no measurement is in progress. */
-  async settled(): Promise<void> {
-    await this.busy;
-  }
-
-  /** Frees the classifier; call after `settled()`. */
-  dispose(): void {
-    this.disposed = true;
-    this.evaluator?.dispose();
-    this.evaluator = undefined;
-    this.sampler.dispose();
-  }
-
-  private async prepare(): Promise<RunEvaluator> {
-    const train = await trainingImages(this.dataset);
-    const evaluator = await createRunEvaluator({
-      metrics: METRICS,
-      n: this.n,
-      reference: await testImages(this.dataset),
-      training: sliceImages(train, 0, Math.min(MEMORIZATION_IMAGES, train.count), 'train'),
-      kidSubsets: KID_SUBSETS,
-      classifier: this.dataset,
-    });
-    if (this.disposed) {
-      evaluator.dispose();
-      throw new Error('the run was reset');
-    }
-    return evaluator;
-  }
-
-  private async run(): Promise<Measurement> {
-    if (this.disposed) throw new Error('the run was reset');
-    const t0 = performance.now();
-    this.evaluator ??= await this.prepare();
-    const { step } = this.trainer;
-    const report = await this.evaluator.measure({
-      sampler: this.sampler,
-      seed: this.trainer.options.config.seed,
-    });
-    const values = reportValues(report) as Measurement['values'];
-    return { step, n: this.n, values, seconds: (performance.now() - t0) / 1000 };
-  }
+export function sampleQuality(trainer: GanTrainer, n: number): Measurer {
+  return new RunMeasurer(trainer, { metrics: [...METRICS], every: 1, n }, evalImages, {
+    trainingImages: MEMORIZATION_IMAGES,
+    kidSubsets: KID_SUBSETS,
+  });
 }
 
 /** Measures the images run between two of its steps and posts the values (the Measure button). */
@@ -109,7 +47,7 @@ export function measureNow(control: RunControl | undefined): void {
 export async function measureAndPost(quality: Measurer, control: RunControl): Promise<void> {
   control.post({ type: 'measuring', step: session().trainer?.step ?? 0, n: quality.n });
   try {
-    control.post({ type: 'measured', quality: await quality.measure() });
+    control.post({ type: 'measured', quality: (await quality.measure()) as Measurement });
   } catch (error) {
     control.post({
       type: 'measure-error',

@@ -1,17 +1,17 @@
-import type { Checkpoint, Sampler, Trainer } from '@latent/train';
-import { lerp, slerp } from '@latent/vis';
-import * as tf from '@tensorflow/tfjs-core';
-import type { Explorable, ExploreRequest, Measurement } from '../protocol.js';
+import {
+  type Checkpoint,
+  drawLatentWalk,
+  type RunMeasurer,
+  type Sampler,
+  type Trainer,
+} from '@latent/train';
+import type { Explorable, ExploreRequest } from '../protocol.js';
 import { post } from './post.js';
 
 /** A generator (or VAE decoder) the explorer can draw from. */
 export interface Drawable extends Explorable {
-  shape: readonly [number, number, number];
-  pixelRange: '[0,1]' | '[-1,1]';
-  /** z [b, latentDim] (and labels [b] for conditional models) -> images [b, ...] in `pixelRange`. */
-  draw(z: tf.Tensor2D, labels: tf.Tensor1D | undefined): tf.Tensor;
-  /** z [count, latentDim] from the prior, drawn from `seed`. */
-  prior(count: number, seed: number): tf.Tensor2D;
+  /** What it draws with: images in [0, 1] from z (and labels for conditional models). */
+  sampler: Sampler;
   /** Draws with a run's trainer's weights (freed with the run), not weights of its own. */
   fromRun: boolean;
   /** Draws with the moving average of G (what an export of it takes too). */
@@ -33,9 +33,10 @@ export interface Drawable extends Explorable {
 export function drawableOf(
   sampler: Sampler,
   source: string,
+  /** `names`: the data's class names (default: the class indices). */
   options: {
     fromRun: boolean;
-    classes?: string[];
+    names?: readonly string[];
     checkpoint: () => Promise<Checkpoint>;
     pretrained?: string;
   },
@@ -51,24 +52,15 @@ export function drawableOf(
     latentDim: sampler.noiseDim,
     range: [sampler.priorRange[0], sampler.priorRange[1]],
     ...(classes
-      ? { classes: options.classes ?? Array.from({ length: classes }, (_, i) => String(i)) }
+      ? { classes: Array.from({ length: classes }, (_, i) => options.names?.[i] ?? String(i)) }
       : {}),
-    shape: sampler.imageShape,
-    pixelRange: sampler.pixelRange,
-    draw: (z, labels) => sampler.draw(z, labels),
-    prior: (count, seed) => sampler.noise(count, seed),
+    sampler,
     dispose: () => sampler.dispose(),
   };
 }
 
-/** Measures an images run's samples (the page's Measure); `SampleQuality` in quality.ts. */
-export interface Measurer {
-  readonly n: number;
-  measure(): Promise<Measurement>;
-  /** Resolves once no measurement is in progress. */
-  settled(): Promise<void>;
-  dispose(): void;
-}
+/** Measures an images run's samples (the page's Measure): `sampleQuality` in quality.ts. */
+export type Measurer = Pick<RunMeasurer, 'n' | 'measure' | 'settled' | 'dispose'>;
 
 /** A trainer the worker can checkpoint and free. */
 export type RunTrainer = Pick<Trainer<object>, 'checkpoint' | 'step'> & { dispose(): void };
@@ -150,6 +142,7 @@ export function dispatch(action: SessionAction): void {
   if (state.drawable !== before.drawable) postExplorable(state.drawable);
 }
 
+/** Tells the page what it can explore; what the drawable draws with stays here. */
 function postExplorable(drawable: Drawable | undefined): void {
   post({
     type: 'explorable',
@@ -165,42 +158,21 @@ function postExplorable(drawable: Drawable | undefined): void {
 }
 
 /**
- * The explorer's pictures: G(z_A) with the sliders' values in z_A's first
- * dimensions, and the path from z_A to z_B. Only reads the weights, so it may
- * run between the steps of a training run.
+ * The explorer's pictures (`drawLatentWalk`): G(z_A) with the sliders' values
+ * in z_A's first dimensions, and the path from z_A to z_B, between the steps
+ * of a training run.
  */
 export async function explore(request: ExploreRequest): Promise<void> {
   const d = current.drawable;
   if (!d) throw new Error('Nothing to explore yet: train a model or open a checkpoint first.');
-  const steps = Math.max(2, Math.min(16, Math.round(request.steps)));
-  const [a, b] = tf.tidy(() => [d.prior(1, request.seedA), d.prior(1, request.seedB)]);
-  const za = (await a!.data()) as Float32Array;
-  const zb = (await b!.data()) as Float32Array;
-  tf.dispose([a, b]);
-  request.dims.forEach((v, i) => {
-    if (v !== null && i < za.length) za[i] = v;
-  });
-  const path = (request.spherical ? slerp : lerp)(za, zb, steps);
-  const images = tf.tidy(() => {
-    const z = tf.tensor2d([...za, ...path], [steps + 1, d.latentDim]);
-    const labels =
-      d.classes && request.label !== undefined
-        ? (tf.fill([steps + 1], request.label, 'int32') as tf.Tensor1D)
-        : d.classes
-          ? (tf.zeros([steps + 1], 'int32') as tf.Tensor1D)
-          : undefined;
-    return d.draw(z, labels);
-  });
-  const pixels = (await images.data()) as Float32Array;
-  images.dispose();
-  const size = pixels.length / (steps + 1);
+  const { z, image, path, steps } = await drawLatentWalk(d.sampler, request);
   post({
     type: 'explored',
-    dims: za.slice(0, Math.min(request.dims.length, za.length)),
-    shape: d.shape,
-    pixelRange: d.pixelRange,
-    image: pixels.slice(0, size),
-    path: pixels.slice(size),
+    dims: z.slice(0, Math.min(request.dims.length, z.length)),
+    shape: d.sampler.imageShape,
+    pixelRange: d.sampler.pixelRange,
+    image,
+    path,
     steps,
   });
 }

@@ -34,15 +34,12 @@ export async function trainVae(
   });
   const trainer = new VaeTrainer({ model, data, config });
   dispatch({ type: 'trainer', trainer, resumable: true });
-  const classes = model.numClasses
-    ? Array.from({ length: model.numClasses }, (_, i) => data.classNames?.[i] ?? String(i))
-    : undefined;
   dispatch({
     type: 'drawable',
     drawable: drawableOf(trainer.sampler(), `${model.name} on ${data.name}, as it trains`, {
       fromRun: true,
       checkpoint: () => trainer.checkpoint(),
-      ...(classes ? { classes } : {}),
+      ...(data.classNames ? { names: data.classNames } : {}),
     }),
   });
 

@@ -1,6 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@latent/train/node';
 import {
   compareImages,
   decodePng,
@@ -9,6 +8,7 @@ import {
   pngDataUrl,
   type RgbaImage,
 } from '@latent/vis';
+import { writeFileAtomic } from './run-folder.js';
 
 /** One line of metrics.jsonl: the step, and a mean per statistic (a GAN's or a VAE's). */
 type MetricsLine = { step: number } & Record<string, number>;
@@ -148,7 +148,7 @@ th { color: #6b7280; font-weight: 500; }`;
  * (the fixed-noise grid epoch by epoch) into a run folder, from the files the
  * run has written so far. Called after every epoch.
  */
-export async function writeReport(runDir: string): Promise<void> {
+export async function writeRunReport(runDir: string): Promise<void> {
   const files = await readRunFiles(runDir);
   const { config, metrics, grids, pictures } = files;
   const rows = Object.entries(config)
