@@ -181,6 +181,8 @@ class RunView {
   private total = 0;
   private rate = 0;
   private rateFrom: { step: number; time: number } | undefined;
+  /** The newest grid, drawn in a terminal when the run ends. */
+  private lastGrid: { grid: NonNullable<Recorded['grid']>; step: number } | undefined;
 
   constructor(
     private readonly folder: RunFolder,
@@ -232,11 +234,8 @@ class RunView {
 
   /** An epoch's grid in the terminal (--preview), and the picture's file as a --json line. */
   private onSamples(e: SamplesEvent, { file, grid }: Recorded): void {
-    if (grid && this.output.preview && !e.partial) {
-      const width = Math.min(grid.width, (process.stderr.columns ?? 80) - 1);
-      const color = ansiColorMode(process.env);
-      this.progress.log(`epoch ${e.epoch} samples:\n${ansiImage(grid, { width, color })}`);
-    }
+    if (grid) this.lastGrid = { grid, step: e.step };
+    if (grid && this.output.preview && !e.partial) this.drawGrid(grid, `epoch ${e.epoch} samples`);
     if (this.output.json && file) {
       const { type, epoch, step, partial, diversity } = e;
       const line = { type, epoch, step, partial, ...(grid ? { diversity } : {}), file };
@@ -256,8 +255,18 @@ class RunView {
     this.progress.log(`epoch ${e.epoch} eval: ${shown} (${formatDuration(e.seconds)})${kept}`);
   }
 
+  private drawGrid(grid: NonNullable<Recorded['grid']>, title: string): void {
+    const width = Math.min(grid.width, (process.stderr.columns ?? 80) - 1);
+    const color = ansiColorMode(process.env);
+    this.progress.log(`${title}:\n${ansiImage(grid, { width, color })}`);
+  }
+
   private onDone(e: Extract<RunEvent, { type: 'done' }>): void {
     this.progress.end();
+    // A person at a terminal sees what the run learned (--preview drew it already).
+    const last = this.lastGrid;
+    if (last && process.stderr.isTTY && !this.output.preview && !this.output.json)
+      this.drawGrid(last.grid, `samples at step ${last.step}, from the fixed noise`);
     this.progress.log(
       `latent: ${e.reason === 'aborted' ? 'stopped' : 'finished'} at step ${e.step} (epoch ${e.epoch}) after ${formatDuration(e.seconds)}; ` +
         `samples in ${join(this.folder.dir, 'samples')}, checkpoint in ${this.folder.checkpointAt(e.step)}` +

@@ -9,8 +9,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'dist', 'latent.js');
-const latent = (...args: string[]) =>
+/** Runs the bundled command as a user types it. */
+const typed = (...args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
+
+/**
+ * The same, with `train` pinned to the paper's MLP GAN where the test names no
+ * model and trains on MNIST-like images: with no --model `latent train` is the
+ * first run's DCGAN (its own test says so), slower for these small checks.
+ */
+const latent = (...args: string[]) => {
+  const dataset = args[args.indexOf('--dataset') + 1];
+  const images = !args.includes('--dataset') || /^(mnist|fashion-mnist|\/)/.test(dataset ?? '');
+  const pin = args[0] === 'train' && !args.includes('--model') && images;
+  return typed(...args, ...(pin ? ['--model', 'mlp-gan'] : []));
+};
 
 beforeAll(() => {
   // The test drives the real bundled command, as a user runs it.
@@ -39,12 +52,24 @@ describe('latent --help', () => {
       expect(train.stdout).toContain(flag);
     }
     expect(train.stdout).toMatch(
-      /--batch-size <n>\s+minibatch size m \(default: 100; the conv models/,
+      /--batch-size <n>\s+minibatch size m \(default: 64 when no --model is\s+named; else 100, the conv models/,
     );
   });
 });
 
 describe('latent train', () => {
+  it('with no --model trains the first run: a DCGAN for 3 epochs at batch 64', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const run = typed(
+      ...['train', '--max-steps', '2', '--data-limit', '200', '--sample-count', '4'],
+      ...['--out', out, '--name', 'first'],
+    );
+    expect(run.stderr).toContain('training dcgan on mnist-train');
+    expect(run.status).toBe(0);
+    const config = JSON.parse(await readFile(join(out, 'first', 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ model: 'dcgan', batchSize: 64, epochs: 3, optimizer: 'adam' });
+  });
+
   it('trains a few steps on a small MNIST subset and writes config, sample grids and metrics', async () => {
     const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
     const run = latent(
@@ -488,6 +513,8 @@ describe('Ctrl-C', () => {
       [
         bin,
         'train',
+        '--model',
+        'mlp-gan',
         '--batch-size',
         '20',
         '--data-limit',
@@ -536,6 +563,8 @@ describe('killed at random moments', () => {
     // Kills alternate between a random moment and the inside of a checkpoint write.
     const train = [
       'train',
+      '--model',
+      'mlp-gan',
       '--batch-size',
       '20',
       '--data-limit',
@@ -644,7 +673,7 @@ describe('faults that stop a run', () => {
       const script = `
         set -u
         mkdir -p "$DISK" && mount -t tmpfs -o size=40m tmpfs "$DISK" || exit 99
-        node "$BIN" train --batch-size 20 --data-limit 100 --epochs 3 --checkpoint-every 2 \\
+        node "$BIN" train --model mlp-gan --batch-size 20 --data-limit 100 --epochs 3 --checkpoint-every 2 \\
           --sample-count 4 --out "$DISK" --name full
         echo "train-status=$?"
         ls -a "$DISK/full/checkpoints"

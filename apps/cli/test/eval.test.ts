@@ -10,8 +10,21 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // A bundle of its own, so this file and cli.test.ts never write the same file at once;
 // under dist/, so it finds the wasm binaries through apps/cli's dependencies like dist/latent.js.
 const bin = join(root, 'dist', 'eval-test', 'latent.js');
-const latent = (...args: string[]) =>
+/** Runs the bundled command as a user types it. */
+const typed = (...args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
+
+/**
+ * The same, with `train` pinned to the paper's MLP GAN where the test names no
+ * model and trains on MNIST-like images: with no --model `latent train` is the
+ * first run's DCGAN (its own test says so), slower for these small checks.
+ */
+const latent = (...args: string[]) => {
+  const dataset = args[args.indexOf('--dataset') + 1];
+  const images = !args.includes('--dataset') || /^(mnist|fashion-mnist|\/)/.test(dataset ?? '');
+  const pin = args[0] === 'train' && !args.includes('--model') && images;
+  return typed(...args, ...(pin ? ['--model', 'mlp-gan'] : []));
+};
 
 beforeAll(() => {
   const script = [
