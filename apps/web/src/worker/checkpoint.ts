@@ -43,6 +43,21 @@ async function loadCheckpoint(
   return { checkpoint, sampler };
 }
 
+/** A checkpoint's samples as the page shows a run's: a final grid of its step. */
+function samplesEvent(checkpoint: Checkpoint, sampler: Sampler, images: Float32Array) {
+  const { progress } = checkpoint.manifest;
+  return {
+    type: 'samples' as const,
+    step: progress.step,
+    epoch: progress.batches.epoch,
+    partial: false,
+    images,
+    count: CHECKPOINT_SAMPLES,
+    shape: sampler.imageShape,
+    pixelRange: sampler.pixelRange,
+  };
+}
+
 /**
  * Opens a checkpoint the user picked: draws samples of it and hands it to the
  * explorer. Throws CheckpointError naming what is wrong.
@@ -67,16 +82,7 @@ export async function openCheckpoint(files: CheckpointFiles, backend: BackendNam
     source: files.source,
     model: manifest.model.name,
     ema: sampler.ema,
-    samples: {
-      type: 'samples',
-      step: manifest.progress.step,
-      epoch: manifest.progress.batches.epoch,
-      partial: false,
-      images,
-      count: CHECKPOINT_SAMPLES,
-      shape: sampler.imageShape,
-      pixelRange: sampler.pixelRange,
-    },
+    samples: samplesEvent(checkpoint, sampler, images),
   });
   dispatch({ type: 'drawable', drawable });
 }
@@ -111,16 +117,7 @@ export async function openPretrained({
       post({
         type: 'pretrained-vae',
         model,
-        samples: {
-          type: 'samples',
-          step: manifest.progress.step,
-          epoch: manifest.progress.batches.epoch,
-          partial: false,
-          images,
-          count: CHECKPOINT_SAMPLES,
-          shape: sampler.imageShape,
-          pixelRange: sampler.pixelRange,
-        },
+        samples: samplesEvent(loaded.checkpoint, sampler, images),
         ...(grid ?? {}),
       });
       sampler.dispose();
