@@ -45,6 +45,23 @@ function forgetPretrained(): void {
   caption.classList.remove('bad');
 }
 
+/** A 2-D VAE's manifold: a size x size grid of decoded images in [0, 1]. */
+function showManifold(
+  images: Float32Array,
+  size: number,
+  shape: readonly [number, number, number],
+) {
+  drawGrid(manifold, images, {
+    count: size ** 2,
+    shape,
+    pixelRange: '[0,1]',
+    columns: size,
+    padding: 0,
+    scale: 1,
+  });
+  manifold.hidden = false;
+}
+
 /** The shipped 2-D VAE: its samples and manifold (it has no encoder, so no reconstructions). */
 function drawPretrained(message: Extract<FromWorker, { type: 'pretrained-vae' }>): void {
   if (ranHere()) return;
@@ -53,15 +70,7 @@ function drawPretrained(message: Extract<FromWorker, { type: 'pretrained-vae' }>
   samples.dataset.pretrained = model.name;
   caption.textContent = `The pretrained ${model.title} (${model.model}, step ${model.step}; ${scoreLine(model)}): its decoder only, so no reconstructions. Start trains a new VAE, which replaces it.`;
   if (message.manifold && message.manifoldSize) {
-    drawGrid(manifold, message.manifold, {
-      count: message.manifoldSize ** 2,
-      shape: s.shape,
-      pixelRange: '[0,1]',
-      columns: message.manifoldSize,
-      padding: 0,
-      scale: 1,
-    });
-    manifold.hidden = false;
+    showManifold(message.manifold, message.manifoldSize, s.shape);
     manifold.dataset.pretrained = model.name;
     manifoldCaption.textContent = `z = Φ⁻¹(grid), the pretrained ${model.title}`;
   }
@@ -92,15 +101,7 @@ function drawFrame(frame: VaeFrame): void {
   recon.dataset.step = String(frame.step);
   caption.textContent = `inputs and their reconstructions (pairs), at step ${frame.step}`;
   if (frame.manifold && frame.manifoldSize) {
-    drawGrid(manifold, frame.manifold, {
-      count: frame.manifoldSize ** 2,
-      shape: frame.shape,
-      pixelRange: '[0,1]',
-      columns: frame.manifoldSize,
-      padding: 0,
-      scale: 1,
-    });
-    manifold.hidden = false;
+    showManifold(frame.manifold, frame.manifoldSize, frame.shape);
     manifold.dataset.step = String(frame.step);
     manifoldCaption.textContent = `z = Φ⁻¹(grid), step ${frame.step}`;
   } else {
