@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { BACKENDS, initBackend } from '@latent/backend';
 import { FORMATS, ONNX_OPSET, PARTS } from '@latent/export';
 import { exportToFiles, importToRun } from '@latent/export/node';
+import { datedRunName } from '@latent/train/node';
 import { type Command, Option } from 'commander';
 
 /** `latent export` and `latent import`: the library's functions behind two commands. */
@@ -73,8 +75,7 @@ export function addExportCommands(program: Command): void {
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('cpu'))
     .action(async (files: string[], o) => {
       await initBackend(o.backend);
-      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-      const out = o.out ?? `runs/import-${o.model}-${stamp}`;
+      const out = o.out ?? join('runs', datedRunName(`import-${o.model}`));
       const { checkpoint } = await importToRun(files, out, { model: o.model, dataset: o.dataset });
       process.stderr.write(`latent: ${files.length} file(s) of ${o.model} -> ${checkpoint}\n`);
     });

@@ -12,13 +12,15 @@ export class Progress {
     private readonly plainEverySeconds = 10,
     /** Only `log` lines, no bar (when stdout carries --json events). */
     private readonly barless = false,
+    /** What `done` counts. */
+    private readonly unit = 'steps',
   ) {}
 
   update(done: number, total: number, stepsPerSecond: number, detail: string): void {
     if (this.barless) return;
     const fraction = total > 0 ? Math.min(1, done / total) : 0;
     const eta = stepsPerSecond > 0 ? (total - done) / stepsPerSecond : Number.NaN;
-    const head = `${(fraction * 100).toFixed(0).padStart(3)}% ${done}/${total} steps · ${stepsPerSecond.toFixed(2)} steps/s · ETA ${formatDuration(eta)}`;
+    const head = `${(fraction * 100).toFixed(0).padStart(3)}% ${done}/${total} ${this.unit} · ${stepsPerSecond.toFixed(2)} ${this.unit}/s · ETA ${formatDuration(eta)}`;
     if (this.stream.isTTY) {
       const width = 24;
       const filled = Math.round(fraction * width);

@@ -3,6 +3,7 @@ import { type BackendInfo, GpuDeviceLostError, initBackend, replicaCount } from 
 import {
   checkEvalSettings,
   continueFrom,
+  describeRun,
   type EvalSettings,
   type GanTrainer,
   planRun,
@@ -15,6 +16,7 @@ import {
 } from '@latent/train';
 import {
   createParallelTrainer,
+  datedRunName,
   defaultWorkers,
   loadData,
   type Recorded,
@@ -74,7 +76,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   const run = await usageOnRequestError(resolveRunHere(request));
   const workers = asUsage(() => replicaCount(backend.name, opts.workers, defaultWorkers(run)));
   const folder = await RunFolder.create(
-    join(opts.out, opts.name ?? defaultRunName()),
+    join(opts.out, opts.name ?? datedRunName('run')),
     run,
     stampOf(backend, workers, opts.output),
   );
@@ -142,12 +144,8 @@ async function drive(
   output: RunOutput,
   how: string,
 ): Promise<void> {
-  const { data } = trainer.options;
   const progress = new Progress(process.stderr, 10, output.json);
-  const what = 'points' in data ? 'points' : 'images';
-  progress.log(
-    `latent: training ${run.model.name} on ${data.name} (${data.count} ${what}) ${how}; writing ${folder.dir}`,
-  );
+  progress.log(`latent: training ${describeRun(run)}; ${how}; writing ${folder.dir}`);
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -282,10 +280,4 @@ function describeStats(stats: object): string {
     return `D ${s.dLoss?.toFixed(3)} G ${s.gLoss?.toFixed(3)} · D(x) ${s.dReal?.toFixed(2)} D(G(z)) ${s.dFake?.toFixed(2)}`;
   }
   return `-ELBO ${s.loss?.toFixed(1)} · reconstruction ${s.reconstruction?.toFixed(1)} · KL ${s.kl?.toFixed(1)} nats`;
-}
-
-function defaultRunName(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `run-${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }

@@ -856,7 +856,7 @@ describe('the run core from the terminal', () => {
       'ring',
     );
     expect(ring.status, ring.stderr).toBe(0);
-    expect(ring.stderr).toContain('training toy-gan on ring (20000 points)');
+    expect(ring.stderr).toContain('training toy-gan on ring (20,000 points)');
     expect(await readdir(join(out, 'ring', 'samples'))).toEqual([
       'epoch-000.svg',
       'epoch-001.svg',

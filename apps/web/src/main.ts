@@ -2,13 +2,13 @@
 // pictures (./page/). Training runs in ./train.worker.ts.
 import type { BackendName } from '@latent/backend';
 import { clearCharts, drawCharts, logStats } from './page/charts.js';
-import { $ } from './page/dom.js';
+import { $, formRequest } from './page/dom.js';
 import { initExplorer, onExplorerMessage, refresh as refreshExplorer } from './page/explorer.js';
 import { initExport, onExportMessage } from './page/export.js';
 import {
+  imagePageSettings,
   initCheckpoints,
   onImagesMessage,
-  readImageSettings,
   setGanZoo,
   setSaveEnabled,
 } from './page/images.js';
@@ -25,8 +25,8 @@ import {
   showStart,
   showStep,
 } from './page/status.js';
-import { onToyMessage, readToySettings, setToy2d } from './page/toy.js';
-import { onVaeMessage, readVaeSettings, setVaeZoo } from './page/vae.js';
+import { onToyMessage, setToy2d } from './page/toy.js';
+import { onVaeMessage, setVaeZoo } from './page/vae.js';
 import type { FromWorker, Mode, RunMode, RunSettings, ToWorker } from './protocol.js';
 
 // Forms with a field named `dataset` shadow `form.dataset`: read data-mode as an attribute.
@@ -241,20 +241,14 @@ function send(message: ToWorker): void {
 }
 
 function readSettings(m: RunMode): RunSettings {
-  switch (m) {
-    case 'images':
-      return readImageSettings();
-    case 'vae':
-      return readVaeSettings();
-    default:
-      return readToySettings(m, formOf(m));
-  }
+  const settings = { mode: m, request: formRequest(formOf(m)) };
+  return m === 'images' ? { ...settings, ...imagePageSettings() } : settings;
 }
 
 function start(m: RunMode, paused = false): void {
   const settings = readSettings(m);
   runMode = m;
-  epochs = 'epochs' in settings ? ` / ${settings.epochs}` : '';
+  epochs = m === 'images' || m === 'vae' ? ` / ${settings.request.epochs}` : '';
   measurable = settings.mode === 'images' && settings.quality !== undefined;
   clearCharts(m);
   clearRun();

@@ -1,5 +1,5 @@
 import type { BackendInfo, BackendName } from '@latent/backend';
-import type { Measured, TrainEvent, VaeFrame as TrainVaeFrame, VaeStats } from '@latent/train';
+import type { Measured, TrainEvent, VaeFrame, VaeStats } from '@latent/train';
 import type { ToyDensityFrame, ToyPlaneFrame } from '@latent/vis';
 
 /** The page's tabs: four pictures that train, and the explorer of the last model. */
@@ -7,30 +7,18 @@ export type Mode = 'images' | 'toy1d' | 'toy2d' | 'vae' | 'explorer';
 /** The tabs that train something. */
 export type RunMode = Exclude<Mode, 'explorer'>;
 
-/** Image datasets the app serves itself, or a folder the user picked. */
-export type ImageDataset = 'mnist' | 'fashion-mnist' | 'folder';
-
 /**
- * A GAN on images. Fields left out take the model's paper settings (the CLI's
- * `paperSettings`), then the run-config schema's defaults; the worker checks
- * everything with that schema, so errors read as in the CLI.
+ * A run the page starts: `request` holds run-config fields by the schema's
+ * names (what `latent train` takes; read from the mode's form by
+ * `formRequest`), checked by the worker with that schema. An images run on
+ * the dataset `folder` trains on `folder`, the picked folder's files
+ * (sub-folders are classes).
  */
-export interface ImageSettings {
-  mode: 'images';
-  /** A GAN of the registry (`MODELS` of `@latent/train`). */
-  model: string;
-  dataset: ImageDataset;
-  /** The picked folder's image files (dataset `folder`; sub-folders are classes). */
+export interface RunSettings {
+  mode: RunMode;
+  request: Record<string, unknown>;
   folder?: File[];
-  loss?: string;
-  k?: number;
-  optimizer?: string;
-  generatorLearningRate?: number;
-  discriminatorLearningRate?: number;
-  batchSize?: number;
-  epochs: number;
-  seed: number;
-  /** Sample quality (FID, IS, class coverage) while it trains; MNIST and Fashion-MNIST only. */
+  /** Sample quality (FID, IS, class coverage) while an images run trains; MNIST and Fashion-MNIST only. */
   quality?: QualitySettings;
 }
 
@@ -41,34 +29,6 @@ export interface QualitySettings {
   /** Measure after every this many steps; absent: only when asked (the Measure button). */
   every?: number;
 }
-
-/** A small MLP GAN on a toy distribution: Figure 1's 1-D mixture, or GAN Lab's 2-D sets. */
-export interface ToySettings {
-  mode: 'toy1d' | 'toy2d';
-  /** 2-D: a name of `TOY_2D` (`ring`, `grid`, ...). */
-  distribution?: string;
-  loss?: string;
-  batchSize: number;
-  k: number;
-  learningRate: number;
-  maxSteps: number;
-  seed: number;
-}
-
-/** A VAE on images; `latentDim` 2 gives the latent manifold picture. */
-export interface VaeSettings {
-  mode: 'vae';
-  /** A VAE of the registry (`MODELS` of `@latent/train`). */
-  model: string;
-  dataset: Exclude<ImageDataset, 'folder'>;
-  latentDim?: number;
-  batchSize: number;
-  learningRate: number;
-  epochs: number;
-  seed: number;
-}
-
-export type RunSettings = ImageSettings | ToySettings | VaeSettings;
 
 /** The two files of a checkpoint folder, as the user picked or dropped them. */
 export interface CheckpointFiles {
@@ -175,13 +135,6 @@ export interface Measurement extends Measured {
 /** A sample grid: images as [count, h, w, c] floats in `pixelRange`. */
 export type Samples = Omit<Extract<TrainEvent, { type: 'samples' }>, 'diversity'>;
 
-/** Pictures of a toy run, as `ToyFrames` of `@latent/train` computes them. */
-export type DensityFrame = ToyDensityFrame;
-export type PlaneFrame = ToyPlaneFrame;
-
-/** The VAE's pictures, as `VaeFrames` of `@latent/train` computes them. */
-export type VaeFrame = TrainVaeFrame;
-
 /** What the explorer can draw from: set when a run starts or a checkpoint opens. */
 export interface Explorable {
   /** e.g. `dcgan on fashion-mnist, step 1200` or `checkpoint mlp-gan, step 2`. */
@@ -223,8 +176,8 @@ export type FromWorker =
   | { type: 'paused'; paused: boolean; step: number }
   /** Samples drawn between epochs, so the grid moves within seconds. */
   | { type: 'preview'; samples: Samples }
-  | { type: 'density'; frame: DensityFrame }
-  | { type: 'plane'; frame: PlaneFrame }
+  | { type: 'density'; frame: ToyDensityFrame }
+  | { type: 'plane'; frame: ToyPlaneFrame }
   | { type: 'vae'; frame: VaeFrame }
   | { type: 'explorable'; explorable: Explorable | undefined }
   | {

@@ -29,15 +29,15 @@ let slowMotion = false;
 /** Checkpoints open one after another, in the order the page sent them (a shipped one first). */
 let opening: Promise<void> = Promise.resolve();
 
-function train(settings: RunSettings, control: RunControl, signal: AbortSignal): Promise<void> {
+function train(settings: RunSettings, control: RunControl): Promise<void> {
   switch (settings.mode) {
     case 'images':
-      return trainImages(settings, control, signal);
+      return trainImages(settings, control);
     case 'toy1d':
     case 'toy2d':
-      return trainToy(settings, control, signal);
+      return trainToy(settings, control);
     case 'vae':
-      return trainVae(settings, control, signal);
+      return trainVae(settings, control);
   }
 }
 
@@ -63,7 +63,7 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
   const done = (async () => {
     try {
       await startBackend(message.backend);
-      await train(message.settings, control, abort.signal);
+      await train(message.settings, control);
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
       control.post({ type: 'error', name: e.name, message: e.message });

@@ -265,7 +265,7 @@ test('at first visit the explorer and the VAE tab show the pretrained models; pi
       /^Drawing from the pretrained DCGAN on MNIST \(dcgan, step \d+\) \(100-d z\)\. Training a new model \(Images or VAE\) or opening a checkpoint replaces it\.$/,
     );
   expect(await page.getByTestId('pretrained-about').textContent()).toMatch(
-    /^DCGAN on MNIST, step \d+: FID \d+\.\d · IS \d+\.\d\d · \d+ classes \(latent eval\)\. Trained with latent train --out runs\/pretrained --name dcgan-mnist/,
+    /^DCGAN on MNIST, step \d+: fid \d+\.\d\d · is \d+\.\d\d · coverage \d+\/10 \(KL \d\.\d{3}\) \(latent eval\)\. Trained with latent train --out runs\/pretrained --name dcgan-mnist/,
   );
   await until(
     () =>
@@ -303,7 +303,7 @@ test('at first visit the explorer and the VAE tab show the pretrained models; pi
   expect(await distinctValues('vae-manifold')).toBeGreaterThan(50);
   expect(await distinctValues('vae-samples')).toBeGreaterThan(50);
   expect(await page.getByTestId('vae-caption').textContent()).toMatch(
-    /^The pretrained MLP VAE with a 2-d latent on MNIST \(mlp-vae, step \d+; test ELBO -\d+\.\d nats · IWAE bound -\d+\.\d nats\).*Start trains a new VAE, which replaces it\.$/,
+    /^The pretrained MLP VAE with a 2-d latent on MNIST \(mlp-vae, step \d+; elbo -\d+\.\d\d ± \d\.\d\d · iwae -\d+\.\d\d ± \d\.\d\d\).*Start trains a new VAE, which replaces it\.$/,
   );
   await screenshot('pretrained');
   await expectNoPageError();
@@ -647,7 +647,7 @@ test('a checkpoint downloaded from the page resumes in the CLI', async () => {
     [cli, 'resume', folder, '--max-steps', '5', '--json'],
     { cwd: outDir, maxBuffer: 1 << 24 },
   );
-  expect(stderr).toMatch(/training mlp-gan on mnist-train \(50000 images\) from step 3 with wasm/);
+  expect(stderr).toMatch(/training mlp-gan on mnist-train \(50,000 images\): .*; from step 3 with wasm/);
   expect(await readdir(join(folder, 'checkpoints'))).toEqual(['step-00000005']);
 });
 

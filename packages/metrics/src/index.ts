@@ -31,6 +31,7 @@ export {
 export { frechetDistance, type GaussianStats, gaussianStats } from './fid.js';
 export { drawSamples, imagePoints } from './images.js';
 export { type SquareMatrix, sqrtPsd, symmetricEigen, traceSqrtProduct } from './linalg.js';
+export { metricText } from './metric-text.js';
 export {
   type Kid,
   kernelInceptionDistance,

@@ -125,6 +125,7 @@ export {
 export {
   continueFrom,
   createTrainer,
+  describeRun,
   FIRST_RUN,
   planRun,
   type ResolvedRun,

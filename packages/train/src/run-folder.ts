@@ -32,6 +32,13 @@ interface Checkpointable {
   checkpoint(): Promise<Checkpoint>;
 }
 
+/** A run folder's default name, `<prefix>-<date>-<time>` in local time, e.g. `run-20261202-013000`. */
+export function datedRunName(prefix: string, at = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const date = `${at.getFullYear()}${p(at.getMonth() + 1)}${p(at.getDate())}`;
+  return `${prefix}-${date}-${p(at.getHours())}${p(at.getMinutes())}${p(at.getSeconds())}`;
+}
+
 /**
  * A run's folder on disk: `config.json` (a readable copy of the run), the
  * checkpoints by the run's policy (every `checkpointEvery` steps or at each

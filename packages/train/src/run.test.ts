@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RunRequestError } from './data-source.js';
 import { loadData, RunFolder, resolveRunHere } from './node.js';
-import { createTrainer, planRun, resumeRun } from './run.js';
+import { createTrainer, describeRun, planRun, resumeRun } from './run.js';
 
 let root: string;
 
@@ -132,6 +132,21 @@ describe('resolveRun', () => {
     await expect(resolveRunHere({ dataset: mixed })).rejects.toThrow(/mixed sizes/);
     await writeFile(join(mixed, 'broken.png'), new Uint8Array([137, 80, 78, 71, 1, 2, 3]));
     await expect(resolveRunHere({ dataset: mixed, imageSize: 28 })).rejects.toThrow(/broken\.png/);
+  });
+
+  it('describes a run in one line, the same in both shells (describeRun)', async () => {
+    const paper = await resolveRunHere({ model: 'mlp-gan', dataLimit: 1200, batchSize: 32 });
+    expect(describeRun(paper)).toBe(
+      'mlp-gan on mnist-train[:1200] (1,200 images): gan loss, k 1 (D and G updated simultaneously), sgd lr G 0.1 / D 0.1, batch 32',
+    );
+    const ring = await resolveRunHere({ dataset: 'ring', loss: 'hinge' });
+    expect(describeRun(ring)).toMatch(
+      /^toy-gan on ring \(20,000 points\): hinge loss, k 1, adam lr G /,
+    );
+    const vae = await resolveRunHere({ model: 'mlp-vae', latentDim: 2, dataLimit: 300 });
+    expect(describeRun(vae)).toBe(
+      'mlp-vae on mnist-train[:300] (300 images), 2-d latent: adam lr 0.001, batch 100, dynamic binarization',
+    );
   });
 
   it('checks every field without loading data (planRun)', () => {

@@ -117,10 +117,30 @@ export async function resumeRun(
 }
 
 /** The trainer of a resolved run, in this thread (`createParallelTrainer` in `./node` spreads it). */
+export function createTrainer(run: Extract<ResolvedRun, { kind: 'gan' }>): GanTrainer;
+export function createTrainer(run: Extract<ResolvedRun, { kind: 'vae' }>): VaeTrainer;
+export function createTrainer(run: ResolvedRun): GanTrainer | VaeTrainer;
 export function createTrainer(run: ResolvedRun): GanTrainer | VaeTrainer {
   return run.kind === 'gan'
     ? new GanTrainer({ model: run.model, data: run.data, config: run.config })
     : new VaeTrainer({ model: run.model, data: run.data, config: run.config });
+}
+
+/**
+ * One line about a run: its model, its data and the settings that shape its
+ * training, as both shells show it when a run starts, e.g. `dcgan on
+ * mnist-train (50,000 images): gan loss, k 1, adam lr G 0.0002 / D 0.0002,
+ * batch 64`.
+ */
+export function describeRun(run: ResolvedRun): string {
+  const { model, config, data } = run;
+  const what = 'points' in data ? 'points' : 'images';
+  const head = `${model.name} on ${data.name} (${data.count.toLocaleString('en')} ${what})`;
+  if (run.kind === 'vae')
+    return `${head}, ${run.model.latentDim}-d latent: ${config.optimizer} lr ${config.learningRate}, batch ${config.batchSize}, ${run.config.binarize} binarization`;
+  const c = run.config;
+  const updates = c.updates === 'simultaneous' ? ' (D and G updated simultaneously)' : '';
+  return `${head}: ${c.loss} loss, k ${c.k}${updates}, ${c.optimizer} lr G ${c.generatorLearningRate} / D ${c.discriminatorLearningRate}, batch ${c.batchSize}`;
 }
 
 /**

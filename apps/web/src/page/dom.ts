@@ -36,3 +36,24 @@ export function drawGrid(canvas: HTMLCanvasElement, images: Float32Array, o: Gri
   canvas.height = grid.height;
   canvas.getContext('2d')?.putImageData(new ImageData(grid.data, grid.width, grid.height), 0, 0);
 }
+
+/**
+ * A run form as a run request: every named control is a run-config field of
+ * `latent train`, by the schema's name, except those marked `data-page` (the
+ * page's own settings, such as the quality cadence). Empty and disabled
+ * controls are left out, so the model's paper settings, then the schema's
+ * defaults, fill them; the worker checks the request with that schema, so
+ * its errors read as the CLI's.
+ */
+export function formRequest(form: HTMLFormElement): Record<string, unknown> {
+  const request: Record<string, unknown> = {};
+  for (const control of form.elements) {
+    if (!(control instanceof HTMLInputElement || control instanceof HTMLSelectElement)) continue;
+    if (!control.name || control.disabled || control.hasAttribute('data-page')) continue;
+    const value = control.value.trim();
+    if (value === '') continue;
+    const numeric = control.type === 'number' || control.hasAttribute('data-number');
+    request[control.name] = numeric ? Number(value) : value;
+  }
+  return request;
+}

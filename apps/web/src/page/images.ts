@@ -2,8 +2,7 @@ import type { BackendName } from '@latent/backend';
 import type {
   CheckpointFiles,
   FromWorker,
-  ImageDataset,
-  ImageSettings,
+  RunSettings,
   Samples,
   ToWorker,
   ZooEntry,
@@ -46,40 +45,12 @@ datasetSelect.addEventListener('change', () => {
   folderPick.hidden = datasetSelect.value !== 'folder';
 });
 
-/** The form as run settings: empty fields are left out, so the model's paper settings fill them. */
-export function readImageSettings(): ImageSettings {
-  const data = new FormData(form);
-  const optional = (name: string) => {
-    const v = String(data.get(name) ?? '').trim();
-    return v === '' ? undefined : v;
-  };
-  const number = (name: string) => {
-    const v = optional(name);
-    return v === undefined ? undefined : Number(v);
-  };
-  const settings: ImageSettings = {
-    mode: 'images',
-    model: modelSelect.value,
-    dataset: datasetSelect.value as ImageDataset,
-    epochs: Number(data.get('epochs')),
-    seed: Number(data.get('seed')),
-  };
-  if (settings.dataset === 'folder') settings.folder = [...(folderInput.files ?? [])];
-  else settings.quality = { n: number('qualityN') ?? 2000, every: number('qualityEvery') };
-  for (const key of ['loss', 'optimizer'] as const) {
-    const v = optional(key);
-    if (v !== undefined) settings[key] = v;
-  }
-  for (const key of [
-    'k',
-    'batchSize',
-    'generatorLearningRate',
-    'discriminatorLearningRate',
-  ] as const) {
-    const v = number(key);
-    if (v !== undefined) settings[key] = v;
-  }
-  return settings;
+/** The images form's page settings: the picked folder's files, or how to measure an MNIST-like run. */
+export function imagePageSettings(): Pick<RunSettings, 'folder' | 'quality'> {
+  if (datasetSelect.value === 'folder') return { folder: [...(folderInput.files ?? [])] };
+  const every = Number($<HTMLInputElement>('input[name=qualityEvery]', form).value) || undefined;
+  const n = Number($<HTMLSelectElement>('select[name=qualityN]', form).value);
+  return { quality: { n, ...(every ? { every } : {}) } };
 }
 
 export function drawSamples(samples: Samples, label: string): void {

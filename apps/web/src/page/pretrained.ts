@@ -1,4 +1,5 @@
 import type { BackendName } from '@latent/backend';
+import { type MetricReport, metricText } from '@latent/metrics';
 import type { FromWorker, PretrainedModel, ToWorker } from '../protocol.js';
 import { $ } from './dom.js';
 
@@ -13,31 +14,15 @@ let models: PretrainedModel[] = [];
 let send: (m: ToWorker) => void = () => {};
 let backend: () => BackendName = () => 'wasm';
 
-const number = (v: unknown, digits: number) =>
-  typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : undefined;
-
-/** The value of a score in eval.json's `metrics` (a number, or an object with `value` or `mean`). */
-function value(score: unknown): number | undefined {
-  if (typeof score === 'number') return score;
-  if (score && typeof score === 'object') {
-    const o = score as { value?: unknown; mean?: unknown };
-    if (typeof o.value === 'number') return o.value;
-    if (typeof o.mean === 'number') return o.mean;
-  }
-  return undefined;
-}
-
-/** e.g. `FID 21.3 · IS 8.05 · 10 classes` or `test ELBO −150.2 nats · IWAE −146.1 nats`. */
+/** e.g. `fid 82.86 · is 5.87 · coverage 10/10 (KL 0.178)`: eval.json's scores as `latent eval` prints them. */
 export function scoreLine(model: PretrainedModel): string {
-  const s = model.scores;
-  const parts = [
-    number(value(s.fid), 1) && `FID ${number(value(s.fid), 1)}`,
-    number(value(s.is), 2) && `IS ${number(value(s.is), 2)}`,
-    value(s.coverage) !== undefined && `${value(s.coverage)} classes`,
-    number(value(s.elbo), 1) && `test ELBO ${number(value(s.elbo), 1)} nats`,
-    number(value(s.iwae), 1) && `IWAE bound ${number(value(s.iwae), 1)} nats`,
-  ].filter((p): p is string => typeof p === 'string');
-  return parts.join(' · ');
+  return Object.entries(model.scores)
+    .filter(
+      (entry): entry is [string, MetricReport] =>
+        typeof (entry[1] as MetricReport)?.value === 'number',
+    )
+    .map(([name, report]) => `${name} ${metricText(name, report).value}`)
+    .join(' · ');
 }
 
 async function files(model: PretrainedModel) {

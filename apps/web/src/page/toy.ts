@@ -1,12 +1,12 @@
-import { toyDensitySvg, toyPlaneSvg } from '@latent/vis';
-import type { DensityFrame, FromWorker, PlaneFrame, ToySettings } from '../protocol.js';
+import { type ToyDensityFrame, type ToyPlaneFrame, toyDensitySvg, toyPlaneSvg } from '@latent/vis';
+import type { FromWorker } from '../protocol.js';
 import { $ } from './dom.js';
 
 const density = $('#density');
 const densityCaption = $('#density-caption');
 const plane = $('#plane');
 const planeCaption = $('#plane-caption');
-const distribution = $<HTMLSelectElement>('select[name=distribution]');
+const distribution = $<HTMLSelectElement>('#toy2d-settings select[name=dataset]');
 
 const PHASE = {
   discriminator: "D's update (G not moved yet)",
@@ -23,29 +23,14 @@ export function setToy2d(names: string[]): void {
   distribution.replaceChildren(...names.map((n) => new Option(n, n, n === chosen, n === chosen)));
 }
 
-export function readToySettings(mode: 'toy1d' | 'toy2d', form: HTMLFormElement): ToySettings {
-  const data = new FormData(form);
-  const number = (name: string) => Number(data.get(name));
-  return {
-    mode,
-    ...(mode === 'toy2d' ? { distribution: String(data.get('distribution')) } : {}),
-    loss: String(data.get('loss') ?? 'gan'),
-    batchSize: number('batchSize'),
-    k: number('k'),
-    learningRate: number('learningRate'),
-    maxSteps: number('maxSteps'),
-    seed: number('seed'),
-  };
-}
-
-function drawDensity(frame: DensityFrame): void {
+function drawDensity(frame: ToyDensityFrame): void {
   density.innerHTML = toyDensitySvg(frame);
   density.dataset.step = String(frame.step);
   density.dataset.phase = frame.phase ?? '';
   densityCaption.textContent = caption(frame.step, frame.phase);
 }
 
-function drawPlane(frame: PlaneFrame): void {
+function drawPlane(frame: ToyPlaneFrame): void {
   plane.innerHTML = toyPlaneSvg(frame);
   plane.dataset.step = String(frame.step);
   plane.dataset.phase = frame.phase ?? '';

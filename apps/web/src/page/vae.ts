@@ -1,4 +1,5 @@
-import type { FromWorker, PretrainedModel, VaeFrame, VaeSettings } from '../protocol.js';
+import type { VaeFrame } from '@latent/train';
+import type { FromWorker, PretrainedModel } from '../protocol.js';
 import { $, drawGrid } from './dom.js';
 import { scoreLine } from './pretrained.js';
 
@@ -20,22 +21,6 @@ export function setVaeZoo(names: string[]): void {
 modelSelect.addEventListener('change', () => {
   latent.disabled = modelSelect.value !== 'mlp-vae';
 });
-
-export function readVaeSettings(): VaeSettings {
-  const data = new FormData(form);
-  const number = (name: string) => Number(data.get(name));
-  const latentDim = String(data.get('latentDim') ?? '');
-  return {
-    mode: 'vae',
-    model: modelSelect.value,
-    dataset: data.get('dataset') === 'fashion-mnist' ? 'fashion-mnist' : 'mnist',
-    ...(latentDim && modelSelect.value === 'mlp-vae' ? { latentDim: Number(latentDim) } : {}),
-    batchSize: number('batchSize'),
-    learningRate: number('learningRate'),
-    epochs: number('epochs'),
-    seed: number('seed'),
-  };
-}
 
 /** True once a run has drawn here: a pretrained model's pictures then come too late to show. */
 const ranHere = () => recon.dataset.step !== undefined || samples.dataset.step !== undefined;

@@ -7,7 +7,6 @@ import {
   type Mnist,
 } from '@latent/datasets';
 import { type DataLoader, dataLoader, type EvalData, evalSplits } from '@latent/train';
-import type { ImageDataset } from '../protocol.js';
 import { post } from './post.js';
 
 /** Side of the images a picked folder is scaled and cropped to (the zoo's 28x28 models). */
@@ -42,8 +41,8 @@ export async function evalImages(dataset: string): Promise<EvalData> {
   return evalSplits(dataset === 'mnist' ? await mnist! : await fashion!);
 }
 
-/** The training images of a dataset the app serves (at data/<name>/), or of a picked folder. */
-export async function trainingImages(dataset: ImageDataset, folder?: File[]): Promise<ImageSet> {
+/** The training images of a dataset the app serves (at data/<name>/). */
+export async function trainingImages(dataset: 'mnist' | 'fashion-mnist'): Promise<ImageSet> {
   switch (dataset) {
     case 'mnist':
       mnist ??= retryable(fetchMnist(url('data/mnist/'), progress('MNIST')), () => {
@@ -64,8 +63,6 @@ export async function trainingImages(dataset: ImageDataset, folder?: File[]): Pr
         },
       );
       return (await fashion).train;
-    case 'folder':
-      return pickedFolder(folder, FOLDER_SIZE);
   }
 }
 
