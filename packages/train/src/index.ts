@@ -144,6 +144,7 @@ export {
   trainedVaeFromCheckpoint,
   vaeSampler,
 } from './sampler.js';
+export { ServedData, type ServedProgress } from './served-data.js';
 export {
   reduceAcrossReplicas,
   type Shard,

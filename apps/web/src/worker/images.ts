@@ -1,10 +1,9 @@
-import type { ImageSet } from '@latent/datasets';
 import { createTrainer, describeRun, resolveRun } from '@latent/train';
 import type { RunSettings } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { FOLDER_SIZE, PICKED_FOLDER, pageLoader } from './data.js';
 import { measureAndPost, sampleQuality } from './quality.js';
-import { dispatch, drawableOf } from './session.js';
+import { dispatch, trainerDrawable } from './session.js';
 
 /** Most milliseconds between sample grids: a conv step takes a second here, an MLP step a fraction. */
 const PREVIEW_MS = 1500;
@@ -27,15 +26,7 @@ export async function trainImages(settings: RunSettings, control: RunControl): P
     named && settings.quality ? sampleQuality(trainer, settings.quality.n) : undefined;
   dispatch({ type: 'quality', quality });
   const every = quality && settings.quality?.every;
-  const { classNames } = run.data as ImageSet;
-  dispatch({
-    type: 'drawable',
-    drawable: drawableOf(trainer.sampler(), `${run.model.name} on ${run.data.name}, as it trains`, {
-      fromRun: true,
-      checkpoint: () => trainer.checkpoint(),
-      ...(classNames ? { names: classNames } : {}),
-    }),
-  });
+  dispatch({ type: 'drawable', drawable: trainerDrawable(run, trainer) });
   await control.train(trainer, 'images', {
     everyMs: PREVIEW_MS,
     samples: true,

@@ -1,7 +1,7 @@
 import { type GanTrainer, RunMeasurer } from '@latent/train';
 import type { Measurement } from '../protocol.js';
 import type { RunControl } from './control.js';
-import { evalImages } from './data.js';
+import { served } from './data.js';
 import { post } from './post.js';
 import { type Measurer, session } from './session.js';
 
@@ -23,7 +23,7 @@ const KID_SUBSETS = 20;
  * measurement; measurements never overlap.
  */
 export function sampleQuality(trainer: GanTrainer, n: number): Measurer {
-  return new RunMeasurer(trainer, { metrics: [...METRICS], every: 1, n }, evalImages, {
+  return new RunMeasurer(trainer, { metrics: [...METRICS], every: 1, n }, served.evalData, {
     trainingImages: MEMORIZATION_IMAGES,
     kidSubsets: KID_SUBSETS,
   });

@@ -1,9 +1,13 @@
+import type { ImageSet } from '@latent/datasets';
 import {
   type Checkpoint,
   drawLatentWalk,
+  type GanTrainer,
+  type ResolvedRun,
   type RunMeasurer,
   type Sampler,
   type Trainer,
+  type VaeTrainer,
 } from '@latent/train';
 import type { Explorable, ExploreRequest } from '../protocol.js';
 import { post } from './post.js';
@@ -57,6 +61,16 @@ export function drawableOf(
     sampler,
     dispose: () => sampler.dispose(),
   };
+}
+
+/** The explorer's view of a run's trainer: it draws with the trainer's weights as it trains. */
+export function trainerDrawable(run: ResolvedRun, trainer: GanTrainer | VaeTrainer): Drawable {
+  const { classNames } = run.data as ImageSet;
+  return drawableOf(trainer.sampler(), `${run.model.name} on ${run.data.name}, as it trains`, {
+    fromRun: true,
+    checkpoint: () => trainer.checkpoint(),
+    ...(classNames ? { names: classNames } : {}),
+  });
 }
 
 /** Measures an images run's samples (the page's Measure): `sampleQuality` in quality.ts. */

@@ -2,7 +2,7 @@ import { createTrainer, describeRun, resolveRun, VaeFrames } from '@latent/train
 import type { RunSettings } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { pageLoader } from './data.js';
-import { dispatch, drawableOf } from './session.js';
+import { dispatch, trainerDrawable } from './session.js';
 
 /** Most milliseconds between the VAE's pictures. */
 const FRAME_MS = 1500;
@@ -15,15 +15,7 @@ export async function trainVae(settings: RunSettings, control: RunControl): Prom
   control.post({ type: 'config', mode: 'vae', summary: describeRun(run) });
   const trainer = createTrainer(run);
   dispatch({ type: 'trainer', trainer, resumable: true });
-  const { classNames } = run.data;
-  dispatch({
-    type: 'drawable',
-    drawable: drawableOf(trainer.sampler(), `${run.model.name} on ${run.data.name}, as it trains`, {
-      fromRun: true,
-      checkpoint: () => trainer.checkpoint(),
-      ...(classNames ? { names: classNames } : {}),
-    }),
-  });
+  dispatch({ type: 'drawable', drawable: trainerDrawable(run, trainer) });
   const frames = new VaeFrames(trainer);
   const frame = async () => control.post({ type: 'vae', frame: await frames.frame() });
   try {
