@@ -198,11 +198,13 @@ function onMessage(message: FromWorker): void {
       setState('error');
       return;
     case 'event':
-      break;
-    default:
+      onTrainEvent(message.event);
       return;
   }
-  const event = message.event;
+}
+
+/** The status line and charts follow the trainer's own events. */
+function onTrainEvent(event: Extract<FromWorker, { type: 'event' }>['event']): void {
   switch (event.type) {
     case 'start':
       showStart(event.totalSteps, event.epoch, epochs);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GAN_NAMES, VAE_NAMES } from './registry.js';
+import { GAN_NAMES, VAE_NAMES } from './model-names.js';
 
 /** Seeds initialization, data order, noise and dropout: a 32-bit unsigned integer. */
 const seedSchema = z

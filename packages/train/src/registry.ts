@@ -22,6 +22,9 @@ import {
   wganGp,
 } from '@latent/models';
 import type { GanRunConfigInput, VaeRunConfig } from './config.js';
+import { GAN_NAMES, type GanName, type ModelName, VAE_NAMES, type VaeName } from './model-names.js';
+
+export { GAN_NAMES, type GanName, type ModelName, VAE_NAMES, type VaeName } from './model-names.js';
 
 /** [height, width, channels] of the training images; a toy point set of dimension d is [1, 1, d]. */
 export type ImageShape = [number, number, number];
@@ -31,22 +34,6 @@ export interface DataShape {
   imageShape: ImageShape;
   classes: number;
 }
-
-/** The GANs of the registry, by the names run configs, `--model` and checkpoints use. */
-export const GAN_NAMES = [
-  'mlp-gan',
-  'dcgan',
-  'cgan',
-  'acgan',
-  'wgan-gp',
-  'sngan',
-  'toy-gan',
-] as const;
-/** The VAEs of the registry. */
-export const VAE_NAMES = ['mlp-vae', 'conv-vae', 'cvae'] as const;
-export type GanName = (typeof GAN_NAMES)[number];
-export type VaeName = (typeof VAE_NAMES)[number];
-export type ModelName = GanName | VaeName;
 
 /** The shape a VAE run config may give its model; absent fields keep the model's own. */
 export type VaeShape = Pick<

@@ -1,4 +1,4 @@
-import type { Rgb, RgbaImage } from './grid.js';
+import type { Rgb, RgbaImage } from './image.js';
 
 /**
  * A 5 x 7 pixel bitmap font for printable ASCII (32..126), drawn here in the

@@ -1,17 +1,7 @@
 import { drawText, measureText } from './font.js';
+import type { Rgb, RgbaImage } from './image.js';
 
-/**
- * A picture ready to show or save: RGBA, row-major, 4 bytes a pixel, so
- * `data.length === width * height * 4`. Alpha is 255 for everything this
- * package draws. The layout matches the DOM's `ImageData`, so
- * `new ImageData(image.data, image.width, image.height)` puts it on a canvas.
- */
-export interface RgbaImage {
-  width: number;
-  height: number;
-  // ArrayBuffer-backed, because that is what the DOM's ImageData constructor accepts.
-  data: Uint8ClampedArray<ArrayBuffer>;
-}
+export type { Rgb, RgbaImage } from './image.js';
 
 /**
  * How stored values map to 0..255 intensities:
@@ -22,9 +12,6 @@ export interface RgbaImage {
  * Values outside the range are clamped; NaN shows as 0 (black).
  */
 export type PixelRange = 'bytes' | '[0,1]' | '[-1,1]';
-
-/** An RGB colour, each component an integer 0..255. */
-export type Rgb = readonly [number, number, number];
 
 export interface ImageGridOptions {
   /** Number of images in the array (at least 1). */
