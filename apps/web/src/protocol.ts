@@ -1,5 +1,14 @@
 import type { BackendInfo, BackendName } from '@latent/backend';
-import type { Measured, TrainEvent, VaeFrame, VaeStats } from '@latent/train';
+import type {
+  CheckpointFiles,
+  Measured,
+  TrainEvent,
+  VaeFrame,
+  VaeStats,
+} from '@latent/train';
+
+export type { CheckpointFiles };
+
 import type { ToyDensityFrame, ToyPlaneFrame } from '@latent/vis';
 
 /** The page's tabs: four pictures that train, and the explorer of the last model. */
@@ -28,15 +37,6 @@ export interface QualitySettings {
   n: number;
   /** Measure after every this many steps; absent: only when asked (the Measure button). */
   every?: number;
-}
-
-/** The two files of a checkpoint folder, as the user picked or dropped them. */
-export interface CheckpointFiles {
-  /** Text of checkpoint.json (not parsed yet: the worker says what is wrong with it). */
-  json: string;
-  weights: ArrayBuffer;
-  /** Names the checkpoint in messages, e.g. `checkpoint.json + weights.bin`. */
-  source: string;
 }
 
 /**

@@ -13,6 +13,11 @@ export {
   runStampSchema,
 } from './checkpoint.js';
 export {
+  type CheckpointFiles,
+  fetchCheckpointFiles,
+  readPickedCheckpoint,
+} from './checkpoint-browser.js';
+export {
   fieldChoices,
   fieldDefaults,
   type GanRunConfig,
@@ -160,6 +165,7 @@ export {
   type RunOptions,
   Trainer,
 } from './trainer.js';
+export { type StatsLine, type TrainingChartOptions, trainingCharts } from './training-charts.js';
 export { latentManifold, normalQuantile, type VaeFrame, VaeFrames } from './vae-frames.js';
 export {
   bernoulliLogLikelihood,

@@ -60,7 +60,8 @@ describe('writeRunReport', () => {
     });
     await writeRunReport(dir);
     const html = await readFile(join(dir, 'report.html'), 'utf8');
-    expect(html).toContain('Negative ELBO (nats)');
+    expect(html).toContain('Loss (−ELBO, nats per image)');
+    expect(html).toContain('Its two terms');
     expect(html).toContain('The game per epoch');
     expect(html).toContain('<svg id="second"></svg>');
     expect(html).toContain('Memorization check');

@@ -1,14 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  compareImages,
-  decodePng,
-  encodeGif,
-  lineChart,
-  pngDataUrl,
-  type RgbaImage,
-} from '@latent/vis';
+import { compareImages, decodePng, encodeGif, pngDataUrl, type RgbaImage } from '@latent/vis';
 import { writeFileAtomic } from './run-folder.js';
+import { trainingCharts } from './training-charts.js';
 
 /** One line of metrics.jsonl: the step, and a mean per statistic (a GAN's or a VAE's). */
 type MetricsLine = { step: number } & Record<string, number>;
@@ -64,42 +58,10 @@ function memorizationSection(image: RgbaImage | undefined): string {
 /** The training curves: a GAN's losses and D's outputs, or a VAE's ELBO terms. */
 function charts(metrics: MetricsLine[]): string {
   if (metrics.length === 0) return '<p>No metrics yet.</p>';
-  const steps = metrics.map((m) => m.step);
-  const series = (pairs: [string, string][]) =>
-    pairs.map(([key, label]) => ({ label, x: steps, y: metrics.map((m) => m[key] as number) }));
-  if (!metrics.some((m) => 'dLoss' in m)) {
-    return (
-      lineChart(
-        series([
-          ['loss', '-ELBO'],
-          ['reconstruction', 'reconstruction'],
-        ]),
-        { title: 'Negative ELBO (nats)', smoothing: 0.8 },
-      ) +
-      lineChart(series([['kl', 'KL(q(z|x) || p(z))']]), { title: 'KL term (nats)', smoothing: 0.8 })
-    );
-  }
-  return (
-    lineChart(
-      series([
-        ['dLoss', 'D loss'],
-        ['gLoss', 'G loss'],
-      ]),
-      { title: 'Losses', smoothing: 0.8 },
-    ) +
-    lineChart(
-      series([
-        ['dReal', 'mean D(x)'],
-        ['dFake', 'mean D(G(z))'],
-      ]),
-      {
-        title: "The discriminator's outputs",
-        smoothing: 0.8,
-        yDomain: [0, 1],
-        referenceLines: [{ y: 0.5, label: 'D = 1/2' }],
-      },
-    )
-  );
+  const kind = metrics.some((m) => 'dLoss' in m) ? 'gan' : 'vae';
+  return trainingCharts(kind, metrics, { smoothing: 0.8, titled: true })
+    .map((c) => c.svg)
+    .join('');
 }
 
 /** Epoch 0 beside the newest epoch, as the note's Figure 1.3. */

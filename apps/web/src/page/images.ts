@@ -1,12 +1,6 @@
 import type { BackendName } from '@latent/backend';
-import type {
-  CheckpointFiles,
-  FromWorker,
-  RunSettings,
-  Samples,
-  ToWorker,
-  ZooEntry,
-} from '../protocol.js';
+import { type CheckpointFiles, readPickedCheckpoint } from '@latent/train';
+import type { FromWorker, RunSettings, Samples, ToWorker, ZooEntry } from '../protocol.js';
 import { $, drawGrid } from './dom.js';
 
 const form = $<HTMLFormElement>('#images-settings');
@@ -132,31 +126,19 @@ export function onImagesMessage(message: FromWorker): boolean {
   }
 }
 
-/**
- * Sends a checkpoint's two files to the worker, which validates them. Only the
- * pairing is checked here: which file is which, by name.
- */
+/** Sends a checkpoint's two files to the worker, which checks them; only their pairing is checked here. */
 async function openCheckpointFiles(
   list: Iterable<File>,
   send: (files: CheckpointFiles) => void,
 ): Promise<void> {
-  const files = [...list];
-  const json = files.find((f) => f.name.toLowerCase().endsWith('.json'));
-  const bin = files.find((f) => f.name.toLowerCase().endsWith('.bin'));
   status.classList.remove('bad');
-  if (files.length !== 2 || !json || !bin) {
-    const names = files.map((f) => f.name).join(', ') || 'no files';
-    status.classList.add('bad');
-    status.textContent = `Choose the two files of a checkpoint folder, checkpoint.json and weights.bin (got ${names}).`;
-    return;
-  }
-  status.textContent = `Checking ${json.name} + ${bin.name}…`;
   try {
-    const [text, weights] = await Promise.all([json.text(), bin.arrayBuffer()]);
-    send({ json: text, weights, source: `${json.name} + ${bin.name}` });
+    const files = await readPickedCheckpoint(list);
+    status.textContent = `Checking ${files.source}…`;
+    send(files);
   } catch (e) {
     status.classList.add('bad');
-    status.textContent = `Cannot read the files: ${(e as Error).message}`;
+    status.textContent = (e as Error).message;
   }
 }
 

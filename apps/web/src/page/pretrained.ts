@@ -1,5 +1,6 @@
 import type { BackendName } from '@latent/backend';
 import { type MetricReport, metricText } from '@latent/metrics';
+import { fetchCheckpointFiles } from '@latent/train';
 import type { FromWorker, PretrainedModel, ToWorker } from '../protocol.js';
 import { $ } from './dom.js';
 
@@ -25,20 +26,6 @@ export function scoreLine(model: PretrainedModel): string {
     .join(' · ');
 }
 
-async function files(model: PretrainedModel) {
-  const get = async (file: string) => {
-    const r = await fetch(`${BASE}${model.name}/${file}`);
-    if (!r.ok) throw new Error(`${file}: HTTP ${r.status}`);
-    return r;
-  };
-  const [json, weights] = await Promise.all([get('checkpoint.json'), get('weights.bin')]);
-  return {
-    json: await json.text(),
-    weights: await weights.arrayBuffer(),
-    source: `pretrained/${model.name}`,
-  };
-}
-
 function fail(model: PretrainedModel | undefined, message: string): void {
   about.classList.add('bad');
   about.textContent = `Could not open the pretrained ${model?.title ?? 'models'}: ${message}. Train a model instead; the page works without it.`;
@@ -47,7 +34,8 @@ function fail(model: PretrainedModel | undefined, message: string): void {
 /** Opens a shipped model in the worker, through the loader of "Open a checkpoint". */
 async function open(model: PretrainedModel, to: 'explorer' | 'vae', replace: boolean) {
   try {
-    send({ type: 'pretrained', files: await files(model), model, backend: backend(), to, replace });
+    const files = await fetchCheckpointFiles(`${BASE}${model.name}/`, `pretrained/${model.name}`);
+    send({ type: 'pretrained', files, model, backend: backend(), to, replace });
   } catch (e) {
     fail(model, (e as Error).message);
   }
