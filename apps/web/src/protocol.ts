@@ -1,11 +1,5 @@
 import type { BackendInfo, BackendName } from '@latent/backend';
-import type {
-  CheckpointFiles,
-  Measured,
-  TrainEvent,
-  VaeFrame,
-  VaeStats,
-} from '@latent/train';
+import type { CheckpointFiles, Measured, TrainEvent, VaeFrame, VaeStats } from '@latent/train';
 
 export type { CheckpointFiles };
 
