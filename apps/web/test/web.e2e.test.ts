@@ -647,7 +647,9 @@ test('a checkpoint downloaded from the page resumes in the CLI', async () => {
     [cli, 'resume', folder, '--max-steps', '5', '--json'],
     { cwd: outDir, maxBuffer: 1 << 24 },
   );
-  expect(stderr).toMatch(/training mlp-gan on mnist-train \(50,000 images\): .*; from step 3 with wasm/);
+  expect(stderr).toMatch(
+    /training mlp-gan on mnist-train \(50,000 images\): .*; from step 3 with wasm/,
+  );
   expect(await readdir(join(folder, 'checkpoints'))).toEqual(['step-00000005']);
 });
 
