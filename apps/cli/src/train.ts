@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { type BackendInfo, GpuDeviceLostError, initBackend, replicaCount } from '@latent/backend';
+import {
+  type BackendInfo,
+  GpuDeviceLostError,
+  initBackend,
+  replicaCount,
+  useLatentWasmGemm,
+} from '@latent/backend';
 import {
   checkEvalSettings,
   continueFrom,
@@ -29,6 +35,7 @@ import {
 import { ansiColorMode, ansiImage } from '@latent/vis';
 import { asUsage, usageOnRequestError } from './errors.js';
 import { formatDuration, Progress } from './progress.js';
+import type { ReplicaData } from './worker.js';
 
 /** How a run reports and how often and how many checkpoints it keeps. */
 export interface RunOutput {
@@ -80,7 +87,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
     run,
     stampOf(backend, workers, opts.output),
   );
-  const trainer = createParallelTrainer(run, replicas(workers, backend.name));
+  const trainer = createParallelTrainer(run, replicas(workers, backend));
   await drive(trainer, run, folder, opts.output, `with ${describeBackend(backend, workers)}`);
 }
 
@@ -96,19 +103,28 @@ export interface ResumeCommandOptions {
 
 /**
  * `latent resume`: continues a run from its newest checkpoint, exactly as if
- * it had never stopped, writing into the same run folder.
+ * it had never stopped, writing into the same run folder. On wasm it runs the
+ * GEMM the run trained with; where this engine cannot give that one, it says
+ * so and goes on with the one it gives.
  */
 export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
   const { folder, checkpoint } = await RunFolder.open(opts.run);
   const { manifest } = checkpoint;
   const run = await usageOnRequestError(resumeRun(manifest, opts.config, loadData, folder.dir));
+  const trained = folder.stamp.gemm;
+  useLatentWasmGemm(trained ?? true);
   const backend = await initBackend(opts.backend ?? folder.stamp.backend);
+  if (trained && backend.gemm && backend.gemm !== trained)
+    process.stderr.write(
+      `latent: warning: this run trained with ${trained}; this engine gives ${backend.gemm}, ` +
+        "so the resumed run's float rounding differs from an unbroken run's\n",
+    );
   const workers = asUsage(() =>
     replicaCount(backend.name, opts.workers ?? folder.stamp.workers, 1),
   );
   const output = { ...opts.output, eval: opts.output.eval ?? folder.stamp.eval };
   await folder.restamp(stampOf(backend, workers, output), run);
-  const trainer = createParallelTrainer(run, replicas(workers, backend.name));
+  const trainer = createParallelTrainer(run, replicas(workers, backend));
   continueFrom(trainer, checkpoint, folder.dir);
   const how = `from step ${manifest.progress.step} with ${describeBackend(backend, workers)}`;
   await drive(trainer, run, folder, output, how);
@@ -117,6 +133,7 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
 function stampOf(backend: BackendInfo, workers: number, output: RunOutput): RunStamp {
   return {
     backend: backend.name,
+    ...(backend.gemm ? { gemm: backend.gemm } : {}),
     workers,
     keep: output.keep,
     ...(output.checkpointEvery ? { checkpointEvery: output.checkpointEvery } : {}),
@@ -124,16 +141,18 @@ function stampOf(backend: BackendInfo, workers: number, output: RunOutput): RunS
   };
 }
 
-/** The worker replicas of `--workers`: dist/worker.js beside this bundle, on the same backend. */
-function replicas(workers: number, backend: string) {
+/** The worker replicas of `--workers`: dist/worker.js beside this bundle, on this thread's backend and GEMM. */
+function replicas(workers: number, backend: BackendInfo) {
   const script = new URL('./worker.js', import.meta.url);
-  return { workers, script, scriptData: { backend } };
+  const scriptData: ReplicaData = { backend: backend.name, gemm: backend.gemm };
+  return { workers, script, scriptData };
 }
 
-/** "wasm (SIMD) on 2 threads", for the first progress line. */
+/** "wasm (SIMD, latent-fma) on 2 threads", for the first progress line. */
 function describeBackend(backend: BackendInfo, workers: number): string {
+  const traits = [backend.simd ? 'SIMD' : '', backend.gemm ?? ''].filter(Boolean).join(', ');
   const adapter = backend.adapter ? ` on ${backend.adapter}` : '';
-  return `${backend.name}${backend.simd ? ' (SIMD)' : ''}${adapter}${workers > 1 ? ` on ${workers} threads` : ''}`;
+  return `${backend.name}${traits ? ` (${traits})` : ''}${adapter}${workers > 1 ? ` on ${workers} threads` : ''}`;
 }
 
 /** Drives a trainer: its events become a progress line and the run folder's files. */

@@ -1,8 +1,10 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { initBackend } from '@latent/backend';
+import type { RunStamp } from '@latent/train';
 import { listCheckpoints, readCheckpoint } from '@latent/train/node';
 import { decodePng, encodePng } from '@latent/vis';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,16 @@ const bin = join(root, 'dist', 'latent.js');
 /** Runs the bundled command as a user types it. */
 const typed = (...args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
+
+/**
+ * The bundled command in a Node whose engine has no relaxed SIMD (an explicit
+ * V8 flag the Node entry respects): latent's GEMM without FMA.
+ */
+const withoutRelaxedSimd = (...args: string[]) =>
+  spawnSync(process.execPath, ['--no-experimental-wasm-relaxed-simd', bin, ...args], {
+    encoding: 'utf8',
+    cwd: root,
+  });
 
 /**
  * The same, with `train` pinned to the paper's MLP GAN where the test names no
@@ -239,6 +251,21 @@ describe('latent train', () => {
   });
 });
 
+/** The manifest of a run folder's newest checkpoint. */
+const newest = async (dir: string) => {
+  const last = (await listCheckpoints(join(dir, 'checkpoints'))).at(-1);
+  if (!last) throw new Error(`${dir} has no checkpoint`);
+  return (await readCheckpoint(last.path)).manifest;
+};
+
+/** Rewrites the GEMM in the stamp of a run folder's newest checkpoint. */
+async function restampNewest(dir: string, gemm: RunStamp['gemm']): Promise<void> {
+  const last = (await listCheckpoints(join(dir, 'checkpoints'))).at(-1)!;
+  const file = join(last.path, 'checkpoint.json');
+  const manifest = JSON.parse(await readFile(file, 'utf8'));
+  await writeFile(file, JSON.stringify({ ...manifest, run: { ...manifest.run, gemm } }));
+}
+
 const metrics = async (dir: string) =>
   (await readFile(join(dir, 'metrics.jsonl'), 'utf8'))
     .trim()
@@ -459,22 +486,23 @@ describe('latent sample', () => {
 });
 
 describe('latent resume', () => {
+  /** A small run: 5 steps an epoch, every step logged. */
+  const small = [
+    '--epochs',
+    '2',
+    '--batch-size',
+    '20',
+    '--data-limit',
+    '100',
+    '--log-every',
+    '1',
+    '--sample-count',
+    '4',
+  ];
+
   it('continues a stopped run exactly: the same losses as a run that never stopped', async () => {
     const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
-    const common = [
-      '--epochs',
-      '2',
-      '--batch-size',
-      '20',
-      '--data-limit',
-      '100',
-      '--log-every',
-      '1',
-      '--sample-count',
-      '4',
-      '--out',
-      out,
-    ];
+    const common = [...small, '--out', out];
     expect(latent('train', ...common, '--max-steps', '8', '--name', 'straight').status).toBe(0);
     expect(latent('train', ...common, '--max-steps', '3', '--name', 'split').status).toBe(0);
     const resumed = latent('resume', join(out, 'split'), '--max-steps', '8');
@@ -495,6 +523,83 @@ describe('latent resume', () => {
     expect(single.status, single.stderr).toBe(0);
     expect(single.stderr).not.toContain('threads');
     expect((await configOf()).workers).toBe(1);
+    // Each checkpoint records the GEMM that ran: latent's, with FMA where this engine has relaxed SIMD.
+    const engine = (await initBackend('wasm')).gemm;
+    expect(engine).toMatch(/^latent-/);
+    expect((await newest(join(out, 'straight'))).run?.gemm).toBe(engine);
+    expect((await newest(join(out, 'split'))).run?.gemm).toBe(engine);
+    expect(resumed.stderr).toContain(`with wasm (SIMD, ${engine})`);
+  });
+
+  describe('on the GEMM the run trained with', () => {
+    // One run of 2 steps on this engine's GEMM (latent-fma), copied for each continuation.
+    let out: string;
+    const copyOfBase = async (name: string, gemm?: RunStamp['gemm']) => {
+      const dir = join(out, name);
+      await cp(join(out, 'base'), dir, { recursive: true });
+      if (gemm) await restampNewest(dir, gemm);
+      return dir;
+    };
+    beforeAll(async () => {
+      out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+      const base = latent('train', ...small, '--max-steps', '2', '--out', out, '--name', 'base');
+      expect(base.status, base.stderr).toBe(0);
+      expect((await newest(join(out, 'base'))).run?.gemm).toBe('latent-fma');
+    });
+
+    it('resumes a run stamped xnnpack on XNNPACK, in every replica, exactly as an unbroken XNNPACK run', async () => {
+      // A run trained with latent's GEMM off (useLatentWasmGemm(false) in a script) is
+      // stamped xnnpack: here the base's stamp is rewritten to stand for one.
+      const whole = await copyOfBase('whole', 'xnnpack');
+      const split = await copyOfBase('split', 'xnnpack');
+      const fma = await copyOfBase('fma');
+      const unbroken = latent('resume', whole, '--max-steps', '8');
+      expect(unbroken.status, unbroken.stderr).toBe(0);
+      expect(unbroken.stderr).toContain('with wasm (SIMD, xnnpack)');
+      if (Math.min(2, availableParallelism()) > 1)
+        expect(unbroken.stderr).toContain('on 2 threads');
+      // A replica that ran another GEMM than the main thread would say so.
+      expect(unbroken.stderr).not.toContain('warning: a replica');
+      expect(unbroken.stderr).not.toContain('trained with');
+      for (const steps of ['5', '8']) {
+        const resumed = latent('resume', split, '--max-steps', steps);
+        expect(resumed.status, resumed.stderr).toBe(0);
+        expect(resumed.stderr).toContain('with wasm (SIMD, xnnpack)');
+        expect(resumed.stderr).not.toContain('warning: a replica');
+      }
+      expect(latent('resume', fma, '--max-steps', '8').status).toBe(0);
+      const losses = async (dir: string) =>
+        (await metrics(dir)).map((l) => [l.step, l.dLoss, l.gLoss]);
+      expect(await losses(split)).toEqual(await losses(whole));
+      const [got, want, other] = await Promise.all([split, whole, fma].map(newest));
+      expect(got!.run?.gemm).toBe('xnnpack');
+      expect(got!.progress.step).toBe(8);
+      // The weights too, bit for bit; latent's GEMM would have rounded them otherwise.
+      expect(got!.weights.checksum).toBe(want!.weights.checksum);
+      expect(other!.weights.checksum).not.toBe(want!.weights.checksum);
+    });
+
+    it('goes on with a one-line notice where the engine cannot give that GEMM, and records what ran', async () => {
+      const split = await copyOfBase('no-fma');
+      const whole = await copyOfBase('no-fma-whole');
+      // latent-fma needs relaxed SIMD: this engine gives latent's GEMM with mul+add.
+      const first = withoutRelaxedSimd('resume', split, '--max-steps', '5');
+      expect(first.status, first.stderr).toBe(0);
+      const notice =
+        "latent: warning: this run trained with latent-fma; this engine gives latent-simd128, so the resumed run's float rounding differs from an unbroken run's";
+      expect(first.stderr.split('\n').filter((l) => l.includes('trained with'))).toEqual([notice]);
+      expect(first.stderr).toContain('finished at step 5');
+      expect((await newest(split)).run?.gemm).toBe('latent-simd128');
+      // A run stamped latent-simd128 keeps mul+add on an engine that has FMA, so it continues exactly.
+      const second = latent('resume', split, '--max-steps', '8');
+      expect(second.status, second.stderr).toBe(0);
+      expect(second.stderr).toContain('with wasm (SIMD, latent-simd128)');
+      expect(second.stderr).not.toContain('trained with');
+      expect(withoutRelaxedSimd('resume', whole, '--max-steps', '8').status).toBe(0);
+      const [got, want] = await Promise.all([split, whole].map(newest));
+      expect(got!.run?.gemm).toBe('latent-simd128');
+      expect(got!.weights.checksum).toBe(want!.weights.checksum);
+    });
   });
 
   it('says when there is nothing to resume', async () => {

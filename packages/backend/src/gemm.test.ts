@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { wasmGemmOf } from './gemm.js';
 import {
   type GemmExports,
   gemm,
@@ -133,6 +134,55 @@ describe("latent's wasm GEMM", () => {
     products(c);
     expect(tf.memory().numTensors).toBe(tensors);
     expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(ids);
+  });
+
+  it('runs the GEMM it is told to, each rounding its own way, FMA or mul+add whatever the engine offers', async () => {
+    const c: Case = { a: [40, 300], b: [300, 30], transposeA: false, transposeB: false };
+    const by: Record<string, Float32Array> = {};
+    try {
+      for (const gemm of ['latent-fma', 'latent-simd128', 'xnnpack'] as const) {
+        useLatentWasmGemm(gemm);
+        expect((await initBackend('wasm')).gemm).toBe(gemm);
+        by[gemm] = products(c).plain as Float32Array;
+      }
+      useLatentWasmGemm(true);
+      expect((await initBackend('wasm')).gemm).toBe('latent-fma');
+      expect(Array.from(products(c).plain)).toEqual(Array.from(by['latent-fma']!));
+      useLatentWasmGemm(false);
+      expect((await initBackend('wasm')).gemm).toBe('xnnpack');
+    } finally {
+      useLatentWasmGemm(true);
+    }
+    const [fma, simd128, xnnpack] = [by['latent-fma']!, by['latent-simd128']!, by.xnnpack!];
+    expect(maxRelErr(fma, simd128)).toBeLessThan(1e-5);
+    expect(maxRelErr(fma, xnnpack)).toBeLessThan(1e-5);
+    expect(Array.from(fma)).not.toEqual(Array.from(simd128));
+    expect(Array.from(fma)).not.toEqual(Array.from(xnnpack));
+    expect(Array.from(simd128)).not.toEqual(Array.from(xnnpack));
+  });
+
+  it('leaves the products to XNNPACK, after one line, where its module fails to instantiate', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const backend = {
+        wasm: {
+          asm: { memory },
+          _malloc: () => {
+            throw new Error('out of memory');
+          },
+        },
+      };
+      expect(wasmGemmOf(backend)).toBe('xnnpack');
+      expect(wasmGemmOf(backend)).toBe('xnnpack');
+      expect(warn.mock.calls).toEqual([
+        [
+          "@latent/backend: matrix products use tfjs's XNNPACK kernels (latent's GEMM (latent-fma) failed to instantiate: out of memory).",
+        ],
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('builds a valid module with and without FMA, on a plain or shared (threaded) heap, and each multiplies correctly', () => {

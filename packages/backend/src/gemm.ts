@@ -2,8 +2,8 @@
 // _FusedMatMul: it multiplies the tensors in place on the tfjs-wasm heap (the
 // module imports the heap's WebAssembly.Memory), every transpose flag is a
 // stride, and it uses f32x4.relaxed_madd (FMA) where the engine validates it.
-// Where it cannot run (no SIMD) the previously registered kernels stay in
-// charge, after a one-line notice. On the threaded build (a shared heap) it
+// Where it cannot run (no SIMD, or its module fails to instantiate) the
+// previously registered kernels stay in charge, after a one-line notice. On the threaded build (a shared heap) it
 // runs on the calling thread.
 import './wasm-kernels.js';
 import {
@@ -57,56 +57,63 @@ export interface WasmBackend {
   disposeData(dataId: object): boolean;
 }
 
+/** latent's own GEMMs, FMA or mul+add. */
+type LatentGemm = Exclude<WasmGemm, 'xnnpack'>;
+
 export interface Gemm {
-  name: Exclude<WasmGemm, 'xnnpack'>;
+  name: LatentGemm;
   exports: GemmExports;
   work: number;
   memory: WebAssembly.Memory;
 }
 
-/** Per backend instance: its GEMM, or null where it cannot run (then the reason was logged once). */
-const instances = new WeakMap<object, Gemm | null>();
-let enabled = true;
+/** Per backend instance and GEMM: the instance, or null where it cannot run (then the reason was logged once). */
+const instances = new WeakMap<object, Map<LatentGemm, Gemm | null>>();
+/** What `useLatentWasmGemm` asked for; `latent-fma` gives mul+add where FMA does not validate. */
+let wanted: WasmGemm = 'latent-fma';
+let features: { simd: boolean; relaxed: boolean } | undefined;
 
 function heapMemory(wasm: WasmModule): WebAssembly.Memory | undefined {
   return wasm.asm?.memory ?? wasm.wasmMemory;
 }
 
-function instantiate(backend: WasmBackend): Gemm | null {
-  const features = wasmFeatures();
+function fallBack(why: string): null {
+  console.warn(`@latent/backend: matrix products use tfjs's XNNPACK kernels (${why}).`);
+  return null;
+}
+
+function instantiate(backend: WasmBackend, name: LatentGemm): Gemm | null {
   const memory = heapMemory(backend.wasm);
-  const why = !features.simd
-    ? 'this engine has no WebAssembly SIMD'
-    : !memory
-      ? 'the wasm backend does not expose its memory'
-      : undefined;
-  if (why) {
-    console.warn(`@latent/backend: matrix products use tfjs's XNNPACK kernels (${why}).`);
-    return null;
+  if (!features!.simd) return fallBack('this engine has no WebAssembly SIMD');
+  if (!memory) return fallBack('the wasm backend does not expose its memory');
+  try {
+    const shared =
+      typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const bytes = gemmModuleBytes(name === 'latent-fma', shared);
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), {
+      env: { memory },
+    });
+    const raw = backend.wasm._malloc(WORKSPACE_BYTES + 16);
+    return { name, exports: exports as unknown as GemmExports, work: (raw + 15) & ~15, memory };
+  } catch (e) {
+    return fallBack(`latent's GEMM (${name}) failed to instantiate: ${(e as Error).message}`);
   }
-  const fma = features.relaxed;
-  const shared =
-    typeof SharedArrayBuffer !== 'undefined' && memory!.buffer instanceof SharedArrayBuffer;
-  const module = new WebAssembly.Module(gemmModuleBytes(fma, shared) as BufferSource);
-  const { exports } = new WebAssembly.Instance(module, {
-    env: { memory: memory as WebAssembly.Memory },
-  });
-  const raw = backend.wasm._malloc(WORKSPACE_BYTES + 16);
-  return {
-    name: fma ? 'latent-fma' : 'latent-simd128',
-    exports: exports as unknown as GemmExports,
-    work: (raw + 15) & ~15,
-    memory: memory as WebAssembly.Memory,
-  };
 }
 
 /** The backend's GEMM, or null where it cannot run or is switched off. */
 export function gemmOf(backend: WasmBackend): Gemm | null {
-  if (!enabled) return null;
-  let g = instances.get(backend);
+  if (wanted === 'xnnpack') return null;
+  features ??= wasmFeatures();
+  const name = wanted === 'latent-fma' && features.relaxed ? 'latent-fma' : 'latent-simd128';
+  let byName = instances.get(backend);
+  if (!byName) {
+    byName = new Map();
+    instances.set(backend, byName);
+  }
+  let g = byName.get(name);
   if (g === undefined) {
-    g = instantiate(backend);
-    instances.set(backend, g);
+    g = instantiate(backend, name);
+    byName.set(name, g);
   }
   return g;
 }
@@ -119,9 +126,16 @@ export function wasmGemmOf(backend: object): WasmGemm {
   return gemmOf(backend as WasmBackend)?.name ?? 'xnnpack';
 }
 
-/** Switches the wasm backend's products between latent's GEMM (default) and tfjs's XNNPACK, for benchmarks and bisecting. */
-export function useLatentWasmGemm(on: boolean): void {
-  enabled = on;
+/**
+ * Chooses the wasm backend's product kernel, from the next product on:
+ * latent's GEMM (`true`, the default, or `'latent-fma'`: FMA where the engine
+ * validates relaxed SIMD, mul+add elsewhere), latent's GEMM with mul+add even
+ * where FMA validates (`'latent-simd128'`), or tfjs's XNNPACK (`false` or
+ * `'xnnpack'`). For benchmarks, bisecting, and resuming a run on the GEMM that
+ * trained it; `wasmGemmOf` (and `initBackend`'s `info.gemm`) says what runs.
+ */
+export function useLatentWasmGemm(gemm: boolean | WasmGemm = true): void {
+  wanted = gemm === true ? 'latent-fma' : gemm === false ? 'xnnpack' : gemm;
 }
 
 /**

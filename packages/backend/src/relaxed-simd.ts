@@ -4,7 +4,11 @@
 // validated and V8 flags are process-wide, so setting it here, before any GEMM
 // module is built, turns it on for this process and every worker thread it
 // starts, whatever command started it (CLI, bench, tests, a user's script).
+// Node started with --no-experimental-wasm-relaxed-simd keeps it off: an engine
+// without relaxed SIMD, as some browsers are (latent's GEMM then uses mul+add).
+import { execArgv, versions } from 'node:process';
 import { setFlagsFromString } from 'node:v8';
 
-if (Number(process.versions.node.split('.')[0]) < 22)
+const off = execArgv.some((a) => a.replaceAll('_', '-') === '--no-experimental-wasm-relaxed-simd');
+if (Number(versions.node.split('.')[0]) < 22 && !off)
   setFlagsFromString('--experimental-wasm-relaxed-simd');

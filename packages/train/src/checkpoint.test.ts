@@ -1,12 +1,18 @@
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend } from '@latent/backend';
+import { initBackend, type WasmGemm } from '@latent/backend';
 import { type ImageSet, sliceImages } from '@latent/datasets';
 import { loadMnist } from '@latent/datasets/node';
 import { flattenParams, mlpGan } from '@latent/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointError, checkpointJson, parseCheckpointFiles } from './checkpoint.js';
+import {
+  CheckpointError,
+  checkpointJson,
+  parseCheckpointFiles,
+  type RunStamp,
+  runStampSchema,
+} from './checkpoint.js';
 import { resolveGanRunConfig } from './config.js';
 import { GanTrainer } from './gan-trainer.js';
 import {
@@ -256,5 +262,27 @@ describe("a checkpoint's files in a page", () => {
     expect(() => parseCheckpointFiles('{"format', checkpoint.weights, 'picked')).toThrow(
       CheckpointError,
     );
+  });
+});
+
+describe("a checkpoint's run stamp", () => {
+  it("records the wasm GEMM by @latent/backend's names; one without it (an older run's) stays valid", async () => {
+    // The stamp names exactly the GEMMs the backend reports.
+    const names: NonNullable<RunStamp['gemm']>[] = ['latent-fma', 'latent-simd128', 'xnnpack'];
+    const asBackend: WasmGemm[] = names;
+    const asStamp: NonNullable<RunStamp['gemm']>[] = asBackend;
+    expect(runStampSchema.shape.gemm.unwrap().options).toEqual(asStamp);
+
+    await initBackend('cpu');
+    const trainer = new GanTrainer({ model: small(), data, config: config(1) });
+    const { manifest, weights } = await trainer.checkpoint();
+    trainer.dispose();
+    const stamped = (run: object) => checkpointJson({ ...manifest, run } as typeof manifest);
+    const older = { backend: 'wasm', workers: 2, keep: 3 };
+    for (const run of [older, ...names.map((gemm) => ({ ...older, gemm }))])
+      expect(parseCheckpointFiles(stamped(run), weights, 'ckpt').manifest.run).toEqual(run);
+    expect(() =>
+      parseCheckpointFiles(stamped({ ...older, gemm: 'openblas' }), weights, 'ckpt'),
+    ).toThrow(/^ckpt: checkpoint.json is invalid: run\.gemm: /);
   });
 });

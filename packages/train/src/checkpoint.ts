@@ -23,14 +23,23 @@ function specBytes(spec: { shape: number[]; quantization?: { dtype: string } }):
 }
 
 /**
+ * The wasm backend's matrix-product kernels (`WasmGemm` of @latent/backend):
+ * latent's GEMM with FMA, latent's with mul+add, tfjs's XNNPACK. Each rounds
+ * differently, so a run continues bit for bit only on the one that trained it.
+ */
+export const WASM_GEMMS = ['latent-fma', 'latent-simd128', 'xnnpack'] as const;
+
+/**
  * How a shell drove a run, stamped into each checkpoint by `RunFolder`, so
- * that `latent resume` needs nothing beside the checkpoint: the backend, the
- * data-parallel replica count (with batch norm each replica normalizes its own
- * rows, so the count is part of what makes a resumed run continue exactly),
- * the checkpoint policy and the periodic evaluation.
+ * that `latent resume` needs nothing beside the checkpoint: the backend, on
+ * wasm its GEMM (`WASM_GEMMS`; absent in older checkpoints), the data-parallel
+ * replica count (with batch norm each replica normalizes its own rows, so the
+ * count is part of what makes a resumed run continue exactly), the checkpoint
+ * policy and the periodic evaluation.
  */
 export const runStampSchema = z.object({
   backend: z.string(),
+  gemm: z.enum(WASM_GEMMS).optional(),
   workers: z.number().int().positive(),
   keep: z.number().int().positive().optional(),
   checkpointEvery: z.number().int().positive().optional(),

@@ -44,8 +44,8 @@ export function datedRunName(prefix: string, at = new Date()): string {
  * checkpoints by the run's policy (every `checkpointEvery` steps or at each
  * epoch's end, the newest `keep` kept, the best by a metric in
  * `checkpoints/best/`), `metrics.jsonl`, `eval.jsonl` and the sample
- * pictures. Each checkpoint carries the run's stamp (backend, workers,
- * policy, evaluation), so `open` resumes from the checkpoint alone — also a
+ * pictures. Each checkpoint carries the run's stamp (backend and GEMM,
+ * workers, policy, evaluation), so `open` resumes from the checkpoint alone — also a
  * folder holding only the two files of a checkpoint the web app saved.
  */
 export class RunFolder {
