@@ -17,7 +17,7 @@ import {
 } from './common.js';
 
 export { type BackendInfo, type BackendName, BROWSER_BACKENDS } from './common.js';
-export { useLatentWasmGemm, type WasmGemm } from './gemm.js';
+export { useLatentWasmGemm, WASM_GEMMS, type WasmGemm } from './gemm.js';
 export { useFastWasmConv2DBackpropInput } from './wasm-kernels.js';
 /** The backends this entry can start (a browser's: wasm, webgl, webgpu, cpu). */
 export const BACKENDS = BROWSER_BACKENDS;

@@ -39,7 +39,8 @@ import {
  * tfjs's XNNPACK (`xnnpack`). FMA rounds once per multiply-add, so the first
  * two give results that differ in the last bits: a checkpoint records which.
  */
-export type WasmGemm = 'latent-fma' | 'latent-simd128' | 'xnnpack';
+export const WASM_GEMMS = ['latent-fma', 'latent-simd128', 'xnnpack'] as const;
+export type WasmGemm = (typeof WASM_GEMMS)[number];
 
 interface WasmModule {
   _malloc(bytes: number): number;

@@ -22,7 +22,7 @@ export {
   BROWSER_BACKENDS,
   replicaCount,
 } from './common.js';
-export { useLatentWasmGemm, type WasmGemm } from './gemm.js';
+export { useLatentWasmGemm, WASM_GEMMS, type WasmGemm } from './gemm.js';
 export { GpuDeviceLostError } from './node-webgpu.js';
 export { useFastWasmConv2DBackpropInput } from './wasm-kernels.js';
 

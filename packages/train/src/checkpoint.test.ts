@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend, type WasmGemm } from '@latent/backend';
+import { WASM_GEMMS as BACKEND_GEMMS, initBackend } from '@latent/backend';
 import { type ImageSet, sliceImages } from '@latent/datasets';
 import { loadMnist } from '@latent/datasets/node';
 import { flattenParams, mlpGan } from '@latent/models';
@@ -268,10 +268,7 @@ describe("a checkpoint's files in a page", () => {
 describe("a checkpoint's run stamp", () => {
   it("records the wasm GEMM by @latent/backend's names; one without it (an older run's) stays valid", async () => {
     // The stamp names exactly the GEMMs the backend reports.
-    const names: NonNullable<RunStamp['gemm']>[] = ['latent-fma', 'latent-simd128', 'xnnpack'];
-    const asBackend: WasmGemm[] = names;
-    const asStamp: NonNullable<RunStamp['gemm']>[] = asBackend;
-    expect(runStampSchema.shape.gemm.unwrap().options).toEqual(asStamp);
+    expect(runStampSchema.shape.gemm.unwrap().options).toEqual([...BACKEND_GEMMS]);
 
     await initBackend('cpu');
     const trainer = new GanTrainer({ model: small(), data, config: config(1) });
@@ -279,7 +276,7 @@ describe("a checkpoint's run stamp", () => {
     trainer.dispose();
     const stamped = (run: object) => checkpointJson({ ...manifest, run } as typeof manifest);
     const older = { backend: 'wasm', workers: 2, keep: 3 };
-    for (const run of [older, ...names.map((gemm) => ({ ...older, gemm }))])
+    for (const run of [older, ...BACKEND_GEMMS.map((gemm) => ({ ...older, gemm }))])
       expect(parseCheckpointFiles(stamped(run), weights, 'ckpt').manifest.run).toEqual(run);
     expect(() =>
       parseCheckpointFiles(stamped({ ...older, gemm: 'openblas' }), weights, 'ckpt'),

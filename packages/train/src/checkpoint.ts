@@ -23,7 +23,8 @@ function specBytes(spec: { shape: number[]; quantization?: { dtype: string } }):
 }
 
 /**
- * The wasm backend's matrix-product kernels (`WasmGemm` of @latent/backend):
+ * The wasm backend's matrix-product kernels (`WASM_GEMMS` of @latent/backend,
+ * which this package does not depend on; a test holds the two lists equal):
  * latent's GEMM with FMA, latent's with mul+add, tfjs's XNNPACK. Each rounds
  * differently, so a run continues bit for bit only on the one that trained it.
  */
