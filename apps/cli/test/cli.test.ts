@@ -834,6 +834,44 @@ async function colourFolder(classes: number, perClass: number): Promise<string> 
 }
 
 describe('the run core from the terminal', () => {
+  it('trains with --augment, records the policies, resumes exactly, and refuses an unknown policy', async () => {
+    const folder = await colourFolder(0, 8);
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const run = (name: string, steps: string) =>
+      latent(
+        ...['train', '--model', 'dcgan', '--dataset', folder, '--image-size', '16'],
+        ...['--augment', 'color,translation,cutout', '--batch-size', '4', '--epochs', '5'],
+        ...['--log-every', '1', '--sample-count', '4', '--max-steps', steps],
+        ...['--out', out, '--name', name],
+      );
+    const straight = run('straight', '4');
+    expect(straight.status, straight.stderr).toBe(0);
+    expect(run('split', '2').status).toBe(0);
+    const config = JSON.parse(await readFile(join(out, 'split', 'config.json'), 'utf8'));
+    expect(config.augment).toEqual(['color', 'translation', 'cutout']);
+    const resumed = latent('resume', join(out, 'split'), '--max-steps', '4');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const want = await metrics(join(out, 'straight'));
+    const got = await metrics(join(out, 'split'));
+    expect(got.map((l) => [l.dLoss, l.gLoss])).toEqual(want.map((l) => [l.dLoss, l.gLoss]));
+
+    expect(latent('train', '--help').stdout).toMatch(
+      /--augment <policies>\s+GANs on images: DiffAugment/,
+    );
+    const unknown = latent('train', '--augment', 'color,flip');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain(
+      "'flip' is not an augmentation policy: use color, translation, cutout, comma-separated",
+    );
+    expect(latent('train', '--augment', 'cutout,cutout').stderr).toContain('names a policy twice');
+    const vae = latent('train', '--model', 'mlp-vae', '--augment', 'color');
+    expect(vae.status).toBe(2);
+    expect(vae.stderr).toContain('augment applies to GANs only');
+    const toy = latent('train', '--dataset', 'ring', '--augment', 'color');
+    expect(toy.status).toBe(2);
+    expect(toy.stderr).toContain('augment applies to images');
+  });
+
   it('trains a DCGAN on a folder of colour images at 32 and 64 px, resumes it exactly, samples it', async () => {
     const folder = await colourFolder(0, 8);
     const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));

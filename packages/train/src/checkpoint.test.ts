@@ -13,7 +13,7 @@ import {
   type RunStamp,
   runStampSchema,
 } from './checkpoint.js';
-import { resolveGanRunConfig } from './config.js';
+import { type GanRunConfigInput, resolveGanRunConfig } from './config.js';
 import { GanTrainer } from './gan-trainer.js';
 import {
   bestMetric,
@@ -28,8 +28,8 @@ import {
 let data: ImageSet;
 const small = (hidden = 32) => mlpGan({ generatorHidden: [hidden], discriminatorHidden: [16] });
 // 300 images at batch 50: 6 steps an epoch, so 8 steps cross an epoch boundary.
-const config = (maxSteps: number) =>
-  resolveGanRunConfig({ batchSize: 50, epochs: 3, maxSteps, seed: 11 });
+const config = (maxSteps: number, more: GanRunConfigInput = {}) =>
+  resolveGanRunConfig({ batchSize: 50, epochs: 3, maxSteps, seed: 11, ...more });
 
 beforeAll(async () => {
   data = sliceImages((await loadMnist()).train, 0, 300, 'mnist-300');
@@ -43,25 +43,42 @@ async function losses(trainer: GanTrainer): Promise<number[]> {
 }
 
 describe.each(['cpu', 'wasm'] as const)('resume on %s', (backend) => {
-  it('continues exactly: the losses after resume equal those of an uninterrupted run', async () => {
-    await initBackend(backend);
-    const straight = new GanTrainer({ model: small(), data, config: config(8) });
-    const want = await losses(straight);
-    straight.dispose();
+  it.each([
+    ['', {}],
+    [' with DiffAugment', { augment: ['color', 'translation', 'cutout'] }],
+  ] as [string, GanRunConfigInput][])(
+    'continues exactly%s: the losses after resume equal those of an uninterrupted run',
+    async (_, more) => {
+      await initBackend(backend);
+      const straight = new GanTrainer({ model: small(), data, config: config(8, more) });
+      const want = await losses(straight);
+      straight.dispose();
 
-    const first = new GanTrainer({ model: small(), data, config: config(3) });
-    const head = await losses(first);
-    const dir = join(await mkdtemp(join(tmpdir(), 'latent-ckpt-')), checkpointName(first.step));
-    await writeCheckpoint(dir, await first.checkpoint());
-    first.dispose();
+      const first = new GanTrainer({ model: small(), data, config: config(3, more) });
+      const head = await losses(first);
+      const dir = join(await mkdtemp(join(tmpdir(), 'latent-ckpt-')), checkpointName(first.step));
+      await writeCheckpoint(dir, await first.checkpoint());
+      first.dispose();
 
-    const resumed = new GanTrainer({ model: small(), data, config: config(8) });
-    resumed.restore(await readCheckpoint(dir));
-    expect(resumed.step).toBe(3);
-    const tail = await losses(resumed);
-    resumed.dispose();
-    expect([...head, ...tail]).toEqual(want);
-  });
+      const checkpoint = await readCheckpoint(dir);
+      // The manifest records the policies like every other field.
+      expect(checkpoint.manifest.config.augment).toEqual(more.augment ?? []);
+      const resumed = new GanTrainer({ model: small(), data, config: config(8, more) });
+      resumed.restore(checkpoint);
+      expect(resumed.step).toBe(3);
+      const tail = await losses(resumed);
+      resumed.dispose();
+      expect([...head, ...tail]).toEqual(want);
+      if (more.augment) {
+        // ... and a run without them cannot continue it.
+        const plain = new GanTrainer({ model: small(), data, config: config(8) });
+        expect(() => plain.restore(checkpoint)).toThrow(
+          /augment is \["color",.*\] there, \[\] here/,
+        );
+        plain.dispose();
+      }
+    },
+  );
 });
 
 describe('checkpoints', () => {

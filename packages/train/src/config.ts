@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AUGMENT_POLICIES } from './augment.js';
 import { GAN_NAMES, VAE_NAMES } from './model-names.js';
 
 /** Seeds initialization, data order, noise and dropout: a 32-bit unsigned integer. */
@@ -80,6 +81,18 @@ export const ganRunFields = z
     beta2: z.number().min(0).lt(1).default(0.999),
     /** RMSprop's decay of the squared-gradient average. */
     rho: z.number().min(0).lt(1).default(0.9),
+    /**
+     * DiffAugment (Zhao et al. 2020): the policies of T, applied in this order
+     * to every image D sees, data and samples, in D's updates and in G's (G's
+     * gradient flows through T); for small data sets, where D otherwise
+     * memorizes the data. Image data only; none by default.
+     */
+    augment: z
+      .array(z.enum(AUGMENT_POLICIES))
+      .refine((a) => new Set(a).size === a.length, {
+        message: 'name each augmentation policy once',
+      })
+      .default([]),
     /** Keep an exponential moving average of G's weights with this decay (e.g. 0.999; 0: off), warmed up over the first updates; samples use it. */
     emaDecay: z.number().min(0).lt(1).default(0),
     /** Steps between `log` events (means over the interval). */

@@ -2,7 +2,7 @@ import { initBackend } from '@latent/backend';
 import type { ImageSet } from '@latent/datasets';
 import { sliceImages } from '@latent/datasets';
 import { loadMnist } from '@latent/datasets/node';
-import { flattenParams, mlpGan, type ParamTree } from '@latent/models';
+import { dcgan, flattenParams, mlpGan, type ParamTree } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type GanRunConfigInput, resolveGanRunConfig } from './config.js';
@@ -10,6 +10,7 @@ import type { TrainEvent } from './events.js';
 import { TrainingDivergedError } from './events.js';
 import { GanTrainer } from './gan-trainer.js';
 import { paperSettings } from './registry.js';
+import { planRun } from './run.js';
 
 let data: ImageSet;
 const small = () => mlpGan({ generatorHidden: [64], discriminatorHidden: [32] });
@@ -78,7 +79,7 @@ describe('GanTrainer', () => {
     expect(paperSettings(mlpGan(), { k: 5 })).toEqual({});
   });
 
-  it('restores a checkpoint written before `updates` existed as alternating', async () => {
+  it('restores a checkpoint written before `updates` and `augment` existed as alternating, unaugmented', async () => {
     await initBackend('wasm');
     const make = (input: GanRunConfigInput) =>
       new GanTrainer({
@@ -90,8 +91,10 @@ describe('GanTrainer', () => {
     trainer.trainStep().stats.dispose();
     const checkpoint = await trainer.checkpoint();
     trainer.dispose();
-    const { updates, ...older } = checkpoint.manifest.config;
+    const { updates, augment, ...older } = checkpoint.manifest.config;
     expect(updates).toBe('alternating');
+    // Nor `augment`: those ran without augmentation.
+    expect(augment).toEqual([]);
     const old = { ...checkpoint, manifest: { ...checkpoint.manifest, config: older } };
     const alternating = make({});
     alternating.restore(old);
@@ -100,6 +103,9 @@ describe('GanTrainer', () => {
     const simultaneous = make({ updates: 'simultaneous' });
     expect(() => simultaneous.restore(old)).toThrow(/updates is "alternating" there/);
     simultaneous.dispose();
+    const augmented = make({ augment: ['cutout'] });
+    expect(() => augmented.restore(old)).toThrow(/augment is \[\] there, \["cutout"\] here/);
+    augmented.dispose();
   });
 
   it('emits start, samples at epoch 0, steps, logs, epochs, samples per epoch and done', async () => {
@@ -246,5 +252,70 @@ describe('GanTrainer', () => {
     expect((error as Error).message).toMatch(/discriminator loss became NaN at step 3 \(epoch 1\)/);
     expect(events.at(-1)).toMatchObject({ type: 'step', step: 2 });
     trainer.dispose();
+  });
+});
+
+describe('GanTrainer with DiffAugment', () => {
+  const all = ['color', 'translation', 'cutout'] as const;
+
+  it('keeps the number of live tensors flat, on flat (MLP) and image (DCGAN) batches', async () => {
+    await initBackend('wasm');
+    const models = [
+      { model: small(), config: { batchSize: 20, k: 2 } },
+      { model: dcgan({ imageShape: [28, 28, 1] }), config: { batchSize: 8, optimizer: 'adam' } },
+    ] as const;
+    for (const { model, config } of models) {
+      const trainer = new GanTrainer({
+        model,
+        data,
+        config: resolveGanRunConfig({ ...config, augment: [...all] }),
+      });
+      const take = async () => {
+        const { stats } = trainer.trainStep();
+        const values = Array.from(await stats.data());
+        stats.dispose();
+        return values;
+      };
+      await take();
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) expect((await take()).every(Number.isFinite)).toBe(true);
+      expect(tf.memory().numTensors).toBe(before);
+      trainer.dispose();
+    }
+  });
+
+  it("augments G's update too: its gradient flows through T", async () => {
+    await initBackend('wasm');
+    // Simultaneous updates take G's gradient against the initial D, so G's first
+    // update differs between the two runs only if T stands between G and D.
+    const firstG = (augment: (typeof all)[number][]) => {
+      const trainer = new GanTrainer({
+        model: small(),
+        data,
+        config: resolveGanRunConfig({ batchSize: 20, updates: 'simultaneous', augment }),
+      });
+      const before = Object.values(flattenParams(trainer.generator)).flatMap((v) =>
+        Array.from(v.dataSync()),
+      );
+      trainer.trainStep().stats.dispose();
+      const after = Object.values(flattenParams(trainer.generator)).flatMap((v) =>
+        Array.from(v.dataSync()),
+      );
+      trainer.dispose();
+      return after.map((v, i) => v - (before[i] as number));
+    };
+    const plain = firstG([]);
+    const augmented = firstG([...all]);
+    expect(augmented.every(Number.isFinite)).toBe(true);
+    expect(augmented.some((v) => v !== 0)).toBe(true);
+    expect(
+      augmented.reduce((m, v, i) => Math.max(m, Math.abs(v - (plain[i] as number))), 0),
+    ).toBeGreaterThan(1e-7);
+  });
+
+  it('is refused on a toy distribution, before any data is loaded', () => {
+    expect(() => planRun({ dataset: 'ring', augment: ['translation'] })).toThrow(
+      /augment applies to images; the toy distribution ring is a set of points/,
+    );
   });
 });

@@ -8,6 +8,7 @@ import {
   sampleLabels,
 } from '@latent/models';
 import * as tf from '@tensorflow/tfjs-core';
+import { diffAugment } from './augment.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { GanRunConfig } from './config.js';
 import type { GanStats, SamplesEvent, TrainEvent } from './events.js';
@@ -74,6 +75,10 @@ export class GanTrainer extends Trainer<GanStats> {
     super();
     const { model, data, config } = options;
     this.shard = options.shard;
+    if (config.augment.length > 0 && isPointSet(data))
+      throw new Error(
+        `augment applies to images; ${data.name} is a set of points (a toy distribution)`,
+      );
     // Image models may start G at the data's mean image; toy point sets have none.
     const params = model.init(config.seed, isPointSet(data) ? undefined : pixelMean(data));
     this.generator = params.generator;
@@ -174,14 +179,16 @@ export class GanTrainer extends Trainer<GanStats> {
       // Noise and labels are drawn for the full batch; a replica keeps its rows.
       const z = takeRows(model.sampleNoise(config.batchSize, deriveSeed(seed, 'z')), rows);
       const fakeLabels = this.sampleLabels(deriveSeed(seed, 'y'), rows);
-      const x = takeRows(batch, rows);
       const labels = takeRows(batchLabels, rows);
-      const fake = model.generate(this.generator, z, {
+      const generated = model.generate(this.generator, z, {
         training: true,
         seed: deriveSeed(seed, 'g'),
         labels: fakeLabels,
         rows,
       });
+      // DiffAugment: D sees T(x) and T(G(z)), each with draws of its own (penalties too).
+      const x = this.augment(takeRows(batch, rows), deriveSeed(seed, 'tx'), rows);
+      const fake = this.augment(generated, deriveSeed(seed, 'tz'), rows);
       const d = (input: tf.Tensor, stream: string, y = labels) =>
         this.discriminate(input, {
           training: true,
@@ -267,7 +274,8 @@ export class GanTrainer extends Trainer<GanStats> {
           labels,
           rows,
         });
-        const out = this.discriminate(fake, {
+        // G's gradient flows through T: D judges T(G(z)), as in its own updates.
+        const out = this.discriminate(this.augment(fake, deriveSeed(seed, 't'), rows), {
           training: true,
           seed: deriveSeed(seed, 'd'),
           labels,
@@ -331,6 +339,12 @@ export class GanTrainer extends Trainer<GanStats> {
     }
     optimizer.apply(g, settings);
     return s;
+  }
+
+  /** DiffAugment's T (`config.augment`) on a batch (a replica's rows of it), drawn from `seed`; without policies the batch itself. */
+  private augment(x: tf.Tensor, seed: number, rows?: ShardRows): tf.Tensor {
+    const { model, config } = this.options;
+    return diffAugment(x, config.augment, model, seed, rows);
   }
 
   /** Uniform class labels for a batch of samples (conditional models), or undefined; a replica keeps its rows. */
@@ -443,12 +457,15 @@ export class GanTrainer extends Trainer<GanStats> {
 
   protected readonly kind = 'gan';
 
-  /** Checkpoints written before `updates` existed were trained alternating. */
+  /** Checkpoints written before `updates` existed were trained alternating; before `augment`, without augmentation. */
   override restore(checkpoint: Checkpoint): void {
     const { manifest } = checkpoint;
     super.restore({
       ...checkpoint,
-      manifest: { ...manifest, config: { updates: 'alternating', ...manifest.config } },
+      manifest: {
+        ...manifest,
+        config: { updates: 'alternating', augment: [], ...manifest.config },
+      },
     });
   }
 

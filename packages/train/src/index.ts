@@ -1,4 +1,17 @@
 export {
+  AUGMENT_POLICIES,
+  type AugmentDraw,
+  type AugmentImages,
+  type AugmentPolicy,
+  applyAugment,
+  backgroundOf,
+  cutoutSize,
+  diffAugment,
+  drawAugment,
+  maxShift,
+  takeDrawRows,
+} from './augment.js';
+export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
   type Checkpoint,

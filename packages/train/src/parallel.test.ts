@@ -12,7 +12,6 @@ import type { Checkpoint } from './checkpoint.js';
 import { resolveGanRunConfig, resolveVaeRunConfig } from './config.js';
 import { GanTrainer } from './gan-trainer.js';
 import { createParallelGanTrainer, createParallelVaeTrainer } from './parallel.js';
-import type { Trainer } from './trainer.js';
 import { VaeTrainer } from './vae-trainer.js';
 
 // Worker threads run plain JavaScript: bundle the worker script as the CLI's
@@ -33,7 +32,10 @@ afterAll(() => rmSync(script, { force: true }));
 
 const parallel = (workers: number) => ({ workers, script, scriptData: { backend: 'wasm' } });
 
-async function steps<S extends object>(trainer: Trainer<S>, n: number): Promise<number[][]> {
+async function steps(
+  trainer: { trainStep(): { stats: tf.Tensor } },
+  n: number,
+): Promise<number[][]> {
   const out: number[][] = [];
   for (let i = 0; i < n; i++) {
     const { stats } = trainer.trainStep();
@@ -55,6 +57,25 @@ function maxRelDiff(a: number[] | Float32Array, b: number[] | Float32Array): num
     scale = Math.max(scale, Math.abs(b[i] as number));
   }
   return diff / scale;
+}
+
+/**
+ * Three steps of one thread and of replicas from the same start agree to float
+ * noise: the statistics of each step, and the weights after (to `tolerance`).
+ */
+async function expectAsOneThread<T extends GanTrainer | VaeTrainer>(
+  single: T,
+  replicated: T,
+  tree: (trainer: T) => ParamTree,
+  tolerance: number,
+): Promise<void> {
+  const [want, got] = [await steps(single, 3), await steps(replicated, 3)];
+  const [wantWeights, gotWeights] = [weights(tree(single)), weights(tree(replicated))];
+  single.dispose();
+  replicated.dispose();
+  for (let i = 0; i < 3; i++) expect(maxRelDiff(got[i]!, want[i]!)).toBeLessThan(1e-4);
+  for (const [i, w] of gotWeights.entries())
+    expect(maxRelDiff(w, wantWeights[i]!)).toBeLessThan(tolerance);
 }
 
 const smallGan = () =>
@@ -89,23 +110,35 @@ describe('data-parallel training', () => {
     second.dispose();
   });
 
+  it('two replicas augment their rows as one thread augments the batch (DiffAugment)', async () => {
+    await initBackend('wasm');
+    // 25 rows: replicas of 13 and 12, so each must take its own rows of the batch's draws.
+    const config = resolveGanRunConfig({
+      batchSize: 25,
+      k: 2,
+      emaDecay: 0.9,
+      augment: ['color', 'translation', 'cutout'],
+    });
+    await expectAsOneThread(
+      new GanTrainer({ model: smallGan(), data, config }),
+      createParallelGanTrainer({ model: smallGan(), data, config }, parallel(2)),
+      (t) => ({ g: t.generator, d: t.discriminator }),
+      1e-3,
+    );
+  });
+
   it('two replicas train the small VAE as one thread does', async () => {
     await initBackend('wasm');
     const model = () => mlpVae({ hidden: [32], latentDim: 4 });
     // SGD: Adam divides by the root of tiny squared gradients and so magnifies
     // float noise in near-zero gradients into whole learning-rate steps.
     const config = resolveVaeRunConfig({ batchSize: 20, optimizer: 'sgd', learningRate: 0.01 });
-    const single = new VaeTrainer({ model: model(), data, config });
-    const want = await steps(single, 3);
-    const wantWeights = weights({ e: single.encoder, d: single.decoder });
-    single.dispose();
-    const replicated = createParallelVaeTrainer({ model: model(), data, config }, parallel(2));
-    const got = await steps(replicated, 3);
-    const gotWeights = weights({ e: replicated.encoder, d: replicated.decoder });
-    replicated.dispose();
-    for (let i = 0; i < 3; i++) expect(maxRelDiff(got[i]!, want[i]!)).toBeLessThan(1e-4);
-    for (const [i, w] of gotWeights.entries())
-      expect(maxRelDiff(w, wantWeights[i]!)).toBeLessThan(1e-4);
+    await expectAsOneThread(
+      new VaeTrainer({ model: model(), data, config }),
+      createParallelVaeTrainer({ model: model(), data, config }, parallel(2)),
+      (t) => ({ e: t.encoder, d: t.decoder }),
+      1e-4,
+    );
   });
 
   it('batch norm normalizes each replica with its own rows, so a DCGAN differs from one thread', async () => {

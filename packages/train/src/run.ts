@@ -189,6 +189,10 @@ export function planRun(asked: RunRequest): {
         : `${entry.name} trains on the toy distributions, not on ${request.dataset ?? 'mnist'}`,
     );
   }
+  if (onPoints && Array.isArray(request.augment) && request.augment.length > 0)
+    throw new RunRequestError(
+      `augment applies to images; the toy distribution ${request.dataset} is a set of points`,
+    );
   const requested: RunRequest = { ...request, model: entry.name };
   if (entry.kind === 'vae') {
     refuseGanFields(requested, entry.name);
