@@ -860,10 +860,13 @@ describe('the run core from the terminal', () => {
     );
     const unknown = latent('train', '--augment', 'color,flip');
     expect(unknown.status).toBe(2);
+    // The run-config schema checks the names, as it does a config file's.
     expect(unknown.stderr).toContain(
-      "'flip' is not an augmentation policy: use color, translation, cutout, comma-separated",
+      'augment.1: Invalid option: expected one of "color"|"translation"|"cutout"',
     );
-    expect(latent('train', '--augment', 'cutout,cutout').stderr).toContain('names a policy twice');
+    expect(latent('train', '--augment', 'cutout,cutout').stderr).toContain(
+      'name each augmentation policy once',
+    );
     const vae = latent('train', '--model', 'mlp-vae', '--augment', 'color');
     expect(vae.status).toBe(2);
     expect(vae.stderr).toContain('augment applies to GANs only');

@@ -10,7 +10,6 @@ import {
   CheckpointError,
   checkpointJson,
   parseCheckpointFiles,
-  type RunStamp,
   runStampSchema,
 } from './checkpoint.js';
 import { type GanRunConfigInput, resolveGanRunConfig } from './config.js';
