@@ -350,7 +350,9 @@ describe('a VAE from the terminal', () => {
       .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ step: 2 });
     expect(lines[0].loss).toBeCloseTo(lines[0].reconstruction + lines[0].kl, 3);
-    expect(await readFile(join(run, 'report.html'), 'utf8')).toContain('Negative ELBO');
+    expect(await readFile(join(run, 'report.html'), 'utf8')).toContain(
+      'Loss (−ELBO, nats per image)',
+    );
     expect(latent('sample', run, '--n', '4', '--out', join(out, 's.png')).status).toBe(0);
     const resumed = latent('resume', run, '--epochs', '2');
     expect(resumed.stderr).toContain('finished at step 8');
