@@ -123,6 +123,17 @@ async function makeTrainer(model: ModelName, backend: string, workers: number) {
   return { trainer, params, batch: model === 'dcgan' ? 64 : 100 };
 }
 
+/**
+ * Untimed steps before a wasm row's timed ones. V8 compiles each replica's
+ * JavaScript and wasm in tiers, and each wasm heap grows to its working size
+ * in the first steps: the paper's GAN on two workers took 1.1 s, then 85–205
+ * ms a step for ten steps, then settled at 70–85 ms, so three warm-up steps
+ * timed start-up, not training (a run takes thousands of steps).
+ */
+function wasmWarmup(workers: number): number {
+  return workers > 1 ? 15 : 5;
+}
+
 /** One row, in this process. */
 async function runRow(model: ModelName, backend: string, workers: number, steps: number) {
   const { adapter } = await initBackend(backend);
@@ -130,7 +141,7 @@ async function runRow(model: ModelName, backend: string, workers: number, steps:
   const { trainer, params, batch } = await makeTrainer(model, backend, workers);
   // A cpu DCGAN step takes minutes, a SwiftShader step seconds: time one, without warm-up.
   const slow = (backend === 'cpu' && model === 'dcgan') || swiftShader;
-  const warmup = slow ? 0 : backend === 'cpu' ? 1 : 3;
+  const warmup = slow ? 0 : backend === 'cpu' ? 1 : wasmWarmup(workers);
   const count = slow ? 1 : steps;
   const times: number[] = [];
   for (let i = 0; i < warmup + count; i++) {
@@ -218,10 +229,13 @@ async function runMatmulRow(gemm: 'latent' | 'xnnpack', steps: number) {
   const b = tf.randomUniform([MATMUL_N, MATMUL_N], -1, 1, 'float32', 2);
   const times: number[] = [];
   // Warm-up long enough for V8 to tier the GEMM up from its baseline compiler.
+  // A wasm kernel runs synchronously, so the product is done when matMul
+  // returns; reading it back (dataSync) would time a fresh 4 MB JavaScript
+  // array's page faults too (~10 ms here), which PyTorch's row, multiplying
+  // into a preallocated output, does not pay.
   for (let i = 0; i < 10 + steps; i++) {
     const t0 = performance.now();
     const c = tf.matMul(a, b);
-    c.dataSync();
     c.dispose();
     if (i >= 10) times.push((performance.now() - t0) / 1000);
   }

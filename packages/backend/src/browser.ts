@@ -19,6 +19,7 @@ import {
 export { type BackendInfo, type BackendName, BROWSER_BACKENDS } from './common.js';
 export { useLatentWasmGemm, WASM_GEMMS, type WasmGemm } from './gemm.js';
 export { useFastWasmConv2DBackpropInput } from './wasm-kernels.js';
+export { ADAM_KERNEL, SGD_MOMENTUM_KERNEL } from './wasm-optimizers.js';
 /** The backends this entry can start (a browser's: wasm, webgl, webgpu, cpu). */
 export const BACKENDS = BROWSER_BACKENDS;
 

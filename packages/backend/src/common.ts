@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import './gemm-conv.js';
 import './wasm-broadcast.js';
 import { type WasmGemm, wasmGemmOf } from './gemm.js';
+import { registerFusedOptimizers } from './wasm-optimizers.js';
 
 /**
  * The backends latent can start in Node. `wasm` is the default: ~30x the
@@ -51,6 +52,7 @@ export async function activate(name: BackendName): Promise<BackendInfo> {
   if (!ok) throw new Error(`The ${name} backend failed to start (tf.setBackend returned false).`);
   await tf.ready();
   const wasm = name === 'wasm';
+  if (wasm) registerFusedOptimizers(tf.backend());
   return {
     name,
     tfjsVersion: tf.version_core,

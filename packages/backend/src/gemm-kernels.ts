@@ -42,8 +42,11 @@ enum Op {
   i32Sub = 0x6b,
   i32Mul = 0x6c,
   i32And = 0x71,
+  f32Sqrt = 0x91,
   f32Add = 0x92,
+  f32Sub = 0x93,
   f32Mul = 0x94,
+  f32Div = 0x95,
   select = 0x1b,
   simd = 0xfd,
 }
@@ -56,8 +59,11 @@ const VOID = 0x40;
 const V128_LOAD = 0x00;
 const V128_LOAD32_SPLAT = 0x09;
 const V128_STORE = 0x0b;
+const F32X4_SQRT = 0xe3;
 const F32X4_ADD = 0xe4;
+const F32X4_SUB = 0xe5;
 const F32X4_MUL = 0xe6;
+const F32X4_DIV = 0xe7;
 const F32X4_RELAXED_MADD = 0x105;
 
 function uleb(n: number): number[] {
@@ -373,6 +379,123 @@ function scaleRows(): Func {
   };
 }
 
+/** Code for one element (f32) or four (f32x4) of an elementwise update; see `elementwise`. */
+interface Lanes {
+  /** Value of input k at the current position. */
+  in(k: number): number[];
+  /** Scalar k (a splat in the vector loop). */
+  s(k: number): number[];
+  /** Stores `value` to output k at the current position. */
+  out(k: number, value: number[]): number[];
+  /** local temp t = value; `t(t)` reads it. */
+  let(t: number, value: number[]): number[];
+  t(t: number): number[];
+  add(a: number[], b: number[]): number[];
+  sub(a: number[], b: number[]): number[];
+  mul(a: number[], b: number[]): number[];
+  div(a: number[], b: number[]): number[];
+  sqrt(a: number[]): number[];
+}
+
+/**
+ * f(in_0.., out_0.., n, scalars): an elementwise function of `inputs` arrays
+ * and `scalars` floats (read from memory at `scalars`) writing `outputs`
+ * arrays of n floats, four at a time, then the n % 4 left one at a time.
+ * Each operation rounds to float32 as tfjs's kernels do, so an update written
+ * here equals the same update as tfjs ops bit for bit.
+ */
+function elementwise(
+  inputs: number,
+  outputs: number,
+  scalars: number,
+  temps: number,
+  rule: (l: Lanes) => number[],
+): Func {
+  const pointers = inputs + outputs;
+  const [n, sp] = [pointers, pointers + 1];
+  const [i, end] = [pointers + 2, pointers + 3];
+  const vector = pointers + 4;
+  const scalar = vector + scalars + temps;
+  const lanes = (base: number, load: number[], store: number[]): Lanes => {
+    const binary = (code: number[]) => (a: number[], b: number[]) => [...a, ...b, ...code];
+    const wide = base === vector;
+    return {
+      in: (k) => [...get(k), ...load],
+      s: (k) => get(base + k),
+      out: (k, value) => [...get(inputs + k), ...value, ...store],
+      let: (t, value) => [...value, ...set(base + scalars + t)],
+      t: (t) => get(base + scalars + t),
+      add: binary(wide ? simd(F32X4_ADD) : [Op.f32Add]),
+      sub: binary(wide ? simd(F32X4_SUB) : [Op.f32Sub]),
+      mul: binary(wide ? simd(F32X4_MUL) : [Op.f32Mul]),
+      div: binary(wide ? simd(F32X4_DIV) : [Op.f32Div]),
+      sqrt: (a) => [...a, ...(wide ? simd(F32X4_SQRT) : [Op.f32Sqrt])],
+    };
+  };
+  const advance = (bytes: number) => {
+    const code: number[] = [];
+    for (let k = 0; k < pointers; k++) code.push(...inc(k, i32(bytes)));
+    return code;
+  };
+  const loadScalars: number[] = [];
+  for (let k = 0; k < scalars; k++)
+    loadScalars.push(
+      ...get(sp),
+      ...splat(4 * k),
+      ...set(vector + k),
+      ...get(sp),
+      Op.f32Load,
+      ...memarg(4 * k),
+      ...set(scalar + k),
+    );
+  const four = lanes(vector, v128Load(0), v128Store(0));
+  const one = lanes(scalar, [Op.f32Load, ...memarg(0)], [Op.f32Store, ...memarg(0)]);
+  return {
+    params: pointers + 2,
+    locals: [
+      [2, I32],
+      [scalars + temps, V128],
+      [scalars + temps, F32],
+    ],
+    body: [
+      ...loadScalars,
+      ...get(n),
+      ...i32(-4),
+      Op.i32And,
+      ...set(end),
+      ...whileLt(i, end, [...rule(four), ...advance(16), ...inc(i, i32(4))]),
+      ...whileLt(i, n, [...rule(one), ...advance(4), ...inc(i, i32(1))]),
+    ],
+  };
+}
+
+/**
+ * sgdMomentum(theta, v, g, theta2, v2, n, s): v2 = s[0] * v - s[1] * g,
+ * theta2 = theta + v2 (momentum s[0], learning rate s[1]): the optimizer's
+ * four tfjs ops in one pass.
+ */
+const sgdMomentum = () =>
+  elementwise(3, 2, 2, 1, (l) => [
+    ...l.let(0, l.sub(l.mul(l.s(0), l.in(1)), l.mul(l.s(1), l.in(2)))),
+    ...l.out(1, l.t(0)),
+    ...l.out(0, l.add(l.in(0), l.t(0))),
+  ]);
+
+/**
+ * adam(theta, m, v, g, theta2, m2, v2, n, s): m2 = s[0] m + s[1] g,
+ * v2 = s[2] v + s[3] g g, theta2 = theta - s[4] m2 / (sqrt(v2) + s[5])
+ * (beta1, 1 - beta1, beta2, 1 - beta2, the bias-corrected step, epsilon):
+ * Adam's twelve tfjs ops in one pass.
+ */
+const adam = () =>
+  elementwise(4, 3, 6, 2, (l) => [
+    ...l.let(0, l.add(l.mul(l.s(0), l.in(1)), l.mul(l.s(1), l.in(3)))),
+    ...l.let(1, l.add(l.mul(l.s(2), l.in(2)), l.mul(l.s(3), l.mul(l.in(3), l.in(3))))),
+    ...l.out(1, l.t(0)),
+    ...l.out(2, l.t(1)),
+    ...l.out(0, l.sub(l.in(0), l.mul(l.s(4), l.div(l.t(0), l.add(l.sqrt(l.t(1)), l.s(5)))))),
+  ]);
+
 const KERNEL = 0;
 const TILE = 1;
 
@@ -460,7 +583,8 @@ const str = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charC
 /**
  * The module's bytes: imports `env.memory` (any size; `shared` for a
  * threaded heap, whose import must declare a maximum: 4 GiB admits any),
- * exports `kernel`, `tile`, `packA`, `packB`, `macro` and `scaleRows`.
+ * exports `kernel`, `tile`, `packA`, `packB`, `macro`, `scaleRows`,
+ * `sgdMomentum` and `adam`.
  */
 export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array {
   const funcs: [string, Func][] = [
@@ -470,6 +594,8 @@ export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array {
     ['packB', pack(NR)],
     ['macro', macroKernel()],
     ['scaleRows', scaleRows()],
+    ['sgdMomentum', sgdMomentum()],
+    ['adam', adam()],
   ];
   const arities = [...new Set(funcs.map(([, f]) => f.params))];
   const types = arities.map((n) => [0x60, ...uleb(n), ...Array(n).fill(I32), 0]);
@@ -523,6 +649,26 @@ export function wasmFeatures(): { simd: boolean; relaxed: boolean } {
 /** The exports of an instantiated GEMM module; every pointer and stride is in bytes. */
 export interface GemmExports {
   scaleRows(x: number, s: number, o: number, rows: number, p: number): void;
+  sgdMomentum(
+    theta: number,
+    v: number,
+    g: number,
+    theta2: number,
+    v2: number,
+    n: number,
+    s: number,
+  ): void;
+  adam(
+    theta: number,
+    m: number,
+    v: number,
+    g: number,
+    theta2: number,
+    m2: number,
+    v2: number,
+    n: number,
+    s: number,
+  ): void;
   packA(src: number, dst: number, lane: number, step: number, steps: number, lanes: number): void;
   packB(src: number, dst: number, lane: number, step: number, steps: number, lanes: number): void;
   macro(
@@ -543,8 +689,10 @@ export const KC = 256;
 export const MC = 72;
 export const NC = 512;
 
-/** Bytes of workspace `gemm` needs: packed A block, packed B slice, one scratch tile. */
-export const WORKSPACE_BYTES = 4 * (MC * KC + KC * NC + MR * NR);
+/** Where the workspace's scratch tile starts: after the packed A block and B slice. */
+export const SCRATCH_OFFSET = 4 * (MC * KC + KC * NC);
+/** Bytes of workspace `gemm` needs: packed A block, packed B slice, one scratch tile (MR x NR floats). */
+export const WORKSPACE_BYTES = SCRATCH_OFFSET + 4 * MR * NR;
 
 /**
  * C[m, n] = A B on the heap: a(i, p) at a + i * aRow + p * aCol, b(p, j) at
@@ -567,7 +715,7 @@ export function gemm(
 ): void {
   const packedA = work;
   const packedB = work + 4 * MC * KC;
-  const scratch = packedB + 4 * KC * NC;
+  const scratch = work + SCRATCH_OFFSET;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {

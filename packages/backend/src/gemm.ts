@@ -105,7 +105,24 @@ function instantiate(backend: WasmBackend, name: LatentGemm): Gemm | null {
 export function gemmOf(backend: WasmBackend): Gemm | null {
   if (wanted === 'xnnpack') return null;
   features ??= wasmFeatures();
-  const name = wanted === 'latent-fma' && features.relaxed ? 'latent-fma' : 'latent-simd128';
+  return moduleOf(
+    backend,
+    wanted === 'latent-fma' && features.relaxed ? 'latent-fma' : 'latent-simd128',
+  );
+}
+
+/**
+ * latent's wasm module on the backend's heap for its elementwise functions,
+ * which do not depend on the GEMM products use; null without SIMD.
+ */
+export function latentModuleOf(backend: WasmBackend): Gemm | null {
+  features ??= wasmFeatures();
+  return features.simd
+    ? moduleOf(backend, features.relaxed ? 'latent-fma' : 'latent-simd128')
+    : null;
+}
+
+function moduleOf(backend: WasmBackend, name: LatentGemm): Gemm | null {
   let byName = instances.get(backend);
   if (!byName) {
     byName = new Map();

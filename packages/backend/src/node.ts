@@ -25,6 +25,7 @@ export {
 export { useLatentWasmGemm, WASM_GEMMS, type WasmGemm } from './gemm.js';
 export { GpuDeviceLostError } from './node-webgpu.js';
 export { useFastWasmConv2DBackpropInput } from './wasm-kernels.js';
+export { ADAM_KERNEL, SGD_MOMENTUM_KERNEL } from './wasm-optimizers.js';
 
 let wasmPathsSet = false;
 

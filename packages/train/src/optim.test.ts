@@ -1,8 +1,15 @@
-import { initBackend } from '@latent/backend';
+import { ADAM_KERNEL, initBackend, SGD_MOMENTUM_KERNEL } from '@latent/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveGanRunConfig } from './config.js';
-import { createOptimizer, learningRateAt, momentumAt, SgdMomentum } from './optim.js';
+import {
+  createOptimizer,
+  FUSED_UPDATE_KERNELS,
+  learningRateAt,
+  momentumAt,
+  type OptimizerKind,
+  SgdMomentum,
+} from './optim.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -71,6 +78,59 @@ describe('Adam and RMSprop', () => {
     opt.apply([undefined], { learningRate: 0.1, momentum: 0.5, update: 1 });
     expect(theta.dataSync()[0]).toBe(1);
     opt.dispose();
+  });
+});
+
+describe('fused updates on wasm', () => {
+  const OPTIONS = { beta1: 0.5, beta2: 0.999, rho: 0.9, epsilon: 1e-8 };
+
+  /** Three updates of a [37, 5] weight and a [3] bias (lengths off the four-lane loop) on the active backend. */
+  function train(kind: OptimizerKind): Float32Array[] {
+    const params = tf.tidy(() => ({
+      w: tf.variable(tf.randomUniform([37, 5], -1, 1, 'float32', 1)),
+      b: tf.variable(tf.randomUniform([3], -1, 1, 'float32', 2)),
+    }));
+    const opt = createOptimizer(kind, params, OPTIONS);
+    for (let update = 1; update <= 3; update++) {
+      const grads = [params.w, params.b].map((p, i) =>
+        tf.randomUniform(p.shape, -1, 1, 'float32', 10 * update + i),
+      );
+      opt.apply(grads, { learningRate: 0.1, momentum: 0.6, update });
+      tf.dispose(grads);
+    }
+    const slots = Object.values(opt.slots).flatMap((group) => Object.values(group));
+    const out = [params.w, params.b, ...slots].map((v) => v.dataSync() as Float32Array);
+    opt.dispose();
+    tf.dispose(Object.values(params));
+    return out;
+  }
+
+  it("uses @latent/backend's kernel names", () => {
+    expect(FUSED_UPDATE_KERNELS).toEqual({ sgd: SGD_MOMENTUM_KERNEL, adam: ADAM_KERNEL });
+  });
+
+  it('equal the tfjs ops bit for bit (SGD, Adam), without leaking', async () => {
+    await initBackend('wasm');
+    try {
+      for (const kind of ['sgd', 'adam'] as const) {
+        const kernel = tf.getKernel(FUSED_UPDATE_KERNELS[kind], 'wasm');
+        expect(kernel).toBeDefined();
+        const before = tf.memory().numTensors;
+        let fused: Float32Array[] = [];
+        const profile = await tf.profile(() => {
+          fused = train(kind);
+        });
+        expect(profile.kernelNames).toContain(FUSED_UPDATE_KERNELS[kind]);
+        expect(tf.memory().numTensors).toBe(before);
+        tf.unregisterKernel(FUSED_UPDATE_KERNELS[kind], 'wasm');
+        const ops = train(kind);
+        tf.registerKernel(kernel!);
+        expect(fused.length).toBe(kind === 'sgd' ? 4 : 6); // w, b and their slots
+        for (const [i, values] of fused.entries()) expect(values).toEqual(ops[i]);
+      }
+    } finally {
+      await initBackend('cpu');
+    }
   });
 });
 

@@ -100,6 +100,24 @@ abstract class BufferedOptimizer implements Optimizer {
 }
 
 /**
+ * Kernels that run an optimizer's whole update in one pass where the active
+ * backend has them (@latent/backend registers them for wasm), with the same
+ * float32 roundings as the tfjs ops below, so results are equal bit for bit.
+ * The names are @latent/backend's (a test checks they match).
+ */
+export const FUSED_UPDATE_KERNELS = { sgd: 'LatentSgdMomentum', adam: 'LatentAdam' } as const;
+
+/** The fused kernel's outputs, or undefined where the active backend has no such kernel. */
+function fusedUpdate(
+  kernel: string,
+  inputs: Record<string, tf.Tensor>,
+  attrs: Record<string, number>,
+): tf.Tensor[] | undefined {
+  if (!tf.getKernel(kernel, tf.getBackend())) return undefined;
+  return tf.engine().runKernel(kernel, inputs, attrs) as unknown as tf.Tensor[];
+}
+
+/**
  * SGD with momentum, in the form of the 2014 GAN paper's code (pylearn2):
  *
  *   v <- momentum * v - learningRate * g;   theta <- theta + v
@@ -111,9 +129,20 @@ export class SgdMomentum extends BufferedOptimizer {
 
   protected update(theta: tf.Variable, g: tf.Tensor, name: string, s: UpdateSettings): void {
     const v = this.slot('velocity', name);
+    const { momentum, learningRate } = s;
+    const fused = fusedUpdate(
+      FUSED_UPDATE_KERNELS.sgd,
+      { theta, v, g },
+      { momentum, learningRate },
+    );
+    const [nextTheta, next] = fused ?? this.opsUpdate(theta, v, g, s);
+    v.assign(next as tf.Tensor);
+    theta.assign(nextTheta as tf.Tensor);
+  }
+
+  private opsUpdate(theta: tf.Tensor, v: tf.Tensor, g: tf.Tensor, s: UpdateSettings) {
     const next = tf.sub(tf.mul(s.momentum, v), tf.mul(s.learningRate, g));
-    v.assign(next);
-    theta.assign(tf.add(theta, next));
+    return [tf.add(theta, next), next];
   }
 }
 
@@ -130,10 +159,27 @@ export class Adam extends BufferedOptimizer {
     const { beta1, beta2, epsilon } = this.o;
     const m = this.slot('m', name);
     const v = this.slot('v', name);
-    m.assign(tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, g)));
-    v.assign(tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(g))));
     const stepSize = (s.learningRate * Math.sqrt(1 - beta2 ** s.update)) / (1 - beta1 ** s.update);
-    theta.assign(tf.sub(theta, tf.mul(stepSize, tf.div(m, tf.add(tf.sqrt(v), epsilon)))));
+    const attrs = { beta1, beta2, stepSize, epsilon };
+    const [nextTheta, nextM, nextV] =
+      fusedUpdate(FUSED_UPDATE_KERNELS.adam, { theta, m, v, g }, attrs) ??
+      this.opsUpdate(theta, m, v, g, attrs);
+    m.assign(nextM as tf.Tensor);
+    v.assign(nextV as tf.Tensor);
+    theta.assign(nextTheta as tf.Tensor);
+  }
+
+  private opsUpdate(
+    theta: tf.Tensor,
+    m: tf.Tensor,
+    v: tf.Tensor,
+    g: tf.Tensor,
+    a: { beta1: number; beta2: number; stepSize: number; epsilon: number },
+  ) {
+    const nextM = tf.add(tf.mul(a.beta1, m), tf.mul(1 - a.beta1, g));
+    const nextV = tf.add(tf.mul(a.beta2, v), tf.mul(1 - a.beta2, tf.square(g)));
+    const step = tf.mul(a.stepSize, tf.div(nextM, tf.add(tf.sqrt(nextV), a.epsilon)));
+    return [tf.sub(theta, step), nextM, nextV];
   }
 }
 
