@@ -35,11 +35,15 @@ export interface Recorded {
  * checkpoint by one metric, the fixed-noise grid of each epoch
  * (`samples/epoch-NNN.png`, or `step-NNNNNN.png` at a stop within an epoch)
  * — for a toy GAN the note's Figure 1.2 or GAN Lab's picture as SVG instead —
- * and `report.html` after every epoch. Showing the run is the caller's.
+ * and `report.html` after epochs (as often as costs a tenth of the run) and
+ * at the end. Showing the run is the caller's.
  */
 export class RunRecorder {
   /** A toy run's pictures: one per epoch instead of a grid of "images" that are points. */
   private readonly toy: ToyFrames | undefined;
+  /** When the report was last rewritten, and how long that took (ms). */
+  private reportEnd = Number.NEGATIVE_INFINITY;
+  private reportCost = 0;
 
   constructor(
     run: ResolvedRun,
@@ -96,6 +100,20 @@ export class RunRecorder {
     }
   }
 
+  /**
+   * Rewrites the report after an epoch once training has run ten times as long
+   * as the last rewrite took, so that it costs at most a tenth of the run
+   * however short the epochs (a few hundred images make sub-second epochs);
+   * the run's end always writes it.
+   */
+  private async refreshReport(): Promise<void> {
+    const start = performance.now();
+    if (start - this.reportEnd < 10 * this.reportCost) return;
+    await writeRunReport(this.folder.dir);
+    this.reportEnd = performance.now();
+    this.reportCost = this.reportEnd - start;
+  }
+
   /** An image run's grid of the fixed noise: each epoch's into samples/ and the report. */
   private async grid(e: SamplesEvent): Promise<Recorded> {
     const grid = imageGrid(e.images, {
@@ -110,7 +128,7 @@ export class RunRecorder {
       ? `step-${String(e.step).padStart(6, '0')}.png`
       : `epoch-${String(e.epoch).padStart(3, '0')}.png`;
     const file = await this.folder.write(`samples/${name}`, encodePng(grid));
-    if (!e.partial && e.epoch > 0) await writeRunReport(this.folder.dir);
+    if (!e.partial && e.epoch > 0) await this.refreshReport();
     return { file, grid };
   }
 
@@ -124,7 +142,7 @@ export class RunRecorder {
       `samples/epoch-${String(e.epoch).padStart(3, '0')}.svg`,
       svg,
     );
-    if (e.epoch > 0) await writeRunReport(this.folder.dir);
+    if (e.epoch > 0) await this.refreshReport();
     return { file };
   }
 }

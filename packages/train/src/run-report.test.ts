@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { encodePng, imageGrid } from '@latent/vis';
 import { describe, expect, it } from 'vitest';
 import { writeRunReport } from './node.js';
+import { REPORT_EPOCHS } from './run-report.js';
 
 /** A 2x2 grid of 4x4 grey images, all of one shade. */
 function grid(shade: number): Uint8Array {
@@ -68,6 +69,36 @@ describe('writeRunReport', () => {
     // No image grids: no GIF, no before-and-after.
     expect(html).not.toContain('Before and after');
     await expect(readFile(join(dir, 'training.gif'))).rejects.toThrow();
+  });
+
+  it("thins a long run's epochs evenly, keeping the first and the newest (epoch 1000 too)", async () => {
+    const files: Record<string, string | Uint8Array> = { 'config.json': '{}' };
+    for (let e = 0; e <= 1000; e++)
+      files[`samples/epoch-${String(e).padStart(3, '0')}.png`] = grid((e % 7) / 7);
+    const dir = await runFolder(files);
+    await writeRunReport(dir);
+    const html = await readFile(join(dir, 'report.html'), 'utf8');
+    const shown = (html.match(/<figcaption>epoch-(\d+)<\/figcaption>/g) ?? []).map((c) =>
+      Number(/\d+/.exec(c)?.[0]),
+    );
+    expect(shown).toHaveLength(REPORT_EPOCHS);
+    expect(shown[0]).toBe(0);
+    expect(shown.at(-1)).toBe(1000);
+    expect([...shown].sort((a, b) => a - b)).toEqual(shown);
+    expect(html).toContain('1000 epochs');
+    // One GIF frame per shown grid: each frame's image descriptor starts with 0x2c after a graphic control block.
+    const gif = await readFile(join(dir, 'training.gif'));
+    let frames = 0;
+    for (let i = 0; i + 8 < gif.length; i++)
+      if (
+        gif[i] === 0x21 &&
+        gif[i + 1] === 0xf9 &&
+        gif[i + 2] === 4 &&
+        gif[i + 7] === 0 &&
+        gif[i + 8] === 0x2c
+      )
+        frames++;
+    expect(frames).toBe(REPORT_EPOCHS);
   });
 
   it('says so when the run has no metrics yet', async () => {

@@ -25,6 +25,30 @@ interface RunFiles {
   memorization: RgbaImage | undefined;
 }
 
+/**
+ * Epoch pictures a report shows and animates at most. The report is rewritten
+ * after every epoch, so with every picture it grew with the run: a run on a
+ * few hundred images makes hundreds of short epochs, and re-reading and
+ * re-encoding them all came to cost more than the epochs. Beyond this many,
+ * evenly spaced ones are kept, the first and the newest always among them.
+ */
+export const REPORT_EPOCHS = 48;
+
+/** At most `max` of `items`, evenly spaced, the first and last always included. */
+function evenlySpaced<T>(items: T[], max: number): T[] {
+  if (items.length <= max) return items;
+  return Array.from(
+    { length: max },
+    (_, i) => items[Math.round((i * (items.length - 1)) / (max - 1))] as T,
+  );
+}
+
+/** The epoch of `samples/epoch-NNN.png` (or .svg); other files sort last. */
+function epochOf(name: string): number {
+  const m = /^epoch-(\d+)\./.exec(name);
+  return m ? Number(m[1]) : Number.POSITIVE_INFINITY;
+}
+
 async function readRunFiles(runDir: string): Promise<RunFiles> {
   const config = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as Record<
     string,
@@ -34,14 +58,22 @@ async function readRunFiles(runDir: string): Promise<RunFiles> {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as MetricsLine);
-  const names = (await readdir(join(runDir, 'samples')).catch(() => [] as string[])).sort();
+  const names = (await readdir(join(runDir, 'samples')).catch(() => [] as string[])).sort(
+    (a, b) => epochOf(a) - epochOf(b),
+  );
   const grids: RunFiles['grids'] = [];
   const pictures: RunFiles['pictures'] = [];
-  for (const name of names) {
-    const path = join(runDir, 'samples', name);
-    if (/^epoch-\d{3}\.png$/.test(name))
-      grids.push({ name, image: decodePng(await readFile(path)) });
-    if (/^epoch-\d{3}\.svg$/.test(name)) pictures.push({ name, svg: await readFile(path, 'utf8') });
+  for (const name of evenlySpaced(
+    names.filter((n) => /^epoch-\d{3,}\.png$/.test(n)),
+    REPORT_EPOCHS,
+  )) {
+    grids.push({ name, image: decodePng(await readFile(join(runDir, 'samples', name))) });
+  }
+  for (const name of evenlySpaced(
+    names.filter((n) => /^epoch-\d{3,}\.svg$/.test(n)),
+    REPORT_EPOCHS,
+  )) {
+    pictures.push({ name, svg: await readFile(join(runDir, 'samples', name), 'utf8') });
   }
   const memorization = await readFile(join(runDir, 'memorization.png'))
     .then((bytes) => decodePng(bytes))
@@ -71,12 +103,12 @@ function beforeAndAfter(grids: RunFiles['grids']): string {
   if (!first || !last || last === first) return '';
   const image = compareImages([
     { image: first.image, caption: 'BEFORE TRAINING' },
-    { image: last.image, caption: `AFTER EPOCH ${Number(last.name.slice(6, 9))}` },
+    { image: last.image, caption: `AFTER EPOCH ${epochOf(last.name)}` },
   ]);
   return `<h2>Before and after (the same fixed noise)</h2><img alt="samples before and after training" src="${pngDataUrl(image)}">`;
 }
 
-/** Every epoch's grid, or its toy picture. */
+/** Every epoch's grid, or its toy picture (evenly spaced ones in a long run; see REPORT_EPOCHS). */
 function epochs({ grids, pictures }: RunFiles): string {
   const figures = [
     ...grids.map(
@@ -116,7 +148,8 @@ export async function writeRunReport(runDir: string): Promise<void> {
   const rows = Object.entries(config)
     .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(JSON.stringify(v))}</td></tr>`)
     .join('');
-  const epochCount = Math.max(0, Math.max(grids.length, pictures.length) - 1);
+  const newest = grids.at(-1) ?? pictures.at(-1);
+  const epochCount = newest ? epochOf(newest.name) : 0;
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>latent run report</title>
 <style>
