@@ -46,6 +46,8 @@ describe('which metrics apply', () => {
     expect(resolveMetrics('gan', 'mnist')).toEqual(DEFAULT_METRICS.gan);
     expect(resolveMetrics('vae', 'fashion-mnist', [])).toEqual(['elbo', 'iwae']);
     expect(resolveMetrics('gan', 'ring')).toEqual(['kl', 'js', 'modes']);
+    // A curve is no mixture: no mode coverage, by default or when asked.
+    expect(resolveMetrics('gan', 'moons')).toEqual(['kl', 'js']);
     // Named ones: trimmed, lower-cased, once each, in the order asked.
     expect(resolveMetrics('vae', 'mnist', [' IS', 'elbo', 'is'])).toEqual(['is', 'elbo']);
   });
@@ -61,6 +63,12 @@ describe('which metrics apply', () => {
       /'fid' does not apply .* it measures images, and a toy run draws points/,
     ],
     ['gan', 'photos/', undefined, /photos\/ is an image folder: no metric of latent eval applies/],
+    [
+      'gan',
+      'spiral',
+      ['kl', 'modes'],
+      /'modes' does not apply .* spiral: .* this distribution is a curve/,
+    ],
   ] as const)('refuses %s on %s: %j', (kind, dataset, requested, message) => {
     expect(() => resolveMetrics(kind, dataset, requested)).toThrow(message);
     expect(() => resolveMetrics(kind, dataset, requested)).toThrow(RunRequestError);

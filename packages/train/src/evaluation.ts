@@ -95,12 +95,15 @@ export function resolveMetrics(
     );
   }
   const toy = source.kind === 'toy';
+  // Mode coverage counts samples near each Gaussian component: curves (line, spiral, moons) have none.
+  const toyMetrics =
+    toy && !toyOf(source.name).components ? TOY_METRICS.filter((m) => m !== 'modes') : TOY_METRICS;
   const allowed = toy
-    ? TOY_METRICS
+    ? toyMetrics
     : kind === 'vae'
       ? [...SAMPLE_METRICS, ...VAE_ONLY]
       : SAMPLE_METRICS;
-  if (!requested || requested.length === 0) return [...(toy ? TOY_METRICS : DEFAULT_METRICS[kind])];
+  if (!requested || requested.length === 0) return [...(toy ? toyMetrics : DEFAULT_METRICS[kind])];
   const out: MetricName[] = [];
   for (const raw of requested) {
     const name = raw.trim().toLowerCase();
@@ -110,7 +113,7 @@ export function resolveMetrics(
       );
     if (!allowed.includes(name as MetricName)) {
       throw new RunRequestError(
-        `metric '${name}' does not apply to a ${kind.toUpperCase()} run on ${dataset}: ${whyNot(name as MetricName)}. For this run: ${allowed.join(', ')}.`,
+        `metric '${name}' does not apply to a ${kind.toUpperCase()} run on ${dataset}: ${whyNot(name as MetricName, toy)}. For this run: ${allowed.join(', ')}.`,
       );
     }
     if (!out.includes(name as MetricName)) out.push(name as MetricName);
@@ -118,7 +121,9 @@ export function resolveMetrics(
   return out;
 }
 
-function whyNot(metric: MetricName): string {
+function whyNot(metric: MetricName, toy: boolean): string {
+  if (toy && metric === 'modes')
+    return 'it counts samples near each component of a Gaussian mixture, and this distribution is a curve';
   const data = METRICS[metric].data;
   if (data === 'toy') return "it compares samples with a toy distribution's true density";
   if (data === 'vae') return 'it needs an encoder, so it applies to VAE runs only';
