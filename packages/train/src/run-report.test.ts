@@ -29,6 +29,12 @@ describe('writeRunReport', () => {
     const dir = await runFolder({
       'config.json': JSON.stringify({ model: 'mlp-gan', note: '<b>' }),
       'metrics.jsonl': `${metrics.join('\n')}\n`,
+      'eval.jsonl': [
+        { step: 1, epoch: 1, parzen: -80, fid: 250, seconds: 14 },
+        { step: 2, epoch: 2, parzen: 26, fid: 173, seconds: 23 },
+      ]
+        .map((l) => JSON.stringify(l))
+        .join('\n'),
       'samples/epoch-000.png': grid(0),
       'samples/epoch-001.png': grid(0.5),
       'samples/step-000002.png': grid(1),
@@ -39,6 +45,11 @@ describe('writeRunReport', () => {
     expect(html).toContain('Losses');
     expect(html).toContain("The discriminator's outputs");
     expect(html).toContain('Before and after (the same fixed noise)');
+    // What --eval measured, a chart per metric over epochs (not its timing).
+    expect(html).toContain('Measured during training');
+    expect(html).toContain('parzen by epoch');
+    expect(html).toContain('fid by epoch');
+    expect(html).not.toContain('seconds by epoch');
     // Epoch grids only: the partial step grid is not an epoch.
     expect(html.match(/<figcaption>epoch-\d{3}<\/figcaption>/g)).toEqual([
       '<figcaption>epoch-000</figcaption>',
@@ -104,6 +115,8 @@ describe('writeRunReport', () => {
   it('says so when the run has no metrics yet', async () => {
     const dir = await runFolder({ 'config.json': '{"seed":1}' });
     await writeRunReport(dir);
-    expect(await readFile(join(dir, 'report.html'), 'utf8')).toContain('No metrics yet.');
+    const html = await readFile(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('No metrics yet.');
+    expect(html).not.toContain('Measured during training');
   });
 });

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareImages, decodePng, encodeGif, pngDataUrl, type RgbaImage } from '@latent/vis';
 import { writeFileAtomic } from './run-folder.js';
-import { trainingCharts } from './training-charts.js';
+import { type EvalLine, evaluationCharts, trainingCharts } from './training-charts.js';
 
 /** One line of metrics.jsonl: the step, and a mean per statistic (a GAN's or a VAE's). */
 type MetricsLine = { step: number } & Record<string, number>;
@@ -17,6 +17,8 @@ const escapeHtml = (text: string) =>
 interface RunFiles {
   config: Record<string, unknown>;
   metrics: MetricsLine[];
+  /** What `--eval` measured, epoch by epoch (eval.jsonl). */
+  evaluations: EvalLine[];
   /** The fixed-noise grids, epoch by epoch (image runs). */
   grids: { name: string; image: RgbaImage }[];
   /** The toy pictures, epoch by epoch (toy runs: Figure 1.2 or GAN Lab's, as SVG). */
@@ -49,15 +51,21 @@ function epochOf(name: string): number {
   return m ? Number(m[1]) : Number.POSITIVE_INFINITY;
 }
 
+/** The lines of a run's JSON-lines file; none when it does not exist yet. */
+async function readJsonLines<T>(path: string): Promise<T[]> {
+  return (await readFile(path, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
+}
+
 async function readRunFiles(runDir: string): Promise<RunFiles> {
   const config = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as Record<
     string,
     unknown
   >;
-  const metrics = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8').catch(() => ''))
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as MetricsLine);
+  const metrics = await readJsonLines<MetricsLine>(join(runDir, 'metrics.jsonl'));
+  const evaluations = await readJsonLines<EvalLine>(join(runDir, 'eval.jsonl'));
   const names = (await readdir(join(runDir, 'samples')).catch(() => [] as string[])).sort(
     (a, b) => epochOf(a) - epochOf(b),
   );
@@ -78,7 +86,7 @@ async function readRunFiles(runDir: string): Promise<RunFiles> {
   const memorization = await readFile(join(runDir, 'memorization.png'))
     .then((bytes) => decodePng(bytes))
     .catch(() => undefined);
-  return { config, metrics, grids, pictures, memorization };
+  return { config, metrics, evaluations, grids, pictures, memorization };
 }
 
 /** The memorization check's picture, when `latent eval` made one. */
@@ -94,6 +102,13 @@ function charts(metrics: MetricsLine[]): string {
   return trainingCharts(kind, metrics, { smoothing: 0.8, titled: true })
     .map((c) => c.svg)
     .join('');
+}
+
+/** The metrics `--eval` measured as the run trained, a chart each. */
+function measured(evaluations: EvalLine[]): string {
+  if (evaluations.length === 0) return '';
+  const svgs = evaluationCharts(evaluations, { width: 420, height: 260, titled: true });
+  return `<h2>Measured during training</h2>\n<div class="charts">${svgs.map((c) => c.svg).join('')}</div>`;
 }
 
 /** Epoch 0 beside the newest epoch, as the note's Figure 1.3. */
@@ -159,6 +174,7 @@ ${STYLE}
 <p class="sub">${escapeHtml(runDir)} · ${metrics.at(-1)?.step ?? 0} steps · ${epochCount} epochs</p>
 <h2>Training curves</h2>
 <div class="charts">${charts(metrics)}</div>
+${measured(files.evaluations)}
 ${beforeAndAfter(grids)}
 ${epochs(files)}
 ${memorizationSection(files.memorization)}

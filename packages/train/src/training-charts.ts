@@ -54,3 +54,36 @@ export function trainingCharts(
     ),
   ];
 }
+
+/** One line of a run's eval.jsonl (`--eval`): when, and a value per metric. */
+export type EvalLine = { step: number; epoch: number } & Record<string, unknown>;
+
+/** Fields of an eval line that are not metrics. */
+const EVAL_FIELDS = new Set(['step', 'epoch', 'seconds']);
+
+/**
+ * A chart per metric a run measured as it trained (`--eval`), over epochs,
+ * unsmoothed: a long run's Parzen and FID, a toy run's KL and modes.
+ */
+export function evaluationCharts(
+  lines: readonly EvalLine[],
+  { width, height, titled = false }: Omit<TrainingChartOptions, 'smoothing'> = {},
+): { title: string; svg: string }[] {
+  const names = [...new Set(lines.flatMap((l) => Object.keys(l)))].filter(
+    (k) => !EVAL_FIELDS.has(k) && lines.some((l) => typeof l[k] === 'number'),
+  );
+  return names.map((name) => {
+    const measured = lines.filter((l) => typeof l[name] === 'number');
+    const series = {
+      label: name,
+      x: measured.map((l) => l.epoch),
+      y: measured.map((l) => l[name] as number),
+      color: G_COLOR,
+    };
+    const title = `${name} by epoch`;
+    return {
+      title,
+      svg: lineChart([series], { width, height, xLabel: 'epoch', ...(titled ? { title } : {}) }),
+    };
+  });
+}
