@@ -65,7 +65,7 @@ export async function evalCommand(opts: EvalCommandOptions): Promise<void> {
 
 /** One progress bar per stage on stderr (none with --json), each ended when its stage is done. */
 function stageProgress(opts: EvalCommandOptions) {
-  const stages = new Map<string, { bar: Progress; start: number }>();
+  const stages = new Map<string, { bar: Progress; start: number; first: number }>();
   const label = (stage: string) =>
     stage === 'sampling'
       ? `sampling ${opts.n} images`
@@ -73,12 +73,16 @@ function stageProgress(opts: EvalCommandOptions) {
         ? `iwae k=${opts.k}`
         : stage;
   return (stage: string, done: number, total: number) => {
+    // A stage reports first after its first batch: the rate counts from that report, so
+    // the first line shows no rate (and no ETA) rather than a batch over a millisecond.
     const s = stages.get(stage) ?? {
       bar: new Progress(process.stderr, 10, opts.json, 'images'),
       start: performance.now(),
+      first: done,
     };
     stages.set(stage, s);
-    const rate = (1000 * done) / Math.max(1, performance.now() - s.start);
+    const elapsed = performance.now() - s.start;
+    const rate = elapsed > 0 ? (1000 * (done - s.first)) / elapsed : 0;
     s.bar.update(done, total, rate, label(stage));
     if (done >= total) s.bar.end();
   };
