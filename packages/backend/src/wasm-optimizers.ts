@@ -7,7 +7,13 @@
 // operation to float32 in the same order, so the results are equal bit for
 // bit and a run resumes on either. They are registered once the wasm backend
 // runs and latent's module instantiates on it (it needs SIMD).
-import { getKernel, type KernelFunc, registerKernel, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  getKernel,
+  type KernelFunc,
+  registerKernel,
+  type TensorInfo,
+  util,
+} from '@tensorflow/tfjs-core';
 import { type Gemm, latentModuleOf, type WasmBackend } from './gemm.js';
 import { SCRATCH_OFFSET } from './gemm-kernels.js';
 
@@ -31,9 +37,9 @@ function fused(
 ): TensorInfo[] {
   const g = latentModuleOf(backend) as Gemm;
   const [first] = inputs as [TensorInfo];
-  const n = first.shape.reduce((a, d) => a * d, 1);
+  const n = util.sizeFromShape(first.shape);
   for (const t of inputs)
-    if (t.dtype !== 'float32' || t.shape.reduce((a, d) => a * d, 1) !== n)
+    if (t.dtype !== 'float32' || util.sizeFromShape(t.shape) !== n)
       throw new Error(`@latent/backend: a fused update takes float32 tensors of ${n} values`);
   const out = Array.from({ length: outputs }, () => backend.makeOutput(first.shape, 'float32'));
   const offset = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;

@@ -28,11 +28,11 @@ interface RunFiles {
 }
 
 /**
- * Epoch pictures a report shows and animates at most. The report is rewritten
- * after every epoch, so with every picture it grew with the run: a run on a
- * few hundred images makes hundreds of short epochs, and re-reading and
- * re-encoding them all came to cost more than the epochs. Beyond this many,
- * evenly spaced ones are kept, the first and the newest always among them.
+ * Epoch pictures a report shows and animates at most. With every picture the
+ * report grew with the run: a run on a few hundred images makes hundreds of
+ * short epochs, and re-reading and re-encoding them all came to cost more
+ * than the epochs. Beyond this many, evenly spaced ones are kept, the first
+ * and the newest always among them.
  */
 export const REPORT_EPOCHS = 48;
 
@@ -45,10 +45,9 @@ function evenlySpaced<T>(items: T[], max: number): T[] {
   );
 }
 
-/** The epoch of `samples/epoch-NNN.png` (or .svg); other files sort last. */
+/** The epoch of `samples/epoch-NNN.png` (or .svg). */
 function epochOf(name: string): number {
-  const m = /^epoch-(\d+)\./.exec(name);
-  return m ? Number(m[1]) : Number.POSITIVE_INFINITY;
+  return Number(/^epoch-(\d+)\./.exec(name)?.[1]);
 }
 
 /** The lines of a run's JSON-lines file; none when it does not exist yet. */
@@ -66,23 +65,18 @@ async function readRunFiles(runDir: string): Promise<RunFiles> {
   >;
   const metrics = await readJsonLines<MetricsLine>(join(runDir, 'metrics.jsonl'));
   const evaluations = await readJsonLines<EvalLine>(join(runDir, 'eval.jsonl'));
-  const names = (await readdir(join(runDir, 'samples')).catch(() => [] as string[])).sort(
-    (a, b) => epochOf(a) - epochOf(b),
-  );
+  const names = await readdir(join(runDir, 'samples')).catch(() => [] as string[]);
+  const epochFiles = (pattern: RegExp) =>
+    evenlySpaced(
+      names.filter((n) => pattern.test(n)).sort((a, b) => epochOf(a) - epochOf(b)),
+      REPORT_EPOCHS,
+    );
   const grids: RunFiles['grids'] = [];
   const pictures: RunFiles['pictures'] = [];
-  for (const name of evenlySpaced(
-    names.filter((n) => /^epoch-\d{3,}\.png$/.test(n)),
-    REPORT_EPOCHS,
-  )) {
+  for (const name of epochFiles(/^epoch-\d{3,}\.png$/))
     grids.push({ name, image: decodePng(await readFile(join(runDir, 'samples', name))) });
-  }
-  for (const name of evenlySpaced(
-    names.filter((n) => /^epoch-\d{3,}\.svg$/.test(n)),
-    REPORT_EPOCHS,
-  )) {
+  for (const name of epochFiles(/^epoch-\d{3,}\.svg$/))
     pictures.push({ name, svg: await readFile(join(runDir, 'samples', name), 'utf8') });
-  }
   const memorization = await readFile(join(runDir, 'memorization.png'))
     .then((bytes) => decodePng(bytes))
     .catch(() => undefined);
