@@ -8,21 +8,10 @@
 import './wasm-kernels.js';
 import {
   _FusedMatMul,
-  type _FusedMatMulAttrs,
-  Add,
   BatchMatMul,
   type BatchMatMulAttrs,
   backend_util,
-  Elu,
-  getKernel,
-  type KernelFunc,
-  LeakyRelu,
-  Relu,
-  Relu6,
-  registerKernel,
-  Sigmoid,
   type TensorInfo,
-  unregisterKernel,
   util,
 } from '@tensorflow/tfjs-core';
 import {
@@ -32,6 +21,12 @@ import {
   WORKSPACE_BYTES,
   wasmFeatures,
 } from './gemm-kernels.js';
+import {
+  type FusedMatMulArgs,
+  fusedProduct,
+  registerProductKernels,
+  wasmKernel,
+} from './wasm-products.js';
 
 /**
  * Which product kernel the wasm backend runs: latent's with FMA
@@ -205,10 +200,9 @@ function product(
   return out;
 }
 
-const fallbackBatchMatMul = getKernel(BatchMatMul, 'wasm');
-const fallbackFusedMatMul = getKernel(_FusedMatMul, 'wasm');
-if (!fallbackBatchMatMul || !fallbackFusedMatMul)
-  throw new Error('@latent/backend: wasm BatchMatMul or _FusedMatMul kernel missing');
+// The kernels in charge before these (wasm-kernels.ts's), for what latent's GEMM does not take.
+const fallbackBatchMatMul = wasmKernel(BatchMatMul);
+const fallbackFusedMatMul = wasmKernel(_FusedMatMul);
 
 function batchMatMul(args: {
   inputs: { a: TensorInfo; b: TensorInfo };
@@ -218,72 +212,17 @@ function batchMatMul(args: {
   const { inputs, backend, attrs } = args;
   return (
     product(backend, inputs.a, inputs.b, attrs.transposeA, attrs.transposeB) ??
-    (fallbackBatchMatMul!.kernelFunc(args as never) as TensorInfo)
+    (fallbackBatchMatMul.kernelFunc(args as never) as TensorInfo)
   );
 }
 
-const ACTIVATIONS: Record<string, string | undefined> = {
-  relu: Relu,
-  relu6: Relu6,
-  sigmoid: Sigmoid,
-  elu: Elu,
-  leakyrelu: LeakyRelu,
-};
-
-function runKernel(
-  backend: WasmBackend,
-  name: string,
-  inputs: Record<string, TensorInfo>,
-  attrs: Record<string, unknown>,
-): TensorInfo {
-  const out = getKernel(name, 'wasm')!.kernelFunc({
-    inputs,
-    attrs,
-    backend,
-  } as never) as TensorInfo;
-  return out;
-}
-
-/** The product, then the bias and activation kernels (both a pass over the small output). */
-function fusedMatMul(args: {
-  inputs: { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
-  backend: WasmBackend;
-  attrs: _FusedMatMulAttrs;
-}): TensorInfo {
+function fusedMatMul(args: FusedMatMulArgs & { backend: WasmBackend }): TensorInfo {
   const { inputs, backend, attrs } = args;
-  const activationKernel = ACTIVATIONS[attrs.activation];
-  const fallback = () => fallbackFusedMatMul!.kernelFunc(args as never) as TensorInfo;
-  if (inputs.preluActivationWeights || (attrs.activation !== 'linear' && !activationKernel))
-    return fallback();
-  let out = product(backend, inputs.a, inputs.b, attrs.transposeA, attrs.transposeB);
-  if (!out) return fallback();
-  if (inputs.bias) {
-    const biased = runKernel(backend, Add, { a: out, b: inputs.bias }, {});
-    backend.disposeData(out.dataId);
-    out = biased;
-  }
-  if (activationKernel) {
-    const activated = runKernel(
-      backend,
-      activationKernel,
-      { x: out },
-      { alpha: attrs.leakyreluAlpha },
-    );
-    backend.disposeData(out.dataId);
-    out = activated;
-  }
-  return out;
+  return fusedProduct(
+    args,
+    () => product(backend, inputs.a, inputs.b, attrs.transposeA, attrs.transposeB),
+    () => fallbackFusedMatMul.kernelFunc(args as never) as TensorInfo,
+  );
 }
 
-for (const [name, kernelFunc, fallback] of [
-  [BatchMatMul, batchMatMul, fallbackBatchMatMul],
-  [_FusedMatMul, fusedMatMul, fallbackFusedMatMul],
-] as const) {
-  unregisterKernel(name, 'wasm');
-  registerKernel({
-    kernelName: name,
-    backendName: 'wasm',
-    setupFunc: fallback.setupFunc,
-    kernelFunc: kernelFunc as unknown as KernelFunc,
-  });
-}
+registerProductKernels(batchMatMul, fusedMatMul);

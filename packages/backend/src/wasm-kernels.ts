@@ -12,8 +12,6 @@
 import '@tensorflow/tfjs-backend-wasm';
 import {
   _FusedMatMul,
-  type _FusedMatMulAttrs,
-  Add,
   BatchMatMul,
   type BatchMatMulAttrs,
   backend_util,
@@ -22,20 +20,21 @@ import {
   type Conv2DBackpropFilterAttrs,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
-  Elu,
-  getKernel,
   Identity,
   type KernelFunc,
-  LeakyRelu,
-  Relu,
-  Relu6,
   registerKernel,
-  Sigmoid,
   Slice,
   type TensorInfo,
   Transpose,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
+import {
+  type FusedMatMulArgs,
+  fusedProduct,
+  registerProductKernels,
+  runWasmKernel,
+  wasmKernel,
+} from './wasm-products.js';
 
 /** The part of tfjs-backend-wasm's BackendWasm these kernels use. */
 interface WasmBackend {
@@ -47,19 +46,7 @@ interface WasmBackend {
   disposeData(dataId: object): boolean;
 }
 
-type Attrs = Record<string, unknown>;
-
-/** Runs another wasm kernel directly, as the backend's own kernels compose (no tape, no engine). */
-function run(
-  backend: WasmBackend,
-  name: string,
-  inputs: Record<string, TensorInfo>,
-  attrs: Attrs,
-): TensorInfo {
-  const kernel = getKernel(name, 'wasm');
-  if (!kernel) throw new Error(`@latent/backend: wasm kernel ${name} is missing`);
-  return kernel.kernelFunc({ inputs, attrs, backend } as never) as TensorInfo;
-}
+const run = runWasmKernel;
 
 function dispose(backend: WasmBackend, ...ts: TensorInfo[]): void {
   for (const t of ts) backend.disposeData(t.dataId);
@@ -272,8 +259,7 @@ registerKernel({
   kernelFunc: conv2dBackpropFilter as unknown as KernelFunc,
 });
 
-const builtinInput = getKernel(Conv2DBackpropInput, 'wasm');
-if (!builtinInput) throw new Error('@latent/backend: wasm Conv2DBackpropInput kernel missing');
+const builtinInput = wasmKernel(Conv2DBackpropInput);
 let fastInput = true;
 
 /**
@@ -338,11 +324,8 @@ function flipsProduct(a: TensorInfo, b: TensorInfo, attrs: BatchMatMulAttrs): bo
   return m <= k && m <= n && k * n >= 1 << 16;
 }
 
-const builtinBatchMatMul = getKernel(BatchMatMul, 'wasm');
-const builtinFusedMatMul = getKernel(_FusedMatMul, 'wasm');
-if (!builtinBatchMatMul || !builtinFusedMatMul)
-  throw new Error('@latent/backend: wasm BatchMatMul or _FusedMatMul kernel missing');
-const plainProduct = builtinBatchMatMul.kernelFunc;
+const builtinFusedMatMul = wasmKernel(_FusedMatMul);
+const plainProduct = wasmKernel(BatchMatMul).kernelFunc;
 
 /** a [1, m, k] x b [1, k, n] as (b^T a^T)^T. */
 function flippedProduct(backend: WasmBackend, a: TensorInfo, b: TensorInfo): TensorInfo {
@@ -371,52 +354,17 @@ function batchMatMul(args: {
     : (plainProduct(args as never) as TensorInfo);
 }
 
-const ACTIVATIONS: Record<string, string | undefined> = {
-  relu: Relu,
-  relu6: Relu6,
-  sigmoid: Sigmoid,
-  elu: Elu,
-  leakyrelu: LeakyRelu,
-};
-
 /** The fused product with bias and activation, flipped like `batchMatMul` where that pays. */
-function fusedMatMul(args: {
-  inputs: { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
-  backend: WasmBackend;
-  attrs: _FusedMatMulAttrs;
-}): TensorInfo {
+function fusedMatMul(args: FusedMatMulArgs & { backend: WasmBackend }): TensorInfo {
   const { inputs, backend, attrs } = args;
-  const { activation, leakyreluAlpha } = attrs;
-  const activationKernel = ACTIVATIONS[activation];
-  if (
-    inputs.preluActivationWeights ||
-    (activation !== 'linear' && !activationKernel) ||
-    !flipsProduct(inputs.a, inputs.b, attrs)
-  )
-    return builtinFusedMatMul!.kernelFunc(args as never) as TensorInfo;
-  let out = flippedProduct(backend, inputs.a, inputs.b);
-  if (inputs.bias) {
-    const biased = run(backend, Add, { a: out, b: inputs.bias }, {});
-    dispose(backend, out);
-    out = biased;
-  }
-  if (activationKernel) {
-    const activated = run(backend, activationKernel, { x: out }, { alpha: leakyreluAlpha });
-    dispose(backend, out);
-    out = activated;
-  }
-  return out;
+  return fusedProduct(
+    args,
+    () =>
+      flipsProduct(inputs.a, inputs.b, attrs)
+        ? flippedProduct(backend, inputs.a, inputs.b)
+        : undefined,
+    () => builtinFusedMatMul.kernelFunc(args as never) as TensorInfo,
+  );
 }
 
-for (const [name, kernelFunc, builtin] of [
-  [BatchMatMul, batchMatMul, builtinBatchMatMul],
-  [_FusedMatMul, fusedMatMul, builtinFusedMatMul],
-] as const) {
-  unregisterKernel(name, 'wasm');
-  registerKernel({
-    kernelName: name,
-    backendName: 'wasm',
-    setupFunc: builtin.setupFunc,
-    kernelFunc: kernelFunc as unknown as KernelFunc,
-  });
-}
+registerProductKernels(batchMatMul, fusedMatMul);
