@@ -30,6 +30,7 @@ enum Op {
   localSet = 0x21,
   localTee = 0x22,
   f32Load = 0x2a,
+  i32Store = 0x36,
   f32Store = 0x38,
   i32Const = 0x41,
   f32Const = 0x43,
@@ -38,10 +39,13 @@ enum Op {
   i32LtS = 0x48,
   i32GtS = 0x4a,
   i32GeS = 0x4e,
+  f32Ne = 0x5c,
+  f32Gt = 0x5e,
   i32Add = 0x6a,
   i32Sub = 0x6b,
   i32Mul = 0x6c,
   i32And = 0x71,
+  i32Or = 0x72,
   f32Sqrt = 0x91,
   f32Add = 0x92,
   f32Sub = 0x93,
@@ -59,6 +63,13 @@ const VOID = 0x40;
 const V128_LOAD = 0x00;
 const V128_LOAD32_SPLAT = 0x09;
 const V128_STORE = 0x0b;
+const I32X4_SPLAT = 0x11;
+const F32X4_SPLAT = 0x13;
+const F32X4_REPLACE_LANE = 0x20;
+const F32X4_NE = 0x42;
+const F32X4_GT = 0x44;
+const V128_OR = 0x50;
+const V128_BITSELECT = 0x52;
 const F32X4_SQRT = 0xe3;
 const F32X4_ADD = 0xe4;
 const F32X4_SUB = 0xe5;
@@ -379,6 +390,129 @@ function scaleRows(): Func {
   };
 }
 
+/**
+ * maxRows(x, o, rows, p) / argMaxRows: o[i] = the largest of x[i, 0..p) (p >= 1),
+ * or its index (int32), for x [rows, p]. As tfjs's own kernels on wasm and
+ * cpu, so the results are theirs bit for bit: the first of equal values wins
+ * (-0 before 0 gives -0); a NaN anywhere makes the maximum NaN, while the
+ * index skips NaNs (one at j = 0 stays).
+ */
+function reduceRows(index: boolean): Func {
+  const [x, o, rows, p] = [0, 1, 2, 3];
+  const [i, j, best, wins, quads, rowBytes, at] = [4, 5, 6, 7, 8, 9, 10];
+  const [m, v] = [11, 12];
+  const [vm, vv, vbest, vwins] = [13, 14, 15, 16];
+  const load = (ptr: number[]) => [...ptr, Op.f32Load, ...memarg(0)];
+  // One row at a time, for the rows left over from the groups of four.
+  const step = [
+    ...load(get(x)),
+    Op.localTee,
+    ...uleb(v),
+    ...get(m),
+    Op.f32Gt,
+    ...(index ? [] : [...get(v), ...get(v), Op.f32Ne, Op.i32Or]),
+    ...set(wins),
+    ...(index ? [...get(j), ...get(best), ...get(wins), Op.select, ...set(best)] : []),
+    ...get(v),
+    ...get(m),
+    ...get(wins),
+    Op.select,
+    ...set(m),
+    ...inc(x, i32(4)),
+    ...inc(j, i32(1)),
+  ];
+  const row = [
+    ...load(get(x)),
+    ...set(m),
+    ...i32(0),
+    ...set(best),
+    ...inc(x, i32(4)),
+    ...i32(1),
+    ...set(j),
+    ...whileLt(j, p, step),
+    ...get(o),
+    ...(index ? [...get(best), Op.i32Store] : [...get(m), Op.f32Store]),
+    ...memarg(0),
+    ...inc(o, i32(4)),
+    ...inc(i, i32(1)),
+  ];
+  // Four rows at once, one lane each: piece j of rows i..i+3 (rowBytes apart)
+  // in one vector. Each lane compares in the one-row order, so the results
+  // are the same; no branch depends on the data (a data-dependent branch per
+  // piece made a one-row loop as slow as tfjs's, ~4 ns an element).
+  const lanes = [...load(get(at)), ...simd(F32X4_SPLAT)];
+  for (let lane = 1; lane < 4; lane++)
+    lanes.push(
+      ...load([...get(at), ...get(rowBytes), ...i32(lane), Op.i32Mul, Op.i32Add]),
+      ...simd(F32X4_REPLACE_LANE, lane),
+    );
+  const quadStep = [
+    ...lanes,
+    Op.localTee,
+    ...uleb(vv),
+    ...get(vm),
+    ...simd(F32X4_GT),
+    ...(index ? [] : [...get(vv), ...get(vv), ...simd(F32X4_NE), ...simd(V128_OR)]),
+    ...set(vwins),
+    ...(index
+      ? [
+          ...get(j),
+          ...simd(I32X4_SPLAT),
+          ...get(vbest),
+          ...get(vwins),
+          ...simd(V128_BITSELECT),
+          ...set(vbest),
+        ]
+      : []),
+    ...get(vv),
+    ...get(vm),
+    ...get(vwins),
+    ...simd(V128_BITSELECT),
+    ...set(vm),
+    ...inc(at, i32(4)),
+    ...inc(j, i32(1)),
+  ];
+  const quad = [
+    ...get(x),
+    ...set(at),
+    ...lanes,
+    ...set(vm),
+    ...i32(0),
+    ...simd(I32X4_SPLAT),
+    ...set(vbest),
+    ...inc(at, i32(4)),
+    ...i32(1),
+    ...set(j),
+    ...whileLt(j, p, quadStep),
+    ...get(o),
+    ...get(index ? vbest : vm),
+    ...v128Store(0),
+    ...inc(o, i32(16)),
+    ...inc(x, [...get(rowBytes), ...i32(4), Op.i32Mul]),
+    ...inc(i, i32(4)),
+  ];
+  return {
+    params: 4,
+    locals: [
+      [7, I32],
+      [2, F32],
+      [4, V128],
+    ],
+    body: [
+      ...get(p),
+      ...i32(4),
+      Op.i32Mul,
+      ...set(rowBytes),
+      ...get(rows),
+      ...i32(-4),
+      Op.i32And,
+      ...set(quads),
+      ...whileLt(i, quads, quad),
+      ...whileLt(i, rows, row),
+    ],
+  };
+}
+
 /** Code for one element (f32) or four (f32x4) of an elementwise update; see `elementwise`. */
 interface Lanes {
   /** Value of input k at the current position. */
@@ -584,6 +718,7 @@ const str = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charC
  * The module's bytes: imports `env.memory` (any size; `shared` for a
  * threaded heap, whose import must declare a maximum: 4 GiB admits any),
  * exports `kernel`, `tile`, `packA`, `packB`, `macro`, `scaleRows`,
+ * `maxRows`, `argMaxRows`,
  * `sgdMomentum` and `adam`.
  */
 export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array {
@@ -594,6 +729,8 @@ export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array {
     ['packB', pack(NR)],
     ['macro', macroKernel()],
     ['scaleRows', scaleRows()],
+    ['maxRows', reduceRows(false)],
+    ['argMaxRows', reduceRows(true)],
     ['sgdMomentum', sgdMomentum()],
     ['adam', adam()],
   ];
@@ -649,6 +786,8 @@ export function wasmFeatures(): { simd: boolean; relaxed: boolean } {
 /** The exports of an instantiated GEMM module; every pointer and stride is in bytes. */
 export interface GemmExports {
   scaleRows(x: number, s: number, o: number, rows: number, p: number): void;
+  maxRows(x: number, o: number, rows: number, p: number): void;
+  argMaxRows(x: number, o: number, rows: number, p: number): void;
   sgdMomentum(
     theta: number,
     v: number,
