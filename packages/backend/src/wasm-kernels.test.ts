@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { initBackend, useFastWasmConv2DBackpropInput } from './node.js';
+import { initBackend, useFastWasmConv2DBackpropInput, useLatentWasmGemm } from './node.js';
 
 // Deterministic inputs as plain arrays, so both backends see the same numbers.
 function values(n: number, seed: number): Float32Array {
@@ -152,6 +152,36 @@ describe('wasm convolution kernels', () => {
       const [plain, fused] = product(a, b, bias);
       expect(maxRelErr(plain!, wantPlain!)).toBeLessThan(1e-5);
       expect(maxRelErr(fused!, wantFused!)).toBeLessThan(1e-5);
+    }
+  });
+  it('with XNNPACK, products with transpose flags (as explicit transposes) match the cpu backend', async () => {
+    const [m, k, n] = [7, 300, 260];
+    const product = (ta: boolean, tb: boolean) =>
+      tf.tidy(() => {
+        const a = tf.tensor2d(values(m * k, 4), ta ? [k, m] : [m, k]);
+        const b = tf.tensor2d(values(k * n, 5), tb ? [n, k] : [k, n]);
+        return tf.matMul(a, b, ta, tb).dataSync().slice();
+      });
+    const flags = [
+      [false, true],
+      [true, false],
+      [true, true],
+    ] as const;
+    await initBackend('cpu');
+    const want = flags.map(([ta, tb]) => product(ta, tb));
+    useLatentWasmGemm(false);
+    try {
+      expect((await initBackend('wasm')).gemm).toBe('xnnpack');
+      const before = tf.memory().numTensors;
+      for (const [i, [ta, tb]] of flags.entries())
+        expect(
+          maxRelErr(product(ta, tb), want[i]!),
+          `transposeA ${ta}, transposeB ${tb}`,
+        ).toBeLessThan(1e-5);
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      useLatentWasmGemm(true);
+      await initBackend('wasm');
     }
   });
 });

@@ -315,8 +315,7 @@ registerKernel({
  * product as (B^T A^T)^T packs only the short operand; the three transposes
  * cost far less than the packing (a 1200x1200 transpose: ~1.5 ms).
  */
-function flipsProduct(a: TensorInfo, b: TensorInfo, attrs: BatchMatMulAttrs): boolean {
-  if (attrs.transposeA || attrs.transposeB) return false;
+function flipsProduct(a: TensorInfo, b: TensorInfo): boolean {
   if (a.shape.length !== 3 || b.shape.length !== 3 || a.shape[0] !== 1 || b.shape[0] !== 1)
     return false;
   const [, m, k] = a.shape as [number, number, number];
@@ -343,15 +342,49 @@ function flippedProduct(backend: WasmBackend, a: TensorInfo, b: TensorInfo): Ten
   return c;
 }
 
+/** a b as they lie, flipped where that pays. */
+function untransposedProduct(backend: WasmBackend, a: TensorInfo, b: TensorInfo): TensorInfo {
+  return flipsProduct(a, b)
+    ? flippedProduct(backend, a, b)
+    : (plainProduct({
+        inputs: { a, b },
+        attrs: { transposeA: false, transposeB: false },
+        backend,
+      } as never) as TensorInfo);
+}
+
+/**
+ * op(a) op(b) from untransposed products and explicit transposes: XNNPACK
+ * runs a product with a transpose flag ~10x slower than a plain one, and a
+ * transpose costs little next to a product. a b^T is taken as (b a^T)^T, so
+ * that b (a weight, in the gradients that ask for it) is not repacked; a^T b
+ * as (a^T) b; a^T b^T as (b a)^T. Every gradient of a product asks for these.
+ */
 function batchMatMul(args: {
   inputs: { a: TensorInfo; b: TensorInfo };
   backend: WasmBackend;
   attrs: BatchMatMulAttrs;
 }): TensorInfo {
   const { inputs, backend, attrs } = args;
-  return flipsProduct(inputs.a, inputs.b, attrs)
-    ? flippedProduct(backend, inputs.a, inputs.b)
-    : (plainProduct(args as never) as TensorInfo);
+  const { a, b } = inputs;
+  const { transposeA, transposeB } = attrs;
+  if (!transposeA && !transposeB) return untransposedProduct(backend, a, b);
+  if (a.shape.length !== 3 || b.shape.length !== 3)
+    return plainProduct(args as never) as TensorInfo;
+  const t = (x: TensorInfo) => run(backend, Transpose, { x }, { perm: [0, 2, 1] });
+  const withTransposed = (x: TensorInfo, use: (xt: TensorInfo) => TensorInfo) => {
+    const xt = t(x);
+    const out = use(xt);
+    dispose(backend, xt);
+    return out;
+  };
+  if (!transposeB) return withTransposed(a, (at) => untransposedProduct(backend, at, b));
+  const c = transposeA
+    ? untransposedProduct(backend, b, a)
+    : withTransposed(a, (at) => untransposedProduct(backend, b, at));
+  const out = t(c);
+  dispose(backend, c);
+  return out;
 }
 
 /** The fused product with bias and activation, flipped like `batchMatMul` where that pays. */
@@ -360,7 +393,7 @@ function fusedMatMul(args: FusedMatMulArgs & { backend: WasmBackend }): TensorIn
   return fusedProduct(
     args,
     () =>
-      flipsProduct(inputs.a, inputs.b, attrs)
+      !attrs.transposeA && !attrs.transposeB && flipsProduct(inputs.a, inputs.b)
         ? flippedProduct(backend, inputs.a, inputs.b)
         : undefined,
     () => builtinFusedMatMul.kernelFunc(args as never) as TensorInfo,

@@ -65,16 +65,15 @@ export type FusedActivation = Exclude<Activation, 'tanh'>;
 
 /**
  * The gradient of `_FusedMatMul` as `dense` calls it (2-D operands as
- * [1, m, k] x [1, k, n], no transposes, a bias, an activation), from plain
- * products only: the wasm backend runs products with a transpose flag ~10x
- * slower than untransposed ones, and tfjs-core's `fused.matMul` gradient uses
- * them. A registered gradient (unlike `customGrad`) returns one closure per
- * input, so the engine computes only the gradients the tape needs: no input
- * gradient for the first layer, no weight gradients of the network held fixed.
+ * [1, m, k] x [1, k, n], no transposes, a bias, an activation). A registered
+ * gradient (unlike `customGrad`) returns one closure per input, so the engine
+ * computes only the gradients the tape needs: no input gradient for the first
+ * layer, no weight gradients of the network held fixed. The products are
+ * asked for with transpose flags: each backend takes them its fastest way
+ * (latent's wasm GEMM as strides, XNNPACK through explicit transposes).
  */
 function registerFusedDenseGradient(): void {
   if (tf.getGradient(tf._FusedMatMul)) return;
-  const t = (m: tf.Tensor) => tf.transpose(m as tf.Tensor2D);
   tf.registerGradient({
     kernelName: tf._FusedMatMul,
     inputsToSave: ['a', 'b'],
@@ -106,10 +105,8 @@ function registerFusedDenseGradient(): void {
       else if (activation === 'linear') dz = g as tf.Tensor2D;
       else throw new Error(`@latent/models: _FusedMatMul gradient: no ${activation} activation`);
       return {
-        // dz W^T as (W dz^T)^T: the weight is the product's first operand, which
-        // XNNPACK uses as it lies; only the small dz^T gets packed.
-        a: () => tf.reshape(t(tf.matMul(b, t(dz))), [1, m, k]),
-        b: () => tf.reshape(tf.matMul(t(a), dz), [1, k, n]),
+        a: () => tf.reshape(tf.matMul(dz, b, false, true), [1, m, k]),
+        b: () => tf.reshape(tf.matMul(a, dz, true, false), [1, k, n]),
         bias: () => tf.sum(dz, 0),
       };
     },

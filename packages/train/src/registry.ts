@@ -22,7 +22,7 @@ import {
   wganGp,
 } from '@latent/models';
 import type { GanRunConfigInput, VaeRunConfig } from './config.js';
-import { GAN_NAMES, type GanName, type ModelName, VAE_NAMES, type VaeName } from './model-names.js';
+import type { GanName, ModelName, VaeName } from './model-names.js';
 
 export { GAN_NAMES, type GanName, type ModelName, VAE_NAMES, type VaeName } from './model-names.js';
 
