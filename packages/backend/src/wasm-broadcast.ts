@@ -5,15 +5,9 @@
 // [b, units, pieces] that way, six times per MLP GAN step. Runs as
 // `scaleRows` of latent's GEMM module, on the heap.
 import './gemm.js';
-import {
-  getKernel,
-  type KernelFunc,
-  Multiply,
-  registerKernel,
-  type TensorInfo,
-  unregisterKernel,
-} from '@tensorflow/tfjs-core';
+import { Multiply, type TensorInfo } from '@tensorflow/tfjs-core';
 import { gemmOf, type WasmBackend } from './gemm.js';
+import { replaceWasmKernel, wasmKernel } from './wasm-products.js';
 
 /** Whether `wide` is [..., p] and `narrow` the same shape with a last axis of 1. */
 function lastAxisBroadcast(wide: TensorInfo, narrow: TensorInfo): boolean {
@@ -24,8 +18,7 @@ function lastAxisBroadcast(wide: TensorInfo, narrow: TensorInfo): boolean {
   return wide.dtype === 'float32' && narrow.dtype === 'float32';
 }
 
-const builtin = getKernel(Multiply, 'wasm');
-if (!builtin) throw new Error('@latent/backend: wasm Multiply kernel missing');
+const builtin = wasmKernel(Multiply);
 
 function multiply(args: { inputs: { a: TensorInfo; b: TensorInfo }; backend: WasmBackend }) {
   const { inputs, backend } = args;
@@ -35,7 +28,7 @@ function multiply(args: { inputs: { a: TensorInfo; b: TensorInfo }; backend: Was
     : lastAxisBroadcast(inputs.b, inputs.a)
       ? [inputs.b, inputs.a]
       : [];
-  if (!g || !wide || !narrow) return builtin!.kernelFunc(args as never) as TensorInfo;
+  if (!g || !wide || !narrow) return builtin.kernelFunc(args as never) as TensorInfo;
   const out = backend.makeOutput(wide.shape, 'float32');
   const offset = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
   const p = wide.shape[wide.shape.length - 1] as number;
@@ -44,10 +37,4 @@ function multiply(args: { inputs: { a: TensorInfo; b: TensorInfo }; backend: Was
   return out;
 }
 
-unregisterKernel(Multiply, 'wasm');
-registerKernel({
-  kernelName: Multiply,
-  backendName: 'wasm',
-  setupFunc: builtin.setupFunc,
-  kernelFunc: multiply as unknown as KernelFunc,
-});
+replaceWasmKernel(Multiply, multiply);

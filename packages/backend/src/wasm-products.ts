@@ -1,6 +1,7 @@
 // What the wasm backend's product kernels share, whichever GEMM multiplies:
 // running another kernel directly, the bias-and-activation tail of
-// _FusedMatMul, and putting a BatchMatMul / _FusedMatMul pair in charge.
+// _FusedMatMul, and putting a kernel (the BatchMatMul / _FusedMatMul pair, Max,
+// Multiply) in charge in place of tfjs's.
 // wasm-kernels.ts (XNNPACK with flipped operands) and gemm.ts (latent's GEMM)
 // each supply only their product.
 import {
@@ -92,19 +93,24 @@ export function fusedProduct(
   return out;
 }
 
-/** Puts `batchMatMul` and `fusedMatMul` in charge of the wasm backend's products, keeping the set-up of the kernels they replace. */
+/**
+ * Puts `kernelFunc` in charge of the wasm kernel `name`, keeping the set-up of
+ * the kernel it replaces (which stays callable); unregistering first is how
+ * tfjs allows this without a "kernel already registered" warning.
+ */
+export function replaceWasmKernel(name: string, kernelFunc: unknown): void {
+  const replaced = wasmKernel(name);
+  unregisterKernel(name, 'wasm');
+  registerKernel({
+    kernelName: name,
+    backendName: 'wasm',
+    setupFunc: replaced.setupFunc,
+    kernelFunc: kernelFunc as KernelFunc,
+  });
+}
+
+/** Puts `batchMatMul` and `fusedMatMul` in charge of the wasm backend's products. */
 export function registerProductKernels(batchMatMul: unknown, fusedMatMul: unknown): void {
-  for (const [name, kernelFunc] of [
-    [BatchMatMul, batchMatMul],
-    [_FusedMatMul, fusedMatMul],
-  ] as const) {
-    const replaced = wasmKernel(name);
-    unregisterKernel(name, 'wasm');
-    registerKernel({
-      kernelName: name,
-      backendName: 'wasm',
-      setupFunc: replaced.setupFunc,
-      kernelFunc: kernelFunc as KernelFunc,
-    });
-  }
+  replaceWasmKernel(BatchMatMul, batchMatMul);
+  replaceWasmKernel(_FusedMatMul, fusedMatMul);
 }

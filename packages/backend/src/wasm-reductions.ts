@@ -8,17 +8,14 @@ import './gemm.js';
 import {
   ArgMax,
   type ArgMaxAttrs,
-  type KernelFunc,
   Max,
   type MaxAttrs,
-  registerKernel,
   type TensorInfo,
-  unregisterKernel,
   util,
 } from '@tensorflow/tfjs-core';
 import { latentModuleOf, type WasmBackend } from './gemm.js';
 import type { GemmExports } from './gemm-kernels.js';
-import { wasmKernel } from './wasm-products.js';
+import { replaceWasmKernel, wasmKernel } from './wasm-products.js';
 
 /** [rows, p] when `axis` is x's last axis only, p >= 1 and x a non-empty float32; else undefined. */
 function lastAxisRows(x: TensorInfo, axis: number | number[]): [number, number] | undefined {
@@ -63,13 +60,7 @@ function lastAxisKernel(
     loop(g.exports)(offset(x), offset(out), ...shape);
     return out;
   };
-  unregisterKernel(name, 'wasm');
-  registerKernel({
-    kernelName: name,
-    backendName: 'wasm',
-    setupFunc: builtin.setupFunc,
-    kernelFunc: kernelFunc as unknown as KernelFunc,
-  });
+  replaceWasmKernel(name, kernelFunc);
 }
 
 lastAxisKernel(
