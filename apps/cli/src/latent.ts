@@ -24,7 +24,7 @@ function withRunOutput(command: Command): Command {
   return command
     .option(
       '--checkpoint-every <steps>',
-      "write a checkpoint every n steps (default: at each epoch's end), and always when the run stops",
+      "write a checkpoint every n steps (default: with each epoch's grid), and always when the run stops",
       positive,
     )
     .option('--keep <n>', 'keep the newest n checkpoints', positive, 3)
@@ -72,7 +72,8 @@ const train = program
     `
 Writes runs/<name>/:
   config.json          the resolved run config
-  samples/epoch-NNN.png  a grid from the same fixed noise before training (000) and after each epoch
+  samples/epoch-NNN.png  a grid from the same fixed noise before training (000), after each epoch
+                         (every few when epochs are under 50 steps) and at the end
   metrics.jsonl        one JSON line per logging interval: dLoss, gLoss, dReal = mean D(x), dFake = mean D(G(z))
 
 Examples:

@@ -39,7 +39,7 @@ import type { ReplicaData } from './worker.js';
 
 /** How a run reports and how often and how many checkpoints it keeps. */
 export interface RunOutput {
-  /** Write a checkpoint every `checkpointEvery` steps; absent: at each epoch's end. Always when the run stops. */
+  /** Write a checkpoint every `checkpointEvery` steps; absent: with each epoch's grid. Always when the run stops. */
   checkpointEvery?: number;
   /** Keep the newest `keep` checkpoints. */
   keep: number;
@@ -217,9 +217,10 @@ class RunView {
         this.onStep(e);
         break;
       case 'epoch':
-        this.progress.log(
-          `epoch ${e.epoch} done in ${formatDuration(e.seconds)} (${e.step} steps)`,
-        );
+        if (e.recorded)
+          this.progress.log(
+            `epoch ${e.epoch} done in ${formatDuration(e.seconds)} (${e.step} steps)`,
+          );
         break;
       case 'samples':
         this.onSamples(e, recorded);

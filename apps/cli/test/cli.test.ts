@@ -122,27 +122,23 @@ describe('latent train', () => {
       learningRate: 0.1,
     });
 
-    // 100 images / batch 20 = 5 steps per epoch: a grid before training, after epoch 1, and at the stop.
+    // 100 images / batch 20 = 5 steps per epoch, too short to record each: a grid before training and at the stop.
     const samples = (await readdir(join(dir, 'samples'))).sort();
-    expect(samples).toEqual(['epoch-000.png', 'epoch-001.png', 'step-000006.png']);
+    expect(samples).toEqual(['epoch-000.png', 'step-000006.png']);
     const before = decodePng(await readFile(join(dir, 'samples', 'epoch-000.png')));
     const after = decodePng(await readFile(join(dir, 'samples', 'step-000006.png')));
     // 16 images in 4 columns, 28 px scaled x2, 2 px padding around each cell.
     expect([before.width, before.height]).toEqual([4 * 56 + 5 * 2, 4 * 56 + 5 * 2]);
     expect(Buffer.from(after.data).equals(Buffer.from(before.data))).toBe(false);
 
-    // A self-contained report with both charts and the grids inline, and the grid animation.
+    // A self-contained report with both charts and the grid inline (one epoch grid: no animation yet).
     const report = await readFile(join(dir, 'report.html'), 'utf8');
     expect(report.match(/<svg/g)?.length).toBe(2);
     expect(report).toContain('data:image/png;base64,');
     expect(report).not.toMatch(/src="(?!data:)/);
-    expect((await readFile(join(dir, 'training.gif'))).subarray(0, 6).toString()).toBe('GIF89a');
 
-    // A checkpoint after epoch 1 (step 5) and one at the stop (step 6), both loadable.
-    expect((await readdir(join(dir, 'checkpoints'))).sort()).toEqual([
-      'step-00000005',
-      'step-00000006',
-    ]);
+    // A checkpoint at the stop (step 6), loadable.
+    expect(await readdir(join(dir, 'checkpoints'))).toEqual(['step-00000006']);
     const checkpoint = await readCheckpoint(join(dir, 'checkpoints', 'step-00000006'));
     expect(checkpoint.manifest.progress.step).toBe(6);
 

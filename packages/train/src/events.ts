@@ -13,7 +13,8 @@ export interface GanStats {
 /**
  * What a trainer reports, in order: `start`, then per step `step` (and every
  * `logEvery` steps `log`), `epoch` at each epoch's end, `samples` before
- * training and after each epoch, `eval` after some epochs' samples when the
+ * training, after each recorded epoch (every epoch, or every few when epochs
+ * are shorter than 50 steps) and at the end, `eval` after some epochs' samples when the
  * run evaluates, and finally `done`. The CLI renders these as
  * a progress bar and files; the web app posts them from its worker. A
  * `warning` follows an epoch's `samples` when G has collapsed.
@@ -28,7 +29,14 @@ export type TrainEvent<S extends object = GanStats> =
       momentum: number;
     } & S)
   | ({ type: 'log'; step: number; epoch: number; steps: number; seconds: number } & S)
-  | { type: 'epoch'; epoch: number; step: number; seconds: number }
+  | {
+      type: 'epoch';
+      epoch: number;
+      step: number;
+      seconds: number;
+      /** A recorded epoch end (`epochsPerRecord`): its grid follows, and the default checkpoint is taken. */
+      recorded: boolean;
+    }
   | SamplesEvent
   | {
       type: 'eval';

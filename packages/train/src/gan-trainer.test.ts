@@ -110,21 +110,47 @@ describe('GanTrainer', () => {
 
   it('emits start, samples at epoch 0, steps, logs, epochs, samples per epoch and done', async () => {
     await initBackend('wasm');
-    const config = resolveGanRunConfig({ batchSize: 100, epochs: 2, logEvery: 4, sampleCount: 9 });
+    // 600 / 5 = 120 steps an epoch: each epoch end is recorded.
+    const config = resolveGanRunConfig({ batchSize: 5, epochs: 2, logEvery: 100, sampleCount: 9 });
     const trainer = new GanTrainer({ model: small(), data, config });
+    expect(trainer.epochsPerRecord).toBe(1);
     const events = await collect(trainer);
     const types = events.map((e) => e.type);
     expect(types[0]).toBe('start');
-    expect(types.filter((t) => t === 'step')).toHaveLength(12); // 600 / 100 batches x 2 epochs
-    expect(types.filter((t) => t === 'log')).toHaveLength(3);
-    expect(types.filter((t) => t === 'epoch')).toHaveLength(2);
+    expect(types.filter((t) => t === 'step')).toHaveLength(240);
+    expect(types.filter((t) => t === 'log')).toHaveLength(3); // at 100, 200 and the end
+    const epochs = events.filter((e) => e.type === 'epoch');
+    expect(epochs.map((e) => [e.epoch, e.recorded])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
     const samples = events.filter((e) => e.type === 'samples');
     expect(samples.map((e) => e.epoch)).toEqual([0, 1, 2]);
     for (const s of samples) {
       expect(s.images.length).toBe(9 * 784);
       expect(s.shape).toEqual([28, 28, 1]);
     }
-    expect(events.at(-1)).toMatchObject({ type: 'done', step: 12, epoch: 2, reason: 'finished' });
+    expect(events.at(-1)).toMatchObject({ type: 'done', step: 240, epoch: 2, reason: 'finished' });
+    trainer.dispose();
+  });
+
+  it('records every few epochs when epochs are short, and the last one', async () => {
+    await initBackend('wasm');
+    // 600 / 100 = 6 steps an epoch: a recorded end every 9 epochs (54 steps), and the run's last.
+    const config = resolveGanRunConfig({ batchSize: 100, epochs: 20, sampleCount: 4 });
+    const trainer = new GanTrainer({ model: small(), data, config });
+    expect(trainer.epochsPerRecord).toBe(9);
+    const events = await collect(trainer);
+    const epochs = events.filter((e) => e.type === 'epoch');
+    expect(epochs).toHaveLength(20);
+    expect(epochs.filter((e) => e.recorded).map((e) => e.epoch)).toEqual([9, 18]);
+    const samples = events.filter((e) => e.type === 'samples');
+    expect(samples.map((e) => [e.epoch, e.step, e.partial])).toEqual([
+      [0, 0, false],
+      [9, 54, false],
+      [18, 108, false],
+      [20, 120, false],
+    ]);
     trainer.dispose();
   });
 
@@ -132,7 +158,7 @@ describe('GanTrainer', () => {
     await initBackend('wasm');
     const run = async (collapseThreshold: number) => {
       const config = resolveGanRunConfig({
-        batchSize: 100,
+        batchSize: 5,
         epochs: 2,
         sampleCount: 16,
         collapseThreshold,

@@ -42,7 +42,7 @@ export function datedRunName(prefix: string, at = new Date()): string {
 /**
  * A run's folder on disk: `config.json` (a readable copy of the run), the
  * checkpoints by the run's policy (every `checkpointEvery` steps or at each
- * epoch's end, the newest `keep` kept, the best by a metric in
+ * recorded epoch end, the newest `keep` kept, the best by a metric in
  * `checkpoints/best/`), `metrics.jsonl`, `eval.jsonl` and the sample
  * pictures. Each checkpoint carries the run's stamp (backend and GEMM,
  * workers, policy, evaluation), so `open` resumes from the checkpoint alone — also a

@@ -32,7 +32,7 @@ export interface Recorded {
  * Records one run's events in its run folder: a checkpoint whenever the
  * folder's policy wants one and at the end, `metrics.jsonl` (a line per
  * logging interval, with steps per second), `eval.jsonl` and the best
- * checkpoint by one metric, the fixed-noise grid of each epoch
+ * checkpoint by one metric, the fixed-noise grid of each recorded epoch
  * (`samples/epoch-NNN.png`, or `step-NNNNNN.png` at a stop within an epoch)
  * — for a toy GAN the note's Figure 1.2 or GAN Lab's picture as SVG instead —
  * and `report.html` after epochs (as often as costs a tenth of the run) and
@@ -70,7 +70,7 @@ export class RunRecorder {
     switch (e.type) {
       case 'step':
       case 'epoch':
-        if (folder.due(e.step, e.type === 'epoch')) await folder.save(trainer);
+        if (folder.due(e.step, e.type === 'epoch' && e.recorded)) await folder.save(trainer);
         return {};
       case 'log': {
         const { type: _, step, epoch, steps, seconds, ...stats } = e;

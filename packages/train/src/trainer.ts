@@ -38,6 +38,13 @@ export interface Evaluation {
   run: () => Promise<Record<string, number>>;
 }
 
+/**
+ * Steps a run trains at least between two recorded epoch ends. A few hundred
+ * images make epochs of a step or two; a grid, a report frame and a
+ * checkpoint after each would cost more than the training and fill the disk.
+ */
+const MIN_STEPS_BETWEEN_RECORDS = 50;
+
 /** The part of a run config the training loop reads. */
 export interface LoopSettings {
   epochs: number;
@@ -107,9 +114,27 @@ export abstract class Trainer<S extends object> {
     return this.batches.state.epoch;
   }
 
+  /**
+   * Epochs between the epoch ends a run records (its fixed-noise grid and, by
+   * default, a checkpoint): one, or as many as make 50 steps (a toy's
+   * 78-step epochs are each recorded, a 100-image folder's one-step epochs
+   * every 50).
+   */
+  get epochsPerRecord(): number {
+    return Math.max(1, Math.ceil(MIN_STEPS_BETWEEN_RECORDS / this.stepsPerEpoch));
+  }
+
   /** The fixed-noise grid now, between steps (a page's live preview): a partial `samples` event. */
   preview(): Promise<SamplesEvent> {
     return this.samplesEvent(true);
+  }
+
+  /** An epoch end's grid, and the warning it calls for. */
+  private async *epochGrid(): AsyncGenerator<TrainEvent<S>> {
+    const samples = await this.samplesEvent(false);
+    yield samples;
+    const warning = this.afterEpoch(samples);
+    if (warning) yield warning;
   }
 
   /** The fixed-noise grid as a `samples` event, with its diversity in units of the full pixel range. */
@@ -228,6 +253,7 @@ export abstract class Trainer<S extends object> {
       totalSteps: total,
       stepsPerEpoch: this.stepsPerEpoch,
     };
+    let gridStep = this.step;
     if (this.step === 0) yield await this.samplesEvent(false);
 
     let reason: 'finished' | 'max-steps' | 'aborted' = 'finished';
@@ -269,17 +295,19 @@ export abstract class Trainer<S extends object> {
       }
       if (epochEnded) {
         const t = now();
+        const recorded = (epoch + 1) % this.epochsPerRecord === 0;
         yield {
           type: 'epoch',
           epoch: epoch + 1,
           step: this.step,
           seconds: (t - epochStart) / 1000,
+          recorded,
         };
         epochStart = t;
-        const samples = await this.samplesEvent(false);
-        yield samples;
-        const warning = this.afterEpoch(samples);
-        if (warning) yield warning;
+        if (recorded) {
+          gridStep = this.step;
+          yield* this.epochGrid();
+        }
         if (evaluate && (epoch + 1) % evaluate.every === 0) {
           const t0 = now();
           const values = await evaluate.run();
@@ -306,7 +334,9 @@ export abstract class Trainer<S extends object> {
     ) {
       reason = 'max-steps';
     }
+    // The last grid: of a stop within an epoch, or of an epoch end between recorded ones.
     if (this.batches.state.batch !== 0) yield await this.samplesEvent(true);
+    else if (gridStep !== this.step) yield* this.epochGrid();
     yield {
       type: 'done',
       step: this.step,
