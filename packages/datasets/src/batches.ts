@@ -162,9 +162,7 @@ export class BatchIterator {
       const rng = new Rng(deriveSeed(this.opts.seed, 'binarize', this.epoch, this.batch));
       for (let i = 0; i < b; i++) {
         const src = order[start + i]!;
-        const from = set.images.subarray(src * size, (src + 1) * size);
-        const at = i * size;
-        for (let j = 0; j < size; j++) values[at + j] = rng.next() * 255 < from[j]! ? 1 : 0;
+        rng.binarize(set.images.subarray(src * size, (src + 1) * size), values, i * size);
       }
     } else {
       const lut = this.lut;

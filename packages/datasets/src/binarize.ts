@@ -24,9 +24,7 @@ export function binarizeImages(set: ImageSet, options: BinarizeOptions): ImageSe
   const src = set.images;
   const out = new Uint8Array(src.length);
   if (options.method === 'sample') {
-    const rng = new Rng(options.seed);
-    // u < byte/255 <=> u * 255 < byte: one compare per pixel, P(1) = byte/255 exactly.
-    for (let i = 0; i < src.length; i++) out[i] = rng.next() * 255 < src[i]! ? 255 : 0;
+    new Rng(options.seed).binarize(src, out, 0, 255);
   } else {
     const t = options.threshold ?? 0.5;
     if (!(t >= 0 && t < 1)) throw new RangeError(`threshold must be in [0, 1), got ${t}`);

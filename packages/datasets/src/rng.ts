@@ -29,6 +29,25 @@ export class Rng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
+  /**
+   * Binarization of `bytes` into `out` from `at`: `one` where `next() * 255`
+   * falls below the byte (probability byte/255), else 0, one draw per byte,
+   * exactly as that loop would. The state stays in a local for the whole
+   * row: a VAE batch is 78,400 draws, and calling `next()` for each took
+   * ~1.2 ms of a 17 ms step.
+   */
+  binarize(bytes: Uint8Array, out: Float32Array | Uint8Array, at = 0, one = 1): void {
+    let s = this.s;
+    for (let j = 0; j < bytes.length; j++) {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(s ^ (s >>> 15), s | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      // next() * 255 < byte, in integers: next() is u / 2^32, and u * 255 is exact in a double.
+      out[at + j] = ((t ^ (t >>> 14)) >>> 0) * 255 < (bytes[j] as number) * 4294967296 ? one : 0;
+    }
+    this.s = s;
+  }
+
   /** Integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n);
