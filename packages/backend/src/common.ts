@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import './gemm-conv.js';
 import './wasm-broadcast.js';
 import './wasm-reductions.js';
+import './wasm-unary.js';
 import { type WasmGemm, wasmGemmOf } from './gemm.js';
 import { registerFusedOptimizers } from './wasm-optimizers.js';
 

@@ -13,142 +13,44 @@
 // panels, both zero-padded; the micro-kernel multiplies one MR x KC panel by
 // one KC x NR panel with MR * NR / 4 accumulators held in registers.
 
+import { softplusVector, tanhVector } from './vector-math.js';
+import {
+  F32,
+  F32X4_ADD,
+  F32X4_DIV,
+  F32X4_GT,
+  F32X4_MUL,
+  F32X4_NE,
+  F32X4_RELAXED_MADD,
+  F32X4_REPLACE_LANE,
+  F32X4_SPLAT,
+  F32X4_SQRT,
+  F32X4_SUB,
+  type Func,
+  get,
+  I32,
+  I32X4_SPLAT,
+  i32,
+  inc,
+  memarg,
+  minRemaining,
+  Op,
+  set,
+  simd,
+  splat,
+  uleb,
+  V128,
+  V128_BITSELECT,
+  V128_OR,
+  VOID,
+  v128Load,
+  v128Store,
+  whileLt,
+} from './wasm-emit.js';
+
 /** Rows of A and columns of B per micro-tile: 4 x 8 (8 accumulators) measured fastest on V8 x64; 6 x 8 spills (V8 keeps one of the 16 xmm registers as scratch). */
 export const MR = 4;
 export const NR = 8;
-
-enum Op {
-  block = 0x02,
-  loop = 0x03,
-  if = 0x04,
-  else = 0x05,
-  end = 0x0b,
-  br = 0x0c,
-  brIf = 0x0d,
-  call = 0x10,
-  localGet = 0x20,
-  localSet = 0x21,
-  localTee = 0x22,
-  f32Load = 0x2a,
-  i32Store = 0x36,
-  f32Store = 0x38,
-  i32Const = 0x41,
-  f32Const = 0x43,
-  i32Eqz = 0x45,
-  i32Eq = 0x46,
-  i32LtS = 0x48,
-  i32GtS = 0x4a,
-  i32GeS = 0x4e,
-  f32Ne = 0x5c,
-  f32Gt = 0x5e,
-  i32Add = 0x6a,
-  i32Sub = 0x6b,
-  i32Mul = 0x6c,
-  i32And = 0x71,
-  i32Or = 0x72,
-  f32Sqrt = 0x91,
-  f32Add = 0x92,
-  f32Sub = 0x93,
-  f32Mul = 0x94,
-  f32Div = 0x95,
-  select = 0x1b,
-  simd = 0xfd,
-}
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-const VOID = 0x40;
-
-// SIMD opcodes (after the 0xfd prefix, LEB128-encoded).
-const V128_LOAD = 0x00;
-const V128_LOAD32_SPLAT = 0x09;
-const V128_STORE = 0x0b;
-const I32X4_SPLAT = 0x11;
-const F32X4_SPLAT = 0x13;
-const F32X4_REPLACE_LANE = 0x20;
-const F32X4_NE = 0x42;
-const F32X4_GT = 0x44;
-const V128_OR = 0x50;
-const V128_BITSELECT = 0x52;
-const F32X4_SQRT = 0xe3;
-const F32X4_ADD = 0xe4;
-const F32X4_SUB = 0xe5;
-const F32X4_MUL = 0xe6;
-const F32X4_DIV = 0xe7;
-const F32X4_RELAXED_MADD = 0x105;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-const get = (i: number) => [Op.localGet, ...uleb(i)];
-const set = (i: number) => [Op.localSet, ...uleb(i)];
-const i32 = (n: number) => [Op.i32Const, ...sleb(n)];
-const simd = (op: number, ...imm: number[]) => [Op.simd, ...uleb(op), ...imm];
-const memarg = (offset: number) => [0, ...uleb(offset)];
-const v128Load = (offset: number) => simd(V128_LOAD, ...memarg(offset));
-const v128Store = (offset: number) => simd(V128_STORE, ...memarg(offset));
-const splat = (offset: number) => simd(V128_LOAD32_SPLAT, ...memarg(offset));
-/** local[i] += step */
-const inc = (i: number, step: number[]) => [...get(i), ...step, Op.i32Add, ...set(i)];
-/** while (local[counter] < local[limit]) { body } — body must advance the counter. */
-const whileLt = (counter: number, limit: number, body: number[]) => [
-  Op.block,
-  VOID,
-  Op.loop,
-  VOID,
-  ...get(counter),
-  ...get(limit),
-  Op.i32GeS,
-  Op.brIf,
-  1,
-  ...body,
-  Op.br,
-  0,
-  Op.end,
-  Op.end,
-];
-/** local[dst] = min(local[a] - local[b], w) */
-const minRemaining = (dst: number, a: number, b: number, w: number) => [
-  ...get(a),
-  ...get(b),
-  Op.i32Sub,
-  Op.localTee,
-  ...uleb(dst),
-  ...i32(w),
-  ...get(dst),
-  ...i32(w),
-  Op.i32LtS,
-  Op.select,
-  ...set(dst),
-];
-
-interface Func {
-  params: number;
-  /** Extra locals, as [count, type] runs. */
-  locals: [number, number][];
-  body: number[];
-}
 
 /**
  * The micro-kernel: kernel(pa, pb, c, ldc, kc, acc) computes the MR x NR tile
@@ -719,7 +621,7 @@ const str = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charC
  * threaded heap, whose import must declare a maximum: 4 GiB admits any),
  * exports `kernel`, `tile`, `packA`, `packB`, `macro`, `scaleRows`,
  * `maxRows`, `argMaxRows`,
- * `sgdMomentum` and `adam`.
+ * `sgdMomentum`, `adam`, `tanh` and `softplus`.
  */
 export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array {
   const funcs: [string, Func][] = [
@@ -733,6 +635,8 @@ export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array {
     ['argMaxRows', reduceRows(true)],
     ['sgdMomentum', sgdMomentum()],
     ['adam', adam()],
+    ['tanh', tanhVector()],
+    ['softplus', softplusVector()],
   ];
   const arities = [...new Set(funcs.map(([, f]) => f.params))];
   const types = arities.map((n) => [0x60, ...uleb(n), ...Array(n).fill(I32), 0]);
@@ -787,6 +691,10 @@ export function wasmFeatures(): { simd: boolean; relaxed: boolean } {
 export interface GemmExports {
   scaleRows(x: number, s: number, o: number, rows: number, p: number): void;
   maxRows(x: number, o: number, rows: number, p: number): void;
+  /** o[i] = tanh(x[i]) for n floats, n a multiple of 4. */
+  tanh(x: number, o: number, n: number): void;
+  /** o[i] = softplus(x[i]) = log(1 + exp(x[i])) for n floats, n a multiple of 4. */
+  softplus(x: number, o: number, n: number): void;
   argMaxRows(x: number, o: number, rows: number, p: number): void;
   sgdMomentum(
     theta: number,
