@@ -3,7 +3,10 @@
 // images), inception score and class coverage of the test images, test
 // accuracy of the shipped classifiers, and (MNIST) the Parzen-window
 // log-likelihood with 10,000 training images as the "samples".
-//   node scripts/run-ts.mjs packages/metrics/bench/real-data.ts [--no-parzen]
+// `--parzen-samples 1000,10000,50000` scores MNIST's Parzen with that many
+// training images as the samples instead (how the estimator moves with the
+// sample count) and prints the validation curve over sigma.
+//   node scripts/run-ts.mjs packages/metrics/bench/real-data.ts [--no-parzen] [--parzen-samples n,...]
 import { initBackend } from '@latent/backend';
 import { type ImageSet, sliceImages } from '@latent/datasets';
 import { loadFashionMnist, loadMnist } from '@latent/datasets/node';
@@ -14,6 +17,9 @@ import { parzenLogLikelihood } from '../src/parzen.js';
 import { classCoverage, inceptionScore } from '../src/scores.js';
 
 const parzen = !process.argv.includes('--no-parzen');
+const countsAt = process.argv.indexOf('--parzen-samples');
+const parzenCounts =
+  countsAt >= 0 ? (process.argv[countsAt + 1] ?? '').split(',').map(Number) : undefined;
 const info = await initBackend('wasm');
 console.log(`backend ${info.name}`);
 
@@ -50,7 +56,32 @@ async function report(name: ClassifierName, train: ImageSet, validation: ImageSe
   }
 }
 
+/** MNIST's Parzen with `count` training images as the samples, and the validation log-likelihood per sigma. */
+async function parzenBySampleCount(
+  train: ImageSet,
+  validation: ImageSet,
+  test: ImageSet,
+  count: number,
+) {
+  const t0 = performance.now();
+  const r = await parzenLogLikelihood(
+    imagePoints(train, 0, count),
+    imagePoints(validation, 0, 1000),
+    imagePoints(test),
+  );
+  const curve = r.validation.map((v) => `${v.sigma.toFixed(3)}: ${v.mean.toFixed(1)}`).join(', ');
+  console.log(
+    `mnist: Parzen with ${count} training images as samples: ${r.mean.toFixed(1)} ± ${r.stdErr.toFixed(1)} nats ` +
+      `(sigma ${r.sigma.toFixed(4)}; validation by sigma ${curve}), ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+}
+
 const mnist = await loadMnist();
+if (parzenCounts) {
+  for (const count of parzenCounts)
+    await parzenBySampleCount(mnist.train, mnist.validation, mnist.test, count);
+  process.exit(0);
+}
 await report('mnist', mnist.train, mnist.validation, mnist.test);
 const fashion = await loadFashionMnist();
 const val = sliceImages(fashion.train, 50_000, 60_000, 'fashion-val');
