@@ -127,12 +127,11 @@ async function makeTrainer(model: ModelName, backend: string, workers: number) {
  * Untimed steps before a wasm row's timed ones. V8 compiles each replica's
  * JavaScript and wasm in tiers, and each wasm heap grows to its working size
  * in the first steps: the paper's GAN on two workers took 1.1 s, then 85–205
- * ms a step for ten steps, then settled at 70–85 ms, so three warm-up steps
- * timed start-up, not training (a run takes thousands of steps).
+ * ms a step for ten steps, then settled at 70–85 ms; the MLP VAE on one
+ * worker timed 19.7 ms a step (median) after 5 warm-up steps and 14.3 ms
+ * after 300. Fewer steps time start-up, not training (a run takes thousands).
  */
-function wasmWarmup(workers: number): number {
-  return workers > 1 ? 15 : 5;
-}
+const WASM_WARMUP_STEPS = 50;
 
 /** One row, in this process. */
 async function runRow(model: ModelName, backend: string, workers: number, steps: number) {
@@ -141,7 +140,7 @@ async function runRow(model: ModelName, backend: string, workers: number, steps:
   const { trainer, params, batch } = await makeTrainer(model, backend, workers);
   // A cpu DCGAN step takes minutes, a SwiftShader step seconds: time one, without warm-up.
   const slow = (backend === 'cpu' && model === 'dcgan') || swiftShader;
-  const warmup = slow ? 0 : backend === 'cpu' ? 1 : wasmWarmup(workers);
+  const warmup = slow ? 0 : backend === 'cpu' ? 1 : WASM_WARMUP_STEPS;
   const count = slow ? 1 : steps;
   const times: number[] = [];
   for (let i = 0; i < warmup + count; i++) {
