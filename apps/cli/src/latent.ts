@@ -24,7 +24,7 @@ function withRunOutput(command: Command): Command {
   return command
     .option(
       '--checkpoint-every <steps>',
-      "write a checkpoint every n steps (default: with each epoch's grid), and always when the run stops",
+      "write a checkpoint every n steps (default: with each epoch's grid; resume: as the run did), and always when the run stops",
       positive,
     )
     .option('--keep <n>', 'keep the newest n checkpoints', positive, 3)

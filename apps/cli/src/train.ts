@@ -122,7 +122,11 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
   const workers = asUsage(() =>
     replicaCount(backend.name, opts.workers ?? folder.stamp.workers, 1),
   );
-  const output = { ...opts.output, eval: opts.output.eval ?? folder.stamp.eval };
+  const output = {
+    ...opts.output,
+    checkpointEvery: opts.output.checkpointEvery ?? folder.stamp.checkpointEvery,
+    eval: opts.output.eval ?? folder.stamp.eval,
+  };
   await folder.restamp(stampOf(backend, workers, output), run);
   const trainer = createParallelTrainer(run, replicas(workers, backend));
   continueFrom(trainer, checkpoint, folder.dir);

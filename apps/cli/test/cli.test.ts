@@ -662,7 +662,8 @@ describe('killed at random moments', () => {
     const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
     const run = join(out, 'run');
     const checkpoints = join(run, 'checkpoints');
-    // 100 images at batch 20: a checkpoint (about 48 MB for the paper's model) every 5 steps.
+    // 100 images at batch 20: 5-step epochs, recorded every 10, so a checkpoint (about 48 MB for
+    // the paper's model) every 50 steps.
     // Kills alternate between a random moment and the inside of a checkpoint write.
     const train = [
       'train',
@@ -731,6 +732,23 @@ describe('killed at random moments', () => {
       `${kills} kills (${midWrite} during a checkpoint write), ${resumes} resumes, ${lost} lost`,
     );
     expect(lost).toBe(0);
+  });
+});
+
+describe('resume and the checkpoint policy', () => {
+  it('goes on writing a checkpoint every --checkpoint-every steps unless told otherwise', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
+    const run = join(out, 'every');
+    const trained = latent(
+      ...['train', '--model', 'mlp-gan', '--batch-size', '20', '--data-limit', '100'],
+      ...['--epochs', '10', '--max-steps', '4', '--checkpoint-every', '2', '--sample-count', '4'],
+      ...['--out', out, '--name', 'every'],
+    );
+    expect(trained.status, trained.stderr).toBe(0);
+    const resumed = latent('resume', run, '--max-steps', '8');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    // 5-step epochs are recorded only every 10: without the policy the resumed run would checkpoint at 8 alone.
+    expect((await listCheckpoints(join(run, 'checkpoints'))).map((c) => c.step)).toEqual([4, 6, 8]);
   });
 });
 
