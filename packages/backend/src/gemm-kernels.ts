@@ -33,7 +33,6 @@ import {
   i32,
   inc,
   memarg,
-  minRemaining,
   Op,
   set,
   simd,
@@ -51,6 +50,21 @@ import {
 /** Rows of A and columns of B per micro-tile: 4 x 8 (8 accumulators) measured fastest on V8 x64; 6 x 8 spills (V8 keeps one of the 16 xmm registers as scratch). */
 export const MR = 4;
 export const NR = 8;
+
+/** local[dst] = min(local[a] - local[b], w) */
+const minRemaining = (dst: number, a: number, b: number, w: number) => [
+  ...get(a),
+  ...get(b),
+  Op.i32Sub,
+  Op.localTee,
+  ...uleb(dst),
+  ...i32(w),
+  ...get(dst),
+  ...i32(w),
+  Op.i32LtS,
+  Op.select,
+  ...set(dst),
+];
 
 /**
  * The micro-kernel: kernel(pa, pb, c, ldc, kc, acc) computes the MR x NR tile

@@ -1,5 +1,5 @@
 // tanh and softplus four lanes at a time, for latent's wasm module. tfjs's
-// wasm kernels call libm's scalar tanhf and expf/logf per element: ~17 and
+// wasm kernels make scalar libm calls per element: ~17 and
 // ~13 ns an element, 2.7 ms of the MLP VAE's 17 ms step (its two tanh layers
 // and the Bernoulli likelihood's softplus). Both are built here from one
 // vector expm1 (Cody-Waite reduction, a degree-7 polynomial, 2^n from the
@@ -7,36 +7,35 @@
 // and mul+add modules agree bit for bit. Accurate to a few units in the last
 // place (the tests hold them to the double-precision functions).
 import {
+  F32X4_ABS,
   F32X4_ADD,
   F32X4_DIV,
+  F32X4_EQ,
   F32X4_GT,
+  F32X4_LT,
+  F32X4_MAX,
   F32X4_MUL,
+  F32X4_NEAREST,
+  F32X4_NEG,
   F32X4_SUB,
   type Func,
   get,
   I32,
+  I32X4_ADD,
+  I32X4_SHL,
+  I32X4_TRUNC_SAT_F32X4_S,
   i32,
   inc,
   set,
   simd,
   V128,
+  V128_ANDNOT,
   V128_BITSELECT,
+  V128_CONST,
   v128Load,
   v128Store,
   whileLt,
 } from './wasm-emit.js';
-
-const V128_CONST = 0x0c;
-const F32X4_EQ = 0x41;
-const F32X4_LT = 0x43;
-const V128_ANDNOT = 0x4f;
-const F32X4_NEAREST = 0x6a;
-const I32X4_SHL = 0xab;
-const I32X4_ADD = 0xae;
-const F32X4_ABS = 0xe0;
-const F32X4_NEG = 0xe1;
-const F32X4_MAX = 0xe9;
-const I32X4_TRUNC_SAT_F32X4_S = 0xf8;
 
 type Code = number[];
 

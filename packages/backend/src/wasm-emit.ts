@@ -49,18 +49,29 @@ export const VOID = 0x40;
 export const V128_LOAD = 0x00;
 export const V128_LOAD32_SPLAT = 0x09;
 export const V128_STORE = 0x0b;
+export const V128_CONST = 0x0c;
 export const I32X4_SPLAT = 0x11;
 export const F32X4_SPLAT = 0x13;
 export const F32X4_REPLACE_LANE = 0x20;
+export const F32X4_EQ = 0x41;
 export const F32X4_NE = 0x42;
+export const F32X4_LT = 0x43;
 export const F32X4_GT = 0x44;
+export const V128_ANDNOT = 0x4f;
 export const V128_OR = 0x50;
 export const V128_BITSELECT = 0x52;
+export const F32X4_NEAREST = 0x6a;
+export const I32X4_SHL = 0xab;
+export const I32X4_ADD = 0xae;
+export const F32X4_ABS = 0xe0;
+export const F32X4_NEG = 0xe1;
 export const F32X4_SQRT = 0xe3;
 export const F32X4_ADD = 0xe4;
 export const F32X4_SUB = 0xe5;
 export const F32X4_MUL = 0xe6;
 export const F32X4_DIV = 0xe7;
+export const F32X4_MAX = 0xe9;
+export const I32X4_TRUNC_SAT_F32X4_S = 0xf8;
 export const F32X4_RELAXED_MADD = 0x105;
 
 export function uleb(n: number): number[] {
@@ -113,20 +124,6 @@ export const whileLt = (counter: number, limit: number, body: number[]) => [
   0,
   Op.end,
   Op.end,
-];
-/** local[dst] = min(local[a] - local[b], w) */
-export const minRemaining = (dst: number, a: number, b: number, w: number) => [
-  ...get(a),
-  ...get(b),
-  Op.i32Sub,
-  Op.localTee,
-  ...uleb(dst),
-  ...i32(w),
-  ...get(dst),
-  ...i32(w),
-  Op.i32LtS,
-  Op.select,
-  ...set(dst),
 ];
 
 export interface Func {
