@@ -42,22 +42,12 @@ async function report(name: ClassifierName, train: ImageSet, validation: ImageSe
       `IS of test images ${inceptionScore(real.probabilities).toFixed(3)} (train 10k: ${inceptionScore(ref.probabilities).toFixed(3)}); ` +
       `coverage ${cov.covered}/10, KL to uniform ${cov.klToUniform.toFixed(4)}; ${seconds.toFixed(1)} s for 20,000 images`,
   );
-  if (parzen) {
-    const t1 = performance.now();
-    const r = await parzenLogLikelihood(
-      imagePoints(train, 0, 10_000),
-      imagePoints(validation, 0, 1000),
-      imagePoints(test),
-    );
-    console.log(
-      `${name}: Parzen with 10,000 training images as samples: ${r.mean.toFixed(1)} ± ${r.stdErr.toFixed(1)} nats ` +
-        `(sigma ${r.sigma.toFixed(4)}), ${((performance.now() - t1) / 1000).toFixed(1)} s`,
-    );
-  }
+  if (parzen) await parzenBySampleCount(name, train, validation, test, 10_000);
 }
 
-/** MNIST's Parzen with `count` training images as the samples, and the validation log-likelihood per sigma. */
+/** Parzen with `count` training images as the samples, and the validation log-likelihood per sigma. */
 async function parzenBySampleCount(
+  name: string,
   train: ImageSet,
   validation: ImageSet,
   test: ImageSet,
@@ -71,7 +61,7 @@ async function parzenBySampleCount(
   );
   const curve = r.validation.map((v) => `${v.sigma.toFixed(3)}: ${v.mean.toFixed(1)}`).join(', ');
   console.log(
-    `mnist: Parzen with ${count} training images as samples: ${r.mean.toFixed(1)} ± ${r.stdErr.toFixed(1)} nats ` +
+    `${name}: Parzen with ${count} training images as samples: ${r.mean.toFixed(1)} ± ${r.stdErr.toFixed(1)} nats ` +
       `(sigma ${r.sigma.toFixed(4)}; validation by sigma ${curve}), ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
 }
@@ -79,7 +69,7 @@ async function parzenBySampleCount(
 const mnist = await loadMnist();
 if (parzenCounts) {
   for (const count of parzenCounts)
-    await parzenBySampleCount(mnist.train, mnist.validation, mnist.test, count);
+    await parzenBySampleCount('mnist', mnist.train, mnist.validation, mnist.test, count);
   process.exit(0);
 }
 await report('mnist', mnist.train, mnist.validation, mnist.test);
