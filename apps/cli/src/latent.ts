@@ -27,7 +27,11 @@ function withRunOutput(command: Command): Command {
       "write a checkpoint every n steps (default: with each epoch's grid; resume: as the run did), and always when the run stops",
       positive,
     )
-    .option('--keep <n>', 'keep the newest n checkpoints', positive, 3)
+    .option(
+      '--keep <n>',
+      'keep the newest n checkpoints (default: 3; resume: as the run did)',
+      positive,
+    )
     .option(
       '--eval <metrics>',
       'measure the model every --eval-every epochs, e.g. fid,is,coverage (GANs) or elbo (VAEs); see `latent eval --help`',
@@ -45,7 +49,7 @@ function withRunOutput(command: Command): Command {
 function runOutput(o: Record<string, unknown>): RunOutput {
   return {
     checkpointEvery: o.checkpointEvery as number | undefined,
-    keep: o.keep as number,
+    keep: o.keep as number | undefined,
     json: o.json === true,
     preview: o.preview === true,
     ...(o.eval !== undefined || o.keepBest !== undefined

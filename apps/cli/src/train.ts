@@ -41,8 +41,8 @@ import type { ReplicaData } from './worker.js';
 export interface RunOutput {
   /** Write a checkpoint every `checkpointEvery` steps; absent: with each epoch's grid. Always when the run stops. */
   checkpointEvery?: number;
-  /** Keep the newest `keep` checkpoints. */
-  keep: number;
+  /** Keep the newest `keep` checkpoints; absent: three. */
+  keep?: number;
   /** Print every event as one JSON line on stdout (for scripts) instead of a progress bar. */
   json: boolean;
   /** Draw each epoch's sample grid in the terminal. */
@@ -122,11 +122,7 @@ export async function resumeCommand(opts: ResumeCommandOptions): Promise<void> {
   const workers = asUsage(() =>
     replicaCount(backend.name, opts.workers ?? folder.stamp.workers, 1),
   );
-  const output = {
-    ...opts.output,
-    checkpointEvery: opts.output.checkpointEvery ?? folder.stamp.checkpointEvery,
-    eval: opts.output.eval ?? folder.stamp.eval,
-  };
+  const output = { ...opts.output, ...folder.continuedPolicy(opts.output) };
   await folder.restamp(stampOf(backend, workers, output), run);
   const trainer = createParallelTrainer(run, replicas(workers, backend));
   continueFrom(trainer, checkpoint, folder.dir);
@@ -139,7 +135,7 @@ function stampOf(backend: BackendInfo, workers: number, output: RunOutput): RunS
     backend: backend.name,
     ...(backend.gemm ? { gemm: backend.gemm } : {}),
     workers,
-    keep: output.keep,
+    ...(output.keep ? { keep: output.keep } : {}),
     ...(output.checkpointEvery ? { checkpointEvery: output.checkpointEvery } : {}),
     ...(output.eval ? { eval: output.eval } : {}),
   };
@@ -204,6 +200,8 @@ class RunView {
   private rateFrom: { step: number; time: number } | undefined;
   /** The newest grid, drawn in a terminal when the run ends. */
   private lastGrid: { grid: NonNullable<Recorded['grid']>; step: number } | undefined;
+  /** The epochs ended since the last recorded one, and their seconds: one log line covers them all. */
+  private sinceRecorded = { epochs: 0, seconds: 0 };
 
   constructor(
     private readonly folder: RunFolder,
@@ -221,10 +219,7 @@ class RunView {
         this.onStep(e);
         break;
       case 'epoch':
-        if (e.recorded)
-          this.progress.log(
-            `epoch ${e.epoch} done in ${formatDuration(e.seconds)} (${e.step} steps)`,
-          );
+        this.onEpoch(e);
         break;
       case 'samples':
         this.onSamples(e, recorded);
@@ -252,6 +247,22 @@ class RunView {
       this.rate,
       `epoch ${e.epoch + 1} · ${describeStats(e)}`,
     );
+  }
+
+  /** "epoch 3 done in 3:12 (2811 steps)", or for short epochs "epochs 51-100 done in 0:26 (100 steps)". */
+  private onEpoch(e: Extract<RunEvent, { type: 'epoch' }>): void {
+    const span = {
+      epochs: this.sinceRecorded.epochs + 1,
+      seconds: this.sinceRecorded.seconds + e.seconds,
+    };
+    if (!e.recorded) {
+      this.sinceRecorded = span;
+      return;
+    }
+    this.sinceRecorded = { epochs: 0, seconds: 0 };
+    const which =
+      span.epochs === 1 ? `epoch ${e.epoch}` : `epochs ${e.epoch - span.epochs + 1}-${e.epoch}`;
+    this.progress.log(`${which} done in ${formatDuration(span.seconds)} (${e.step} steps)`);
   }
 
   /** An epoch's grid in the terminal (--preview), and the picture's file as a --json line. */

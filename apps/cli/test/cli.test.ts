@@ -736,19 +736,26 @@ describe('killed at random moments', () => {
 });
 
 describe('resume and the checkpoint policy', () => {
-  it('goes on writing a checkpoint every --checkpoint-every steps unless told otherwise', async () => {
+  it('goes on writing a checkpoint every --checkpoint-every steps and keeping --keep of them unless told otherwise', async () => {
     const out = await mkdtemp(join(tmpdir(), 'latent-cli-'));
     const run = join(out, 'every');
     const trained = latent(
       ...['train', '--model', 'mlp-gan', '--batch-size', '20', '--data-limit', '100'],
-      ...['--epochs', '10', '--max-steps', '4', '--checkpoint-every', '2', '--sample-count', '4'],
-      ...['--out', out, '--name', 'every'],
+      ...['--epochs', '10', '--max-steps', '4', '--checkpoint-every', '2', '--keep', '5'],
+      ...['--sample-count', '4', '--out', out, '--name', 'every'],
     );
     expect(trained.status, trained.stderr).toBe(0);
-    const resumed = latent('resume', run, '--max-steps', '8');
+    const resumed = latent('resume', run, '--max-steps', '12');
     expect(resumed.status, resumed.stderr).toBe(0);
-    // 5-step epochs are recorded only every 10: without the policy the resumed run would checkpoint at 8 alone.
-    expect((await listCheckpoints(join(run, 'checkpoints'))).map((c) => c.step)).toEqual([4, 6, 8]);
+    // 5-step epochs are recorded only every 10: without the policy the resumed run would checkpoint at 12 alone,
+    // and without the stamped --keep it would keep the newest three.
+    const steps = (await listCheckpoints(join(run, 'checkpoints'))).map((c) => c.step);
+    expect(steps).toEqual([4, 6, 8, 10, 12]);
+    const extended = latent('resume', run, '--max-steps', '50', '--keep', '1');
+    expect(extended.status, extended.stderr).toBe(0);
+    expect((await listCheckpoints(join(run, 'checkpoints'))).map((c) => c.step)).toEqual([50]);
+    // The one log line for the ten epochs recorded together names them all.
+    expect(extended.stderr).toMatch(/epochs 3-10 done in \d+:\d\d \(50 steps\)/);
   });
 });
 

@@ -27,6 +27,6 @@ export {
   SharedMemoryShard,
   serveReplica,
 } from './parallel.js';
-export { datedRunName, RunFolder, writeFileAtomic } from './run-folder.js';
+export { datedRunName, RunFolder, type RunPolicy, writeFileAtomic } from './run-folder.js';
 export { type Recorded, type RunEvent, RunRecorder, recordRun } from './run-recorder.js';
 export { writeRunReport } from './run-report.js';

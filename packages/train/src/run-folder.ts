@@ -15,6 +15,9 @@ import type { ResolvedRun } from './run.js';
 /** Checkpoints kept when the stamp names no count. */
 const DEFAULT_KEEP = 3;
 
+/** The part of a run's stamp that says which checkpoints it keeps and how it is measured. */
+export type RunPolicy = Pick<RunStamp, 'keep' | 'checkpointEvery' | 'eval'>;
+
 /**
  * Writes a file so that readers see the old content or the new, never a torn
  * one: write a temporary sibling, then rename over the target.
@@ -105,6 +108,19 @@ export class RunFolder {
     const stamp = checkpoint.manifest.run ?? legacyStamp(legacy);
     const folder = new RunFolder(path, stamp, checkpoint.manifest.progress.step);
     return { folder, checkpoint };
+  }
+
+  /**
+   * The checkpoint policy and evaluation a resumed run goes on with: each as
+   * the shell was told, else as the run was stamped.
+   */
+  continuedPolicy(given: RunPolicy): RunPolicy {
+    const stamp = this.stampValue;
+    return {
+      keep: given.keep ?? stamp.keep,
+      checkpointEvery: given.checkpointEvery ?? stamp.checkpointEvery,
+      eval: given.eval ?? stamp.eval,
+    };
   }
 
   /** Changes how the run is driven from now on (a resume on other workers, another evaluation). */
