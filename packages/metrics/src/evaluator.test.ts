@@ -231,4 +231,28 @@ describe('KID, precision and recall, memorization', () => {
     );
     e.dispose();
   });
+
+  it('memorization searches only the images a run trained on (trainedOn), not the whole training set', async () => {
+    const training = sliceImages(validation, 0, 2000, 'train-2000');
+    const trainedOn = sliceImages(training, 0, 100, 'train-100');
+    const e = await createEvaluator({
+      metrics: ['memorization'],
+      reference: test,
+      training,
+      trainedOn,
+      n: 100,
+    });
+    // Training images the run never saw are no copies of the 100 it did...
+    const unseen = (await e.report(realImages(sliceImages(training, 500, 600, 'unseen')))).metrics
+      .memorization;
+    expect(unseen.trainingImages).toBe(100);
+    expect(unseen.value).toBeGreaterThan(3);
+    expect(unseen.copies).toBeLessThan(0.05);
+    // ...and copies of those 100 are found, each at its own index.
+    const copied = (await e.report(realImages(trainedOn))).metrics.memorization;
+    expect(copied.copies).toBe(1);
+    const closest = copied.closest as { sample: number; train: number }[];
+    expect(closest.every((c) => c.sample === c.train)).toBe(true);
+    e.dispose();
+  });
 });

@@ -123,9 +123,15 @@ export interface EvaluatorOptions<M extends SampleMetric = SampleMetric> {
   /**
    * Training images. `fid`, `kid`: as many as `reference` give each its floor
    * (training against test images); `memorization`: every one is searched for
-   * each sample's nearest.
+   * each sample's nearest, unless `trainedOn` names fewer.
    */
   training?: ImageSet;
+  /**
+   * `memorization`: the images the generator was trained on, where that is
+   * not all of `training` (a run on the first 100 images copies those 100,
+   * and a nearest image among 60,000 it never saw says nothing of that).
+   */
+  trainedOn?: ImageSet;
   /** `kid`: random subsets (default 100) of `kidSubsetSize` (default 1,000) rows. */
   kidSubsets?: number;
   kidSubsetSize?: number;
@@ -323,7 +329,7 @@ async function imageScorer(
   for (const m of ['fid', 'kid', 'precision', 'recall', 'memorization'] as const)
     if (wants(m) && !reference)
       throw new Error(`createEvaluator: '${m}' needs reference (real) images`);
-  if (wants('memorization') && !options.training)
+  if (wants('memorization') && !options.training && !options.trainedOn)
     throw new Error("createEvaluator: 'memorization' needs the training images (training)");
   const size = reference
     ? reference.height * reference.width * reference.channels
@@ -356,7 +362,7 @@ async function realSide(
     };
   if (wants('memorization')) {
     // The reference: how near test images lie to the training set (the first 1,000 of them).
-    const training = imagePoints(options.training!);
+    const training = imagePoints((options.trainedOn ?? options.training)!);
     const some = imagePoints(reference!, 0, Math.min(1000, reference!.count));
     side.memorization = { training, real: (await nearestNeighbours(some, training)).distance };
   }

@@ -144,18 +144,24 @@ export function evaluatorOptions(
   test: ImageSet,
   dataset: string,
   metrics: readonly MetricName[],
-  settings: { n: number; binarize: boolean; k?: number } & EvalLimits,
+  settings: { n: number; binarize: boolean; k?: number; dataLimit?: number } & EvalLimits,
 ): RunEvaluatorOptions {
   const vae = metrics.some((m) => METRICS[m].data === 'vae');
   const limit = settings.trainingImages;
+  const first = (count: number | undefined) =>
+    count && count < data.train.count
+      ? sliceImages(data.train, 0, count, `train[:${count}]`)
+      : undefined;
+  // A run on `dataLimit` images trained on the first that many (`limitData`): memorization searches those.
+  const trainedOn = settings.dataLimit && first(Math.min(settings.dataLimit, limit ?? Infinity));
   return {
     metrics,
     n: settings.n,
     reference: test,
     validation: data.validation,
-    // The FID and KID floors take the first test.count training images; memorization all of them.
-    training:
-      limit && limit < data.train.count ? sliceImages(data.train, 0, limit, 'train') : data.train,
+    // The FID and KID floors take the first test.count training images; memorization the run's own.
+    training: first(limit) ?? data.train,
+    ...(trainedOn ? { trainedOn } : {}),
     classifier: dataset as ClassifierName,
     ...(vae ? { vaeData: vaeTestData(test, settings.binarize) } : {}),
     ...(settings.k ? { k: settings.k } : {}),
@@ -289,6 +295,7 @@ export class RunMeasurer {
             evaluatorOptions(data, data.test, config.dataset, metrics, {
               n: settings.n,
               binarize: 'binarize' in config && config.binarize !== 'none',
+              dataLimit: config.dataLimit,
               ...this.limits,
             }),
           ),
@@ -343,6 +350,8 @@ export interface EvalPlan {
   dataset: string;
   /** A toy run's distribution; absent for image runs. */
   toy: boolean;
+  /** The run trained on the first `dataLimit` training images (absent: all). */
+  dataLimit?: number;
 }
 
 /**
@@ -363,7 +372,13 @@ export function planCheckpointEval(
     throw new RunRequestError(
       `${where} is a VAE checkpoint; --ema applies to GANs trained with --ema.`,
     );
-  return { metrics, dataset, toy: parseDataSource(dataset).kind === 'toy' };
+  const { dataLimit } = manifest.config;
+  return {
+    metrics,
+    dataset,
+    toy: parseDataSource(dataset).kind === 'toy',
+    ...(typeof dataLimit === 'number' ? { dataLimit } : {}),
+  };
 }
 
 /** The test images a checkpoint is scored on: the first `limit` of the test set. */
@@ -397,6 +412,7 @@ export async function evaluateCheckpoint(
       ...evaluatorOptions(data, evalTestImages(data, options.limit), dataset, metrics, {
         n: options.n,
         binarize: checkpoint.manifest.config.binarize !== 'none',
+        dataLimit: plan.dataLimit,
         ...(options.k ? { k: options.k } : {}),
       }),
       ...(options.onStageProgress ? { onStageProgress: options.onStageProgress } : {}),
