@@ -4,8 +4,8 @@
 // never saw (the next ones) and of test images. A D that has memorized its
 // set says "real" to it and "fake" to fresh images of the same distribution:
 // the gap DiffAugment (Zhao et al. 2020, Fig. 1) sets out to close. D runs
-// in training mode (batch statistics of same-kind batches, as in a step;
-// dropout off is not an option of every model, so the batches are seeded).
+// in training mode, as in a step: batch norm on the statistics of a batch of
+// one kind of image, and for models with dropout a mask seeded per batch.
 //   node scripts/run-ts.mjs apps/cli/bench/discriminator-gap.ts <run-or-checkpoint> ...
 import { resolve } from 'node:path';
 import { initBackend } from '@latent/backend';
