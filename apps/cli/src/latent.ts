@@ -195,7 +195,7 @@ program
   )
   .option(
     '--metric <names>',
-    `comma-separated: parzen, fid, is, coverage, kid, precision, recall, memorization (GAN and VAE runs), elbo, iwae (VAE runs) (default: GAN ${DEFAULT_METRICS.gan.join(',')}; VAE ${DEFAULT_METRICS.vae.join(',')})`,
+    `comma-separated: parzen, fid, is, coverage, kid, precision, recall, memorization (GAN and VAE runs), elbo, iwae (VAE runs); image-folder runs: memorization (default: GAN ${DEFAULT_METRICS.gan.join(',')}; VAE ${DEFAULT_METRICS.vae.join(',')})`,
   )
   .option('--n <count>', 'generated samples for parzen, fid, is, coverage', positive, 10_000)
   .option('--seed <n>', 'seeds the noise z and the VAE draws', integer, 0)

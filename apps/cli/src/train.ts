@@ -249,7 +249,7 @@ class RunView {
     );
   }
 
-  /** "epoch 3 done in 3:12 (2811 steps)", or for short epochs "epochs 51-100 done in 0:26 (100 steps)". */
+  /** "epoch 3 done in 3:12, at step 2811", or for short epochs "epochs 51-100 done in 0:26, at step 100". */
   private onEpoch(e: Extract<RunEvent, { type: 'epoch' }>): void {
     const span = {
       epochs: this.sinceRecorded.epochs + 1,
@@ -262,7 +262,8 @@ class RunView {
     this.sinceRecorded = { epochs: 0, seconds: 0 };
     const which =
       span.epochs === 1 ? `epoch ${e.epoch}` : `epochs ${e.epoch - span.epochs + 1}-${e.epoch}`;
-    this.progress.log(`${which} done in ${formatDuration(span.seconds)} (${e.step} steps)`);
+    // The step is the run's, not the span's: "(100 steps)" read as the span's own count.
+    this.progress.log(`${which} done in ${formatDuration(span.seconds)}, at step ${e.step}`);
   }
 
   /** An epoch's grid in the terminal (--preview), and the picture's file as a --json line. */

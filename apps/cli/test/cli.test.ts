@@ -755,7 +755,7 @@ describe('resume and the checkpoint policy', () => {
     expect(extended.status, extended.stderr).toBe(0);
     expect((await listCheckpoints(join(run, 'checkpoints'))).map((c) => c.step)).toEqual([50]);
     // The one log line for the ten epochs recorded together names them all.
-    expect(extended.stderr).toMatch(/epochs 3-10 done in \d+:\d\d \(50 steps\)/);
+    expect(extended.stderr).toMatch(/epochs 3-10 done in \d+:\d\d, at step 50\n/);
   });
 });
 
@@ -935,10 +935,24 @@ describe('the run core from the terminal', () => {
     expect(grid.width).toBe(2 * 64 + 3 * 2);
     const config = JSON.parse(await readFile(join(out, 'straight', 'config.json'), 'utf8'));
     expect(config.modelConfig.imageShape).toEqual([32, 32, 3]);
-    const evaluated = latent('eval', join(out, 'split'));
-    expect(evaluated.status).toBe(2);
-    expect(evaluated.stderr).toMatch(
-      /is an image folder: no metric of latent eval applies to it yet/,
+    // A folder run is searched among its own images, with their distances to each other as the reference.
+    const evaluated = latent('eval', join(out, 'split'), '--n', '100');
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    expect(evaluated.stdout).toMatch(/memorization .* \(training images to each other\)/);
+    const record = JSON.parse(await readFile(join(out, 'split', 'eval.json'), 'utf8'));
+    expect(record.metrics.memorization).toMatchObject({
+      reference: 'leave-one-out',
+      trainingImages: 8,
+      realImages: 8,
+    });
+    expect(record.testImages).toBe(undefined);
+    // 16 pairs of 32x32 colour images at scale 2: a sample, then its nearest folder image.
+    const pairs = decodePng(await readFile(join(out, 'split', 'memorization.png')));
+    expect(pairs.width).toBeGreaterThan(2 * 64);
+    const fid = latent('eval', join(out, 'split'), '--metric', 'fid');
+    expect(fid.status).toBe(2);
+    expect(fid.stderr).toMatch(
+      /'fid' does not apply .* needs a classifier trained on such pictures/,
     );
     const sample = latent('sample', join(out, 'split'), '--n', '4', '--out', join(out, 's.png'));
     expect(sample.status, sample.stderr).toBe(0);

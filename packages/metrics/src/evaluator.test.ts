@@ -255,4 +255,35 @@ describe('KID, precision and recall, memorization', () => {
     expect(closest.every((c) => c.sample === c.train)).toBe(true);
     e.dispose();
   });
+
+  it('memorization of a folder (no held-out images): the training images to each other set the threshold', async () => {
+    const own = sliceImages(validation, 0, 300, 'folder-300');
+    // Ten images twice: exact duplicates say nothing of how near distinct pictures lie.
+    const folder: ImageSet = {
+      ...own,
+      name: 'folder',
+      count: 310,
+      images: Uint8Array.from([...own.images, ...own.images.subarray(0, 10 * 784)]),
+      labels: undefined,
+    };
+    const e = await createEvaluator({ metrics: ['memorization'], trainedOn: folder, n: 200 });
+    const copied = (await e.report(realImages(own))).metrics.memorization;
+    expect(copied).toMatchObject({ reference: 'leave-one-out', realImages: 290, copies: 1 });
+    expect(copied.trainingImages).toBe(310);
+    const unseen = (await e.report(realImages(sliceImages(validation, 1000, 1200, 'unseen'))))
+      .metrics.memorization;
+    // Unseen digits lie about as far from the folder as its images from each other.
+    expect(unseen.value).toBeGreaterThan(3);
+    expect(Math.abs(unseen.value - (unseen.real as number))).toBeLessThan(
+      0.2 * (unseen.real as number),
+    );
+    expect(unseen.copies).toBeLessThan(0.05);
+    e.dispose();
+    await expect(
+      createEvaluator({ metrics: ['memorization'], trainedOn: sliceImages(own, 0, 1, 'one') }),
+    ).rejects.toThrow(/2 or more training images/);
+    await expect(
+      createEvaluator({ metrics: ['fid'], trainedOn: folder, classifier }),
+    ).rejects.toThrow(/'fid' needs reference/);
+  });
 });

@@ -118,7 +118,13 @@ export interface EvaluatorOptions<M extends SampleMetric = SampleMetric> {
   batchSize?: number;
   /** Range of the generator's images (default `[0,1]`); `[-1,1]` images are mapped to [0, 1]. */
   pixelRange?: '[0,1]' | '[-1,1]';
-  /** Images metrics: the real images (`fid`: compared with; `parzen`: the test images scored). */
+  /**
+   * Images metrics: the real images (`fid`: compared with; `parzen`: the test
+   * images scored; `memorization`: how near they lie to the training images
+   * sets what counts as a copy). `memorization` alone may go without: a
+   * folder has no held-out images, and each training image's distance to its
+   * nearest other one sets the threshold instead.
+   */
   reference?: ImageSet;
   /**
    * Training images. `fid`, `kid`: as many as `reference` give each its floor
@@ -312,7 +318,52 @@ interface RealSide {
   /** As many training images through the classifier: the floors. */
   train?: { features: Points; stats: GaussianStats; kid?: Kid };
   parzen?: { validation: Points; test: Points };
-  memorization?: { training: Points; real: Float32Array };
+  /** `real`: how near real images lie to the training set, each a distance (`reference` says which images). */
+  memorization?: { training: Points; real: Float32Array; reference: 'test' | 'leave-one-out' };
+}
+
+/** Images the memorization check's reference distances are measured for. */
+const MEMORIZATION_REFERENCE = 1000;
+
+/** At most `count` of the points, evenly spaced through them. */
+function spread(p: Points, count: number): Points {
+  if (p.count <= count) return p;
+  const data = new Float32Array(count * p.dim);
+  for (let i = 0; i < count; i++) {
+    const from = Math.floor((i * p.count) / count) * p.dim;
+    data.set(p.data.subarray(from, from + p.dim), i * p.dim);
+  }
+  return { data, count, dim: p.dim };
+}
+
+/** How near test images (the first 1,000) lie to the training set. */
+async function testToTraining(reference: ImageSet, training: Points): Promise<Float32Array> {
+  const some = imagePoints(reference, 0, Math.min(MEMORIZATION_REFERENCE, reference.count));
+  return (await nearestNeighbours(some, training)).distance;
+}
+
+/**
+ * Without held-out images (an image folder): how near each training image
+ * (1,000 spread through the set, as a folder comes sorted by class) lies to
+ * the nearest other one. An image with a
+ * duplicate in the set is left out, as its distance ~0 says nothing of how
+ * near distinct pictures come.
+ */
+async function leaveOneOut(training: Points): Promise<Float32Array> {
+  if (training.count < 2)
+    throw new Error(
+      'createEvaluator: memorization without reference images needs 2 or more training images',
+    );
+  const squared = await kthNeighbourRadii(training, 1, spread(training, MEMORIZATION_REFERENCE));
+  // Duplicates: an RMS difference under a quarter of one grey level (and float rounding's near-0).
+  const same = 1e-6 * training.dim;
+  const distinct = Float32Array.from(
+    squared.filter((d) => d > same),
+    Math.sqrt,
+  );
+  if (distinct.length === 0)
+    throw new Error('createEvaluator: memorization: every training image has a duplicate');
+  return distinct;
 }
 
 const CLASSIFIED: readonly SampleMetric[] = ['fid', 'is', 'coverage', 'kid', 'precision', 'recall'];
@@ -326,17 +377,17 @@ async function imageScorer(
   const classified = metrics.filter((m) => CLASSIFIED.includes(m));
   if (wants('parzen') && (!reference || !options.validation))
     throw new Error("createEvaluator: 'parzen' needs reference (test) and validation images");
-  for (const m of ['fid', 'kid', 'precision', 'recall', 'memorization'] as const)
+  for (const m of ['fid', 'kid', 'precision', 'recall'] as const)
     if (wants(m) && !reference)
       throw new Error(`createEvaluator: '${m}' needs reference (real) images`);
   if (wants('memorization') && !options.training && !options.trainedOn)
     throw new Error("createEvaluator: 'memorization' needs the training images (training)");
-  const size = reference
-    ? reference.height * reference.width * reference.channels
-    : CLASSIFIER_IMAGE_SIZE;
+  // The images samples are compared with: a folder's own when there are no held-out ones.
+  const real = reference ?? options.trainedOn ?? options.training;
+  const size = real ? real.height * real.width * real.channels : CLASSIFIER_IMAGE_SIZE;
   if (classified.length > 0 && size !== CLASSIFIER_IMAGE_SIZE)
     throw new Error(
-      `createEvaluator: ${classified.join(', ')} classify 28x28 grey images; the reference images are ${reference!.height}x${reference!.width}x${reference!.channels}`,
+      `createEvaluator: ${classified.join(', ')} classify 28x28 grey images; the reference images are ${real!.height}x${real!.width}x${real!.channels}`,
     );
   const side = await realSide(options, metrics);
   return {
@@ -361,10 +412,10 @@ async function realSide(
       test: imagePoints(reference!),
     };
   if (wants('memorization')) {
-    // The reference: how near test images lie to the training set (the first 1,000 of them).
     const training = imagePoints((options.trainedOn ?? options.training)!);
-    const some = imagePoints(reference!, 0, Math.min(1000, reference!.count));
-    side.memorization = { training, real: (await nearestNeighbours(some, training)).distance };
+    side.memorization = reference
+      ? { training, real: await testToTraining(reference, training), reference: 'test' }
+      : { training, real: await leaveOneOut(training), reference: 'leave-one-out' };
   }
   if (!metrics.some((m) => CLASSIFIED.includes(m))) return side;
   side.owned = typeof options.classifier !== 'object';
@@ -534,8 +585,8 @@ const CLOSEST_SHOWN = 16;
 
 /**
  * Each sample's distance to its nearest training image, against how near
- * real test images lie: a sample closer than the nearest 1% of test images
- * counts as a likely copy.
+ * real images lie (test images, or for a folder the training images to each
+ * other): a sample closer than the nearest 1% of them counts as a likely copy.
  */
 async function memorizationReport(
   side: NonNullable<RealSide['memorization']>,
@@ -553,6 +604,7 @@ async function memorizationReport(
     min: sorted[0]!,
     real: quantile(sortedReal, 0.5),
     realImages: side.real.length,
+    reference: side.reference,
     copyThreshold: threshold,
     copies: distance.filter((d) => d < threshold).length / distance.length,
     trainingImages: side.training.count,

@@ -32,7 +32,10 @@ export function metricText(name: string, r: MetricReport): { value: string; refe
     case 'memorization':
       return {
         value: `${f(r.value)} (copies ${f(100 * (r.copies as number), 1)}%)`,
-        reference: `${f(r.real)} (test images)`,
+        reference:
+          r.reference === 'leave-one-out'
+            ? `${f(r.real)} (training images to each other)`
+            : `${f(r.real)} (test images)`,
       };
     case 'elbo':
     case 'iwae':

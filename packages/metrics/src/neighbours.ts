@@ -46,18 +46,19 @@ const chunkOf = (n: number) => Math.max(1, Math.floor(4_000_000 / Math.max(1, n)
  * For each point, the squared distance to its k-th nearest other point of the
  * same set (the radius of its k-NN ball).
  *
- * @returns [count]
+ * @param members the points to give a radius, each one of `p` (default: all of `p`)
+ * @returns [members.count]
  */
-export async function kthNeighbourRadii(p: Points, k = 3): Promise<Float32Array> {
+export async function kthNeighbourRadii(p: Points, k = 3, members = p): Promise<Float32Array> {
   if (p.count <= k)
     throw new RangeError(`k-NN radii with k = ${k} need more than ${k} points, not ${p.count}`);
   const cols = columns(p);
-  const out = new Float32Array(p.count);
+  const out = new Float32Array(members.count);
   const step = chunkOf(p.count);
   try {
-    for (let start = 0; start < p.count; start += step) {
-      const end = Math.min(p.count, start + step);
-      const d = tf.tidy(() => squaredDistances(rows(p, start, end), cols));
+    for (let start = 0; start < members.count; start += step) {
+      const end = Math.min(members.count, start + step);
+      const d = tf.tidy(() => squaredDistances(rows(members, start, end), cols));
       const values = (await d.data()) as Float32Array;
       d.dispose();
       const best = new Float32Array(k + 1);

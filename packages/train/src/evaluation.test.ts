@@ -1,8 +1,9 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@latent/backend';
 import type { ImageSet } from '@latent/datasets';
+import { encodePng } from '@latent/vis';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RunRequestError } from './data-source.js';
@@ -48,6 +49,8 @@ describe('which metrics apply', () => {
     expect(resolveMetrics('gan', 'ring')).toEqual(['kl', 'js', 'modes']);
     // A curve is no mixture: no mode coverage, by default or when asked.
     expect(resolveMetrics('gan', 'moons')).toEqual(['kl', 'js']);
+    // A folder has no held-out images and no classifier: its samples are searched among its images.
+    expect(resolveMetrics('vae', 'photos/')).toEqual(['memorization']);
     // Named ones: trimmed, lower-cased, once each, in the order asked.
     expect(resolveMetrics('vae', 'mnist', [' IS', 'elbo', 'is'])).toEqual(['is', 'elbo']);
   });
@@ -62,7 +65,13 @@ describe('which metrics apply', () => {
       ['fid'],
       /'fid' does not apply .* it measures images, and a toy run draws points/,
     ],
-    ['gan', 'photos/', undefined, /photos\/ is an image folder: no metric of latent eval applies/],
+    [
+      'gan',
+      'photos/',
+      ['fid'],
+      /'fid' does not apply to a GAN run on photos\/: it needs a classifier trained on such pictures.*For this run: memorization\./,
+    ],
+    ['vae', 'photos/', ['elbo'], /'elbo' does not apply .* it needs held-out test images/],
     [
       'gan',
       'spiral',
@@ -216,6 +225,32 @@ describe('RunMeasurer', () => {
     expect(() => new RunMeasurer(trainer, { metrics: ['fid'], every: 1, n: 10 }, load)).toThrow(
       /'fid' does not apply to a GAN run on ring/,
     );
+    trainer.dispose();
+  });
+
+  it("measures a folder run's samples against the folder it trained on, loading nothing else", async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'latent-measure-'));
+    for (let i = 0; i < 6; i++) {
+      // Grey squares of six sizes on black.
+      const data = new Uint8ClampedArray(16 * 16 * 4);
+      for (let p = 0; p < 256; p++) {
+        const inside = Math.max(Math.abs((p % 16) - 8), Math.abs(Math.floor(p / 16) - 8)) < 2 + i;
+        data.set(inside ? [200, 200, 200, 255] : [0, 0, 0, 255], p * 4);
+      }
+      await writeFile(join(folder, `${i}.png`), encodePng({ width: 16, height: 16, data }));
+    }
+    const trainer = (await trained(
+      { model: 'dcgan', dataset: folder, imageSize: 16, channels: 1, batchSize: 3 },
+      1,
+    )) as GanTrainer;
+    const load = () => Promise.reject(new Error('a folder run loads no evaluation images'));
+    const measurer = new RunMeasurer(trainer, { metrics: [], every: 1, n: 50 }, load);
+    expect(measurer.metrics).toEqual(['memorization']);
+    const { values } = await measurer.measure();
+    // An untrained G's samples are no copies: they lie about as far as the folder's squares from each other, or farther.
+    expect(values.memorization).toBeGreaterThan(1);
+    await measurer.settled();
+    measurer.dispose();
     trainer.dispose();
   });
 });

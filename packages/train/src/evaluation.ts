@@ -13,7 +13,7 @@ import {
 } from '@latent/metrics';
 import { disposeParams } from '@latent/models';
 import type { Checkpoint, RunStamp } from './checkpoint.js';
-import { parseDataSource, RunRequestError, toyOf } from './data-source.js';
+import { type DataSource, parseDataSource, RunRequestError, toyOf } from './data-source.js';
 import { GanTrainer } from './gan-trainer.js';
 import { type Sampler, samplerFromCheckpoint, trainedVaeFromCheckpoint } from './sampler.js';
 import type { Evaluation } from './trainer.js';
@@ -77,9 +77,9 @@ export function evalSplits(loaded: {
 
 /**
  * The metrics to compute for a run of this kind on this data source: the
- * requested ones, checked, or the defaults. Image metrics need held-out MNIST
- * or Fashion-MNIST images and the classifier shipped for them, so an
- * image-folder run has none yet; a toy run has its distribution's.
+ * requested ones, checked, or the defaults. Most image metrics need held-out
+ * MNIST or Fashion-MNIST images and the classifier shipped for them, so an
+ * image-folder run has memorization only; a toy run has its distribution's.
  *
  * @throws RunRequestError naming the metric and why it does not apply
  */
@@ -89,21 +89,8 @@ export function resolveMetrics(
   requested?: readonly string[],
 ): MetricName[] {
   const source = parseDataSource(dataset);
-  if (source.kind === 'folder') {
-    throw new RunRequestError(
-      `${dataset} is an image folder: no metric of latent eval applies to it yet. Parzen needs held-out test images, and FID, KID, IS, coverage, precision, recall and memorization a classifier trained on such pictures; they measure mnist and fashion-mnist runs (toy runs: ${TOY_METRICS.join(', ')}).`,
-    );
-  }
-  const toy = source.kind === 'toy';
-  // Mode coverage counts samples near each Gaussian component: curves (line, spiral, moons) have none.
-  const toyMetrics =
-    toy && !toyOf(source.name).components ? TOY_METRICS.filter((m) => m !== 'modes') : TOY_METRICS;
-  const allowed = toy
-    ? toyMetrics
-    : kind === 'vae'
-      ? [...SAMPLE_METRICS, ...VAE_ONLY]
-      : SAMPLE_METRICS;
-  if (!requested || requested.length === 0) return [...(toy ? toyMetrics : DEFAULT_METRICS[kind])];
+  const { allowed, defaults } = metricsFor(kind, source);
+  if (!requested || requested.length === 0) return [...defaults];
   const out: MetricName[] = [];
   for (const raw of requested) {
     const name = raw.trim().toLowerCase();
@@ -113,7 +100,7 @@ export function resolveMetrics(
       );
     if (!allowed.includes(name as MetricName)) {
       throw new RunRequestError(
-        `metric '${name}' does not apply to a ${kind.toUpperCase()} run on ${dataset}: ${whyNot(name as MetricName, toy)}. For this run: ${allowed.join(', ')}.`,
+        `metric '${name}' does not apply to a ${kind.toUpperCase()} run on ${dataset}: ${whyNot(name as MetricName, source)}. For this run: ${allowed.join(', ')}.`,
       );
     }
     if (!out.includes(name as MetricName)) out.push(name as MetricName);
@@ -121,12 +108,38 @@ export function resolveMetrics(
   return out;
 }
 
-function whyNot(metric: MetricName, toy: boolean): string {
+/** An image folder has no held-out images and no classifier: its samples are searched among its images. */
+const FOLDER_METRICS: MetricName[] = ['memorization'];
+
+/** The metrics that apply to a run of this kind on this source, and those measured when none is named. */
+function metricsFor(
+  kind: 'gan' | 'vae',
+  source: DataSource,
+): { allowed: readonly MetricName[]; defaults: readonly MetricName[] } {
+  if (source.kind === 'folder') return { allowed: FOLDER_METRICS, defaults: FOLDER_METRICS };
+  if (source.kind === 'toy') {
+    // Mode coverage counts samples near each Gaussian component: curves (line, spiral, moons) have none.
+    const toy = toyOf(source.name).components
+      ? TOY_METRICS
+      : TOY_METRICS.filter((m) => m !== 'modes');
+    return { allowed: toy, defaults: toy };
+  }
+  const allowed = kind === 'vae' ? [...SAMPLE_METRICS, ...VAE_ONLY] : SAMPLE_METRICS;
+  return { allowed, defaults: DEFAULT_METRICS[kind] };
+}
+
+function whyNot(metric: MetricName, source: DataSource): string {
+  const toy = source.kind === 'toy';
   if (toy && metric === 'modes')
     return 'it counts samples near each component of a Gaussian mixture, and this distribution is a curve';
   const data = METRICS[metric].data;
   if (data === 'toy') return "it compares samples with a toy distribution's true density";
-  if (data === 'vae') return 'it needs an encoder, so it applies to VAE runs only';
+  if (data === 'vae' && source.kind !== 'folder')
+    return 'it needs an encoder, so it applies to VAE runs only';
+  if (source.kind === 'folder')
+    return METRICS_28.includes(metric)
+      ? 'it needs a classifier trained on such pictures, and latent ships them for mnist and fashion-mnist only'
+      : 'it needs held-out test images, and an image folder has none';
   return 'it measures images, and a toy run draws points';
 }
 
@@ -167,6 +180,24 @@ export function evaluatorOptions(
     ...(settings.k ? { k: settings.k } : {}),
     ...(settings.kidSubsets ? { kidSubsets: settings.kidSubsets } : {}),
   };
+}
+
+/** An image-folder run's images, as the run loaded them (sized, coloured and limited by its config). */
+export interface FolderImages {
+  folder: ImageSet;
+}
+
+/**
+ * The metrics' inputs for an image-folder run: its samples are searched among
+ * the folder's images, and with no held-out images the folder's images to
+ * each other say what counts as a copy.
+ */
+export function folderEvaluatorOptions(
+  folder: ImageSet,
+  metrics: readonly MetricName[],
+  n: number,
+): RunEvaluatorOptions {
+  return { metrics, n, trainedOn: folder };
 }
 
 /** What a run measures while it trains (`--eval`, `--eval-every`, `--eval-n`, `--keep-best`), as its stamp records it. */
@@ -285,26 +316,29 @@ export class RunMeasurer {
   }
 
   private async createEvaluator(): Promise<RunEvaluator> {
-    const { config } = this.trainer.options;
-    const { metrics, settings } = this;
-    const source = parseDataSource(config.dataset);
-    const evaluator = await createRunEvaluator(
-      source.kind === 'toy'
-        ? { metrics, n: settings.n, toy: toyOf(source.name) }
-        : await this.load(config.dataset).then((data) =>
-            evaluatorOptions(data, data.test, config.dataset, metrics, {
-              n: settings.n,
-              binarize: 'binarize' in config && config.binarize !== 'none',
-              dataLimit: config.dataLimit,
-              ...this.limits,
-            }),
-          ),
-    );
+    const evaluator = await createRunEvaluator(await this.evaluatorInputs());
     if (this.disposed) {
       evaluator.dispose();
       throw new Error('the run was reset');
     }
     return evaluator;
+  }
+
+  /** What the run is measured against: a toy's density, a folder's own images, or a named set's splits. */
+  private async evaluatorInputs(): Promise<RunEvaluatorOptions> {
+    const { config, data: trained } = this.trainer.options;
+    const { metrics, settings } = this;
+    const source = parseDataSource(config.dataset);
+    if (source.kind === 'toy') return { metrics, n: settings.n, toy: toyOf(source.name) };
+    if (source.kind === 'folder')
+      return folderEvaluatorOptions(trained as ImageSet, metrics, settings.n);
+    const data = await this.load(config.dataset);
+    return evaluatorOptions(data, data.test, config.dataset, metrics, {
+      n: settings.n,
+      binarize: 'binarize' in config && config.binarize !== 'none',
+      dataLimit: config.dataLimit,
+      ...this.limits,
+    });
   }
 
   private async run(): Promise<Measured> {
@@ -400,12 +434,17 @@ export async function evaluateCheckpoint(
   where: string,
   plan: EvalPlan,
   options: CheckpointEvalOptions,
-  data?: EvalData,
+  data?: EvalData | FolderImages,
 ): Promise<RunReport> {
   const { metrics, dataset } = plan;
   const source = parseDataSource(dataset);
   let evaluatorInputs: RunEvaluatorOptions;
   if (source.kind === 'toy') evaluatorInputs = { metrics, n: options.n, toy: toyOf(source.name) };
+  else if (data && 'folder' in data)
+    evaluatorInputs = {
+      ...folderEvaluatorOptions(data.folder, metrics, options.n),
+      ...(options.onStageProgress ? { onStageProgress: options.onStageProgress } : {}),
+    };
   else {
     if (!data) throw new Error(`evaluateCheckpoint: ${dataset} needs its evaluation images`);
     evaluatorInputs = {

@@ -5,7 +5,7 @@ import { METRICS, memorizationPairs, type RunReport } from '@latent/metrics';
 import { encodePng, neighbourGrid } from '@latent/vis';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Checkpoint } from './checkpoint.js';
-import { RunRequestError } from './data-source.js';
+import { parseDataSource, RunRequestError } from './data-source.js';
 import {
   type CheckpointEvalOptions,
   type EvalData,
@@ -13,7 +13,9 @@ import {
   evalSplits,
   evalTestImages,
   evaluateCheckpoint,
+  type FolderImages,
 } from './evaluation.js';
+import { loadData } from './node-data.js';
 import { writeFileAtomic } from './run-folder.js';
 import { writeRunReport } from './run-report.js';
 
@@ -71,23 +73,47 @@ export async function evaluateCheckpointFolder(
     await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
     return { record, path, report };
   }
-  const data = await loadEvalData(plan.dataset);
-  const testImages = evalTestImages(data, options.limit).count;
-  options.onStart?.(testImages);
-  const report = await evaluateCheckpoint(checkpoint, dir, plan, options, data);
-  await writeMemorizationGrid(runDir ?? dir, report, data.train);
+  const images = await imagesToScoreAgainst(checkpoint, plan, options.limit);
+  options.onStart?.(images.testImages);
+  const report = await evaluateCheckpoint(checkpoint, dir, plan, options, images.data);
+  await writeMemorizationGrid(runDir ?? dir, report, images.searched);
   const record = {
     ...about,
     ema: options.ema,
     backend: options.backend ?? tf.getBackend(),
     seed: options.seed,
     samples: plan.metrics.some((m) => METRICS[m].data !== 'vae') ? options.n : undefined,
-    testImages,
+    testImages: images.testImages,
     ...stamped(report),
   };
   await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
   if (runDir) await writeRunReport(runDir).catch(() => {});
   return { record, path, report };
+}
+
+/**
+ * An image run's evaluation images: a named set's splits, or a folder run's
+ * folder as the run loaded it (sized, coloured and limited by its config);
+ * `searched`, the images memorization.png shows beside the samples.
+ */
+async function imagesToScoreAgainst(
+  checkpoint: Checkpoint,
+  plan: EvalPlan,
+  limit: number | undefined,
+): Promise<{ data: EvalData | FolderImages; searched: ImageSet; testImages?: number }> {
+  const source = parseDataSource(plan.dataset);
+  if (source.kind !== 'folder') {
+    const data = await loadEvalData(plan.dataset);
+    return { data, searched: data.train, testImages: evalTestImages(data, limit).count };
+  }
+  const { imageSize, channels, dataLimit, seed } = checkpoint.manifest.config;
+  const folder = (await loadData(source, {
+    ...(typeof imageSize === 'number' ? { imageSize } : {}),
+    ...(channels === 1 || channels === 3 ? { channels } : {}),
+    ...(typeof dataLimit === 'number' ? { dataLimit } : {}),
+    seed: Number(seed ?? 0),
+  })) as ImageSet;
+  return { data: { folder }, searched: folder };
 }
 
 /** The end of eval.json: when, the metrics, and the seconds per stage. */
