@@ -38,7 +38,7 @@ export async function evalCommand(opts: EvalCommandOptions): Promise<void> {
   const { metrics, dataset } = plan;
   const onStart = (testImages: number | undefined) => {
     const at = `at step ${manifest.progress.step}`;
-    if (testImages === undefined)
+    if (plan.toy)
       return say(`evaluating ${manifest.model.name} on ${dataset} ${at}: ${metrics.join(', ')}`);
     say(
       `evaluating ${manifest.model.name} (${manifest.kind}, ${dataset}) ${at}${opts.ema ? ' (EMA)' : ''} on ${backend.name}: ${metrics.join(', ')}`,

@@ -129,17 +129,15 @@ function metricsFor(
 }
 
 function whyNot(metric: MetricName, source: DataSource): string {
-  const toy = source.kind === 'toy';
-  if (toy && metric === 'modes')
+  if (source.kind === 'toy' && metric === 'modes')
     return 'it counts samples near each component of a Gaussian mixture, and this distribution is a curve';
   const data = METRICS[metric].data;
   if (data === 'toy') return "it compares samples with a toy distribution's true density";
-  if (data === 'vae' && source.kind !== 'folder')
-    return 'it needs an encoder, so it applies to VAE runs only';
   if (source.kind === 'folder')
     return METRICS_28.includes(metric)
       ? 'it needs a classifier trained on such pictures, and latent ships them for mnist and fashion-mnist only'
       : 'it needs held-out test images, and an image folder has none';
+  if (data === 'vae') return 'it needs an encoder, so it applies to VAE runs only';
   return 'it measures images, and a toy run draws points';
 }
 
