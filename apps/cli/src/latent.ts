@@ -187,7 +187,7 @@ program
   .command('eval')
   .summary('score a checkpoint: Parzen log-likelihood, FID, IS, class coverage; VAE ELBO and IWAE')
   .description(
-    "Score a checkpoint — a checkpoint folder, or a run folder whose newest checkpoint is used — print a table and write eval.json. GAN runs: the 2014 paper's Parzen-window log-likelihood (10,000 samples, sigma chosen on 1,000 validation images, mean over the test images ± standard error) and a 28x28 classifier's FID (with the real-vs-real floor), inception score and class coverage. VAE runs: test ELBO and the importance-weighted log-likelihood bound with k samples.",
+    "Score a checkpoint — a checkpoint folder, or a run folder whose newest checkpoint is used — print a table and write eval.json. GAN runs: the 2014 paper's Parzen-window log-likelihood (10,000 samples, sigma chosen on 1,000 validation images, mean over the test images ± standard error) and a 28x28 classifier's FID (with the real-vs-real floor), inception score and class coverage. VAE runs: test ELBO and the importance-weighted log-likelihood bound with k samples. Image-folder runs: memorization (each sample's nearest folder image, against how near the folder's images lie to each other).",
   )
   .argument(
     '<run-or-checkpoint>',
