@@ -345,9 +345,8 @@ async function testToTraining(reference: ImageSet, training: Points): Promise<Fl
 /**
  * Without held-out images (an image folder): how near each training image
  * (1,000 spread through the set, as a folder comes sorted by class) lies to
- * the nearest other one. An image with a
- * duplicate in the set is left out, as its distance ~0 says nothing of how
- * near distinct pictures come.
+ * the nearest other one. An image with a duplicate in the set is left out,
+ * as its distance ~0 says nothing of how near distinct pictures come.
  */
 async function leaveOneOut(training: Points): Promise<Float32Array> {
   if (training.count < 2)

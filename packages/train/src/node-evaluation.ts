@@ -16,6 +16,7 @@ import {
   type FolderImages,
 } from './evaluation.js';
 import { loadData } from './node-data.js';
+import { dataOptions } from './run.js';
 import { writeFileAtomic } from './run-folder.js';
 import { writeRunReport } from './run-report.js';
 
@@ -106,13 +107,7 @@ async function imagesToScoreAgainst(
     const data = await loadEvalData(plan.dataset);
     return { data, searched: data.train, testImages: evalTestImages(data, limit).count };
   }
-  const { imageSize, channels, dataLimit, seed } = checkpoint.manifest.config;
-  const folder = (await loadData(source, {
-    ...(typeof imageSize === 'number' ? { imageSize } : {}),
-    ...(channels === 1 || channels === 3 ? { channels } : {}),
-    ...(typeof dataLimit === 'number' ? { dataLimit } : {}),
-    seed: Number(seed ?? 0),
-  })) as ImageSet;
+  const folder = (await loadData(source, dataOptions(checkpoint.manifest.config))) as ImageSet;
   return { data: { folder }, searched: folder };
 }
 

@@ -215,8 +215,8 @@ function refuseGanFields(requested: RunRequest, model: string): void {
   }
 }
 
-/** The data fields of a run config, as a loader takes them. */
-function dataOptions(requested: RunRequest): DataOptions {
+/** The data fields of a run config, as a loader takes them (a run's and its evaluation's). */
+export function dataOptions(requested: RunRequest): DataOptions {
   return {
     imageSize: requested.imageSize as number | undefined,
     channels: requested.channels as 1 | 3 | undefined,
