@@ -41,7 +41,7 @@ let runMode: RunMode | undefined;
 let state: State = 'idle';
 /** Epochs asked for in the current run, for the status line. */
 let epochs = '';
-/** Whether the current run's samples can be measured (a GAN on MNIST or Fashion-MNIST). */
+/** Whether the current run's samples can be measured (an images GAN: any dataset, a picked folder too). */
 let measurable = false;
 
 const formOf = (m: RunMode) => forms.find((f) => f.getAttribute('data-mode') === m)!;

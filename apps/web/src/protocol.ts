@@ -21,7 +21,7 @@ export interface RunSettings {
   mode: RunMode;
   request: Record<string, unknown>;
   folder?: File[];
-  /** Sample quality (FID, IS, class coverage) while an images run trains; MNIST and Fashion-MNIST only. */
+  /** Sample quality while an images run trains: the classifier's metrics on MNIST and Fashion-MNIST, nearest training image on all. */
   quality?: QualitySettings;
 }
 
@@ -116,13 +116,13 @@ export type ToWorker =
 /** One measurement of sample quality (`RunMeasurer`'s). */
 export interface Measurement extends Measured {
   /**
-   * `fid` and `kid` (to the test images, lower is better), `is` (1 to 10),
-   * `coverage` (classes of 10), `precision` and `recall` (0 to 1) and
+   * The metrics that apply to the run: `fid` and `kid` (to the test images,
+   * lower is better), `is` (1 to 10), `coverage` (classes of 10), `precision`
+   * and `recall` (0 to 1) for MNIST and Fashion-MNIST, and for every run
    * `memorization` (median distance of a sample to its nearest training image).
    */
-  values: Record<
-    'fid' | 'is' | 'coverage' | 'kid' | 'precision' | 'recall' | 'memorization',
-    number
+  values: Partial<
+    Record<'fid' | 'is' | 'coverage' | 'kid' | 'precision' | 'recall' | 'memorization', number>
   >;
 }
 

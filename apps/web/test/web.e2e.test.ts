@@ -819,6 +819,20 @@ test('trains a conditional GAN on a picked image folder; the explorer offers its
   expect(await page.getByTestId('images-config').textContent()).toMatch(
     /^cgan on image folder \(30 images\): gan loss, k 1, adam/,
   );
+  // A folder has no classifier: Measure gives the distance to the nearest folder image alone.
+  await page.getByTestId('measure').click();
+  await qualityRowsAtLeast(1);
+  const header = await page
+    .locator('[data-testid=quality] th:visible')
+    .evaluateAll((ths) => ths.map((th) => th.textContent));
+  expect(header).toEqual(['step', 'nearest train', 'samples', 's']);
+  const [row] = await page
+    .locator('[data-testid=quality] tbody tr')
+    .evaluateAll((rows) => rows.map((r) => ({ ...(r as HTMLElement).dataset })));
+  expect(Object.keys(row!).sort()).toEqual(['memorization', 'step']);
+  // An untrained generator's samples are no copies of the squares: a clear distance, finite.
+  expect(Number(row!.memorization)).toBeGreaterThan(1);
+  expect(Number.isFinite(Number(row!.memorization))).toBe(true);
   await page.click('#tab-explorer');
   expect(await page.getByTestId('class-select').locator('option').allTextContents()).toEqual(
     Array.from({ length: 10 }, (_, k) => `size-${k}`),

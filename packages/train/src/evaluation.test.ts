@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RunRequestError } from './data-source.js';
 import {
+  applicableMetrics,
   checkEvalSettings,
   DEFAULT_METRICS,
   evalSplits,
@@ -53,6 +54,22 @@ describe('which metrics apply', () => {
     expect(resolveMetrics('vae', 'photos/')).toEqual(['memorization']);
     // Named ones: trimmed, lower-cased, once each, in the order asked.
     expect(resolveMetrics('vae', 'mnist', [' IS', 'elbo', 'is'])).toEqual(['is', 'elbo']);
+  });
+
+  it('lists every metric that applies, for a page that measures what it can afford', () => {
+    expect(applicableMetrics('gan', 'mnist')).toEqual([
+      'parzen',
+      'fid',
+      'is',
+      'coverage',
+      'kid',
+      'precision',
+      'recall',
+      'memorization',
+    ]);
+    expect(applicableMetrics('vae', 'mnist')).toContain('iwae');
+    expect(applicableMetrics('gan', 'photos/')).toEqual(['memorization']);
+    expect(applicableMetrics('gan', 'moons')).toEqual(['kl', 'js']);
   });
 
   it.each([

@@ -108,6 +108,11 @@ export function resolveMetrics(
   return out;
 }
 
+/** Every metric that applies to a run of this kind on this dataset (a page picks the ones it can afford). */
+export function applicableMetrics(kind: 'gan' | 'vae', dataset: string): MetricName[] {
+  return [...metricsFor(kind, parseDataSource(dataset)).allowed];
+}
+
 /** An image folder has no held-out images and no classifier: its samples are searched among its images. */
 const FOLDER_METRICS: MetricName[] = ['memorization'];
 

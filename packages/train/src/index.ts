@@ -67,6 +67,7 @@ export {
   type LatentWalk,
 } from './drawing.js';
 export {
+  applicableMetrics,
   type BestBy,
   type CheckpointEvalOptions,
   checkEvalSettings,

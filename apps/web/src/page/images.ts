@@ -39,12 +39,13 @@ datasetSelect.addEventListener('change', () => {
   folderPick.hidden = datasetSelect.value !== 'folder';
 });
 
-/** The images form's page settings: the picked folder's files, or how to measure an MNIST-like run. */
+/** The images form's page settings: how to measure the run, and the picked folder's files. */
 export function imagePageSettings(): Pick<RunSettings, 'folder' | 'quality'> {
-  if (datasetSelect.value === 'folder') return { folder: [...(folderInput.files ?? [])] };
   const every = Number($<HTMLInputElement>('input[name=qualityEvery]', form).value) || undefined;
   const n = Number($<HTMLSelectElement>('select[name=qualityN]', form).value);
-  return { quality: { n, ...(every ? { every } : {}) } };
+  const quality = { n, ...(every ? { every } : {}) };
+  if (datasetSelect.value === 'folder') return { folder: [...(folderInput.files ?? [])], quality };
+  return { quality };
 }
 
 export function drawSamples(samples: Samples, label: string): void {

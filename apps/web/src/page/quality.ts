@@ -6,7 +6,7 @@ const status = $('#quality-status');
 const table = $<HTMLTableElement>('#quality');
 const rows = $('tbody', table);
 
-/** Whether the run in progress can be measured (a GAN on MNIST or Fashion-MNIST), and is not busy measuring. */
+/** Whether the run in progress can be measured (an images GAN), and is not busy measuring. */
 let measurable = false;
 let measuring = false;
 
@@ -39,33 +39,38 @@ function update(): void {
   button.disabled = !measurable || measuring;
 }
 
+type Metric = keyof Measurement['values'];
+
+/** The table's metric columns, in order: how each value is written. */
+const COLUMNS: [Metric, (v: number) => string][] = [
+  ['fid', (v) => v.toFixed(1)],
+  ['kid', (v) => v.toFixed(3)],
+  ['is', (v) => v.toFixed(2)],
+  ['coverage', (v) => `${v}/10`],
+  ['precision', (v) => v.toFixed(2)],
+  ['recall', (v) => v.toFixed(2)],
+  ['memorization', (v) => v.toFixed(2)],
+];
+
+/** A row of the measured metrics; the columns of those the run does not have (a folder's classifier ones) are hidden. */
 function addRow(m: Measurement): void {
+  const measured = COLUMNS.filter(([metric]) => m.values[metric] !== undefined);
+  for (const th of table.querySelectorAll<HTMLElement>('th[data-metric]'))
+    th.hidden = m.values[th.dataset.metric as Metric] === undefined;
   const row = document.createElement('tr');
-  const { fid, is, coverage, kid, precision, recall, memorization } = m.values;
-  for (const text of [
+  const texts = [
     String(m.step),
-    fid.toFixed(1),
-    kid.toFixed(3),
-    is.toFixed(2),
-    `${coverage}/10`,
-    precision.toFixed(2),
-    recall.toFixed(2),
-    memorization.toFixed(2),
+    ...measured.map(([metric, write]) => write(m.values[metric]!)),
     m.n.toLocaleString('en'),
     m.seconds.toFixed(1),
-  ]) {
+  ];
+  for (const text of texts) {
     const cell = document.createElement('td');
     cell.textContent = text;
     row.append(cell);
   }
   row.dataset.step = String(m.step);
-  row.dataset.fid = String(fid);
-  row.dataset.is = String(is);
-  row.dataset.coverage = String(coverage);
-  row.dataset.kid = String(kid);
-  row.dataset.precision = String(precision);
-  row.dataset.recall = String(recall);
-  row.dataset.memorization = String(memorization);
+  for (const [metric] of measured) row.dataset[metric] = String(m.values[metric]);
   rows.append(row);
   table.hidden = false;
 }

@@ -22,8 +22,7 @@ export async function trainImages(settings: RunSettings, control: RunControl): P
   const trainer = createTrainer(run);
   const named = settings.request.dataset !== 'folder';
   dispatch({ type: 'trainer', trainer, resumable: named });
-  const quality =
-    named && settings.quality ? sampleQuality(trainer, settings.quality.n) : undefined;
+  const quality = settings.quality && sampleQuality(trainer, settings.quality.n);
   dispatch({ type: 'quality', quality });
   const every = quality && settings.quality?.every;
   dispatch({ type: 'drawable', drawable: trainerDrawable(run, trainer) });

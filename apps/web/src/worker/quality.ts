@@ -1,12 +1,20 @@
-import { type GanTrainer, RunMeasurer } from '@latent/train';
+import { applicableMetrics, type GanTrainer, RunMeasurer } from '@latent/train';
 import type { Measurement } from '../protocol.js';
 import type { RunControl } from './control.js';
 import { served } from './data.js';
 import { post } from './post.js';
 import { type Measurer, session } from './session.js';
 
-/** What the page measures: `latent train --eval fid,is,coverage,kid,precision,recall,memorization`. */
-const METRICS = ['fid', 'is', 'coverage', 'kid', 'precision', 'recall', 'memorization'] as const;
+/** What the page measures of the metrics that apply: all but Parzen, whose sigma search takes minutes. */
+const PAGE_METRICS: readonly string[] = [
+  'fid',
+  'is',
+  'coverage',
+  'kid',
+  'precision',
+  'recall',
+  'memorization',
+];
 /** Training images the memorization check searches: bounded so a measurement stays seconds long. */
 const MEMORIZATION_IMAGES = 10_000;
 /** KID's random subsets: 20 rather than `latent eval`'s 100, so a live measurement stays short. */
@@ -14,16 +22,20 @@ const KID_SUBSETS = 20;
 
 /**
  * Sample quality of an images run as it trains, by the protocol of `latent
- * eval` and `latent train --eval` (`RunMeasurer` of @latent/train): FID and
- * KID against the dataset's test images, IS, class coverage, precision and
- * recall by the classifier @latent/metrics ships, and each sample's distance
- * to its nearest training image, from one draw of `n` samples seeded by the
- * run's seed, so a run's values compare across steps and with the CLI's. The
- * classifier and the real images' statistics are prepared at the first
- * measurement; measurements never overlap.
+ * eval` and `latent train --eval` (`RunMeasurer` of @latent/train): on MNIST
+ * and Fashion-MNIST, FID and KID against the test images, IS, class coverage,
+ * precision and recall by the classifier @latent/metrics ships; on every
+ * dataset, a picked folder too, each sample's distance to its nearest
+ * training image. One draw of `n` samples seeded by the run's seed, so a
+ * run's values compare across steps and with the CLI's. The classifier and
+ * the real images' statistics are prepared at the first measurement;
+ * measurements never overlap.
  */
 export function sampleQuality(trainer: GanTrainer, n: number): Measurer {
-  return new RunMeasurer(trainer, { metrics: [...METRICS], every: 1, n }, served.evalData, {
+  const metrics = applicableMetrics('gan', trainer.options.config.dataset).filter((m) =>
+    PAGE_METRICS.includes(m),
+  );
+  return new RunMeasurer(trainer, { metrics, every: 1, n }, served.evalData, {
     trainingImages: MEMORIZATION_IMAGES,
     kidSubsets: KID_SUBSETS,
   });
@@ -35,8 +47,7 @@ export function measureNow(control: RunControl | undefined): void {
   if (!control || !quality) {
     post({
       type: 'measure-error',
-      message:
-        'Sample quality is measured for a GAN training on MNIST or Fashion-MNIST: start one.',
+      message: 'Sample quality is measured for a GAN training on images: start one.',
     });
     return;
   }
