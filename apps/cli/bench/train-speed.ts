@@ -13,7 +13,7 @@
  *
  *   pnpm bench [--models mlp-gan,dcgan,mlp-vae] [--backends wasm,cpu] [--workers 1,2]
  *              [--steps 20] [--cpu-steps 2] [--threads 1,2] [--python /usr/bin/python3] [--no-torch]
- *              [--openblas-coretype SKYLAKEX] [--no-matmul]
+ *              [--openblas-coretype SKYLAKEX] [--no-matmul] [--rounds 1] [--ceiling]
  *   pnpm bench --profile mlp-gan|dcgan|mlp-vae [--steps 10]   (time per wasm kernel)
  *
  * PyTorch runs with its BLAS set up as a tuned user would: Debian's
@@ -32,8 +32,17 @@
  * so that row times one step without warm-up). A GAN step is one discriminator
  * and one generator update (k = 1), so images/s counts the real images D sees.
  * The machine's load average is printed: other work on it slows every row.
+ *
+ * A virtual machine's speed swings by a fifth within minutes, so a ratio of
+ * two rows is only as good as their closeness in time. Rows that are compared
+ * run back to back (per model: wasm x1, PyTorch 1 thread, wasm x2, PyTorch 2
+ * threads), and `--rounds n` repeats the whole sequence n times and reports
+ * each ratio's median over the rounds beside every round's value.
+ * `--ceiling` adds, per model, two one-worker wasm runs started together in
+ * separate processes: what the machine gives two independent jobs, the most
+ * any two-worker scheme could reach ("2 workers / 2 separate runs").
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +90,10 @@ interface Row {
   /** webgpu rows: the adapter, and whether it is SwiftShader (then no speed figure). */
   adapter?: string;
   correctnessOnly?: boolean;
+  /** Which repetition of the sequence (`--rounds`), from 1. */
+  round?: number;
+  /** The `--ceiling` row: two one-worker processes at once; secondsPerStep is 1 / their summed rates. */
+  separateRuns?: number;
 }
 
 const args = process.argv.slice(2);
@@ -259,15 +272,31 @@ async function runMatmulRow(gemm: 'latent' | 'xnnpack', steps: number) {
 
 const gflops = (r: Row, seconds = r.secondsPerStep) => (2 * r.batch ** 3) / seconds / 1e9;
 
-/** Runs a command and returns its last stdout line as JSON, or the reason it failed. */
-function jsonLine(command: string, argv: string[], env?: NodeJS.ProcessEnv): Row | string {
-  const r = spawnSync(command, argv, { encoding: 'utf8', env: { ...process.env, ...env } });
-  const last = r.stdout?.trim().split('\n').at(-1) ?? '';
-  try {
-    return JSON.parse(last) as Row;
-  } catch {
-    return `${command} ${argv.join(' ')} failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' / ')}`;
-  }
+/** Runs a command and resolves to its last stdout line as JSON, or the reason it failed. */
+function jsonLine(command: string, argv: string[], env?: NodeJS.ProcessEnv): Promise<Row | string> {
+  return new Promise((resolve) => {
+    const child = spawn(command, argv, { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const fail = (why: string) =>
+      resolve(
+        `${command} ${argv.join(' ')} failed: ${why.trim().split('\n').slice(-3).join(' / ')}`,
+      );
+    child.on('error', (e) => fail(e.message));
+    child.on('close', () => {
+      try {
+        resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Row);
+      } catch {
+        fail(stderr);
+      }
+    });
+  });
 }
 
 /**
@@ -327,46 +356,73 @@ function cpuName(): string {
   return cpus()[0]?.model.trim() ?? 'unknown CPU';
 }
 
-async function main() {
-  const models = list('models', MODELS.join(',')) as ModelName[];
-  for (const m of models)
-    if (!MODELS.includes(m)) throw new Error(`--models: ${m} is not one of ${MODELS.join(', ')}`);
-  const backends = list('backends', 'wasm,cpu');
-  const workerCounts = list('workers', '1,2').map(Number);
-  const steps = Number(flag('steps', '20'));
-  const cpuSteps = Number(flag('cpu-steps', '2'));
-  const threads = list('threads', '1,2').map(Number);
-  const python = flag('python', '/usr/bin/python3');
-  const self = fileURLToPath(import.meta.url);
-  const started = new Date();
-  const loadBefore = loadavg();
-  console.log(
-    `latent training speed: ${cpuName()}, ${cpus().length} cores; node ${process.version}; load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')}`,
-  );
-  const rows: Row[] = [];
-  const notes: string[] = [];
-  const add = (r: Row | string) => {
-    if (typeof r === 'string') {
-      notes.push(r);
-      console.log(`  ${r}`);
-    } else {
-      rows.push(r);
-      console.log(`  ${describe(r)}`);
-    }
+interface Plan {
+  models: ModelName[];
+  backends: string[];
+  workerCounts: number[];
+  steps: number;
+  cpuSteps: number;
+  threads: number[];
+  python: string;
+  /** Whether `python` has torch: PyTorch rows run. */
+  torch: boolean;
+  matmul: boolean;
+  ceiling: boolean;
+}
+
+const SELF = fileURLToPath(import.meta.url);
+const TORCH_SCRIPT = fileURLToPath(new URL('../../../bench/torch_speed.py', import.meta.url));
+
+const nodeRow = (argv: string[]) => jsonLine(process.execPath, [SELF, ...argv]);
+
+function torchRow(plan: Plan, model: string, threads: number) {
+  const argv = ['--model', model, '--threads', String(threads), '--steps', String(plan.steps)];
+  return jsonLine(plan.python, [TORCH_SCRIPT, ...argv], torchEnv(threads));
+}
+
+/** `--ceiling`: two one-worker wasm runs started together, as one row of their summed rates. */
+async function separateRuns(model: ModelName, steps: number): Promise<Row | string> {
+  const runs = await Promise.all([0, 1].map(() => nodeRow(['--row', `${model},wasm,1,${steps}`])));
+  const failed = runs.find((r) => typeof r === 'string');
+  if (failed !== undefined) return failed;
+  const [a, b] = runs as [Row, Row];
+  return {
+    ...a,
+    parallel: 2,
+    secondsPerStep: 1 / (1 / a.secondsPerStep + 1 / b.secondsPerStep),
+    peakRssMB: Math.max(a.peakRssMB, b.peakRssMB),
+    separateRuns: 2,
   };
-  const withMatmul = !args.includes('--no-matmul');
-  if (withMatmul)
+}
+
+/**
+ * One round: the matmul rows, then per model its rows with each pair that is
+ * compared back to back — wasm x1 then PyTorch 1 thread, wasm x2 then
+ * PyTorch 2 threads — so that a ratio spans seconds of the host, not minutes.
+ */
+async function runRound(plan: Plan, add: (r: Row | string) => void) {
+  if (plan.matmul) {
     for (const gemm of ['latent', 'xnnpack'])
-      add(jsonLine(process.execPath, [self, '--matmul', `${gemm},${Math.max(steps, 10)}`]));
-  for (const model of models) {
-    for (const backend of backends) {
+      add(await nodeRow(['--matmul', `${gemm},${Math.max(plan.steps, 10)}`]));
+    if (plan.torch) add(await torchRow(plan, 'matmul', 1));
+  }
+  for (const model of plan.models) {
+    const torchLeft = new Set(plan.torch ? plan.threads : []);
+    for (const backend of plan.backends) {
       // One GPU device per process: webgpu trains with one worker (replicaCount in @latent/backend).
-      for (const w of backend === 'webgpu' ? [1] : workerCounts) {
-        const n = backend === 'cpu' ? cpuSteps : steps;
-        add(jsonLine(process.execPath, [self, '--row', `${model},${backend},${w},${n}`]));
+      for (const w of backend === 'webgpu' ? [1] : plan.workerCounts) {
+        const n = backend === 'cpu' ? plan.cpuSteps : plan.steps;
+        add(await nodeRow(['--row', `${model},${backend},${w},${n}`]));
+        if (backend === 'wasm' && torchLeft.delete(w)) add(await torchRow(plan, model, w));
       }
     }
+    for (const t of torchLeft) add(await torchRow(plan, model, t));
+    if (plan.ceiling && plan.backends.includes('wasm')) add(await separateRuns(model, plan.steps));
   }
+}
+
+/** Whether PyTorch rows can run; prints and notes why not, or how its BLAS is set up. */
+function checkTorch(python: string, notes: string[]): boolean {
   const torchCheck = args.includes('--no-torch')
     ? 'skipped (--no-torch)'
     : spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
@@ -376,33 +432,69 @@ async function main() {
       `PyTorch rows skipped: ${why} (Debian: apt-get install python3-torch libopenblas0-openmp)`,
     );
     notes.push(`PyTorch rows skipped: ${why}`);
-  } else {
-    const script = fileURLToPath(new URL('../../../bench/torch_speed.py', import.meta.url));
-    if (!openBlasOpenmpDir())
-      notes.push(
-        'PyTorch: no OpenBLAS-openmp found (Debian: apt-get install libopenblas0-openmp); its threads may oversubscribe',
-      );
-    if (process.env.OPENBLAS_CORETYPE && process.env.OPENBLAS_CORETYPE !== openBlasCoreType())
-      console.log(
-        `PyTorch: OPENBLAS_CORETYPE=${openBlasCoreType()} for its rows (this environment has ${process.env.OPENBLAS_CORETYPE})`,
-      );
-    const torchModels = [...(withMatmul ? ['matmul'] : []), ...models];
-    for (const model of torchModels)
-      for (const t of model === 'matmul' ? [1] : threads)
-        add(
-          jsonLine(
-            python,
-            [script, '--model', model, '--threads', String(t), '--steps', String(steps)],
-            torchEnv(t),
-          ),
-        );
-    for (const r of rows.filter((r) => r.blas))
-      console.log(`PyTorch BLAS, ${r.model} x${r.parallel}: ${describeBlas(r)}`);
+    return false;
+  }
+  if (!openBlasOpenmpDir())
+    notes.push(
+      'PyTorch: no OpenBLAS-openmp found (Debian: apt-get install libopenblas0-openmp); its threads may oversubscribe',
+    );
+  if (process.env.OPENBLAS_CORETYPE && process.env.OPENBLAS_CORETYPE !== openBlasCoreType())
+    console.log(
+      `PyTorch: OPENBLAS_CORETYPE=${openBlasCoreType()} for its rows (this environment has ${process.env.OPENBLAS_CORETYPE})`,
+    );
+  return true;
+}
+
+async function main() {
+  const models = list('models', MODELS.join(',')) as ModelName[];
+  for (const m of models)
+    if (!MODELS.includes(m)) throw new Error(`--models: ${m} is not one of ${MODELS.join(', ')}`);
+  const rounds = Number(flag('rounds', '1'));
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`--rounds: ${flag('rounds', '')} is not a whole number of at least 1`);
+  const python = flag('python', '/usr/bin/python3');
+  const started = new Date();
+  const loadBefore = loadavg();
+  console.log(
+    `latent training speed: ${cpuName()}, ${cpus().length} cores; node ${process.version}; load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')}`,
+  );
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const plan: Plan = {
+    models,
+    backends: list('backends', 'wasm,cpu'),
+    workerCounts: list('workers', '1,2').map(Number),
+    steps: Number(flag('steps', '20')),
+    cpuSteps: Number(flag('cpu-steps', '2')),
+    threads: list('threads', '1,2').map(Number),
+    python,
+    torch: checkTorch(python, notes),
+    matmul: !args.includes('--no-matmul'),
+    ceiling: args.includes('--ceiling'),
+  };
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) console.log(`round ${round} of ${rounds}`);
+    await runRound(plan, (r) => {
+      if (typeof r === 'string') {
+        notes.push(rounds > 1 ? `round ${round}: ${r}` : r);
+        console.log(`  ${r}`);
+      } else {
+        if (rounds > 1) r.round = round;
+        rows.push(r);
+        console.log(`  ${describe(r)}`);
+      }
+    });
+  }
+  const blasShown = new Set<string>();
+  for (const r of rows.filter((r) => r.blas)) {
+    const line = `PyTorch BLAS, ${r.model} x${r.parallel}: ${describeBlas(r)}`;
+    if (!blasShown.has(line)) console.log(line);
+    blasShown.add(line);
   }
   const loadAfter = loadavg();
 
   console.log(
-    `\n${'model'.padEnd(22)} ${'runtime'.padEnd(8)} ${'par'.padStart(3)} ${'steps/s'.padStart(8)} ${'images/s'.padStart(9)} ${'s/step'.padStart(8)} ${'peak RSS'.padStart(9)}`,
+    `\n${(rounds > 1 ? 'r' : '').padStart(2)} ${'model'.padEnd(22)} ${'runtime'.padEnd(8)} ${'par'.padStart(3)} ${'steps/s'.padStart(8)} ${'images/s'.padStart(9)} ${'s/step'.padStart(8)} ${'peak RSS'.padStart(9)}`,
   );
   for (const r of rows.filter((r) => r.model !== ('matmul' as ModelName)))
     console.log(tableLine(r));
@@ -413,7 +505,7 @@ async function main() {
     console.log(
       `webgpu adapter: ${gpu.adapter}${gpu.correctnessOnly ? ' — a CPU emulation: webgpu* rows are correctness rows (one step, shader compilation included), not speed figures' : ''}`,
     );
-  const ratios = ratioLines(rows, notes);
+  const ratios = ratioLines(rows, rounds, notes);
   console.log(`\n${ratios.join('\n')}`);
   for (const model of models) {
     const counts = new Set(rows.filter((r) => r.model === model).map((r) => r.params));
@@ -422,7 +514,7 @@ async function main() {
   }
   for (const note of notes.filter((n) => n.includes('parameter counts'))) console.log(note);
   console.log(
-    `(par = data-parallel workers for wasm/cpu, threads for torch; load average at the end ${loadAfter.map((l) => l.toFixed(1)).join(' ')})`,
+    `(par = data-parallel workers for wasm/cpu, threads for torch, 1+1 two one-worker runs at once; load average at the end ${loadAfter.map((l) => l.toFixed(1)).join(' ')})`,
   );
 
   const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
@@ -435,6 +527,7 @@ async function main() {
         date: started.toISOString(),
         machine: { cpu: cpuName(), cores: cpus().length, node: process.version },
         loadAverage: { before: loadBefore, after: loadAfter },
+        rounds,
         rows,
         matmul,
         ratios,
@@ -450,13 +543,18 @@ async function main() {
 function describe(r: Row): string {
   if (r.model === ('matmul' as ModelName))
     return `matmul ${r.batch}^3 ${r.runtime}${r.gemm ? ` (${r.gemm})` : ''}: ${gflops(r).toFixed(1)} GFLOP/s`;
-  return `${r.model} ${r.runtime} x${r.parallel}: ${(1 / r.secondsPerStep).toFixed(3)} steps/s, ${r.peakRssMB.toFixed(0)} MB, ${r.params} parameters`;
+  const parallel = r.separateRuns ? '1+1 (two separate one-worker runs at once)' : r.parallel;
+  return `${r.model} ${r.runtime} x${parallel}: ${(1 / r.secondsPerStep).toFixed(3)} steps/s, ${r.peakRssMB.toFixed(0)} MB, ${r.params} parameters`;
 }
 
 function tableLine(r: Row): string {
   const rate = 1 / r.secondsPerStep;
   const runtime = r.correctnessOnly ? `${r.runtime}*` : r.runtime;
-  return `${LABELS[r.model].padEnd(22)} ${runtime.padEnd(8)} ${String(r.parallel).padStart(3)} ${rate.toFixed(rate < 1 ? 3 : 2).padStart(8)} ${(rate * r.batch).toFixed(0).padStart(9)} ${r.secondsPerStep.toFixed(3).padStart(8)} ${`${r.peakRssMB.toFixed(0)} MB`.padStart(9)}`;
+  const parallel = r.separateRuns ? '1+1' : String(r.parallel);
+  return (
+    `${r.round ?? ''}`.padStart(2) +
+    ` ${LABELS[r.model].padEnd(22)} ${runtime.padEnd(8)} ${parallel.padStart(3)} ${rate.toFixed(rate < 1 ? 3 : 2).padStart(8)} ${(rate * r.batch).toFixed(0).padStart(9)} ${r.secondsPerStep.toFixed(3).padStart(8)} ${`${r.peakRssMB.toFixed(0)} MB`.padStart(9)}`
+  );
 }
 
 /** The matmul micro-benchmark: GFLOP/s per GEMM, one core each. */
@@ -469,39 +567,96 @@ function matmulLines(rows: Row[]): string[] {
     );
 }
 
+interface Ratio {
+  model: ModelName;
+  name: string;
+  /** us / them in steps/s; absent where the reference was flagged. */
+  value?: number;
+  flagged?: string;
+}
+
 /**
- * Ours against the others as "us / them" in steps/s (the issue's 0.4x targets
- * read this way). A PyTorch whose 2-thread row is slower than its 1-thread
- * row is misconfigured or was starved by other work: that ratio is flagged,
- * not published.
+ * One round's ratios, ours against the others as "us / them" in steps/s (the
+ * issue's 0.4x targets read this way). A PyTorch whose 2-thread row is slower
+ * than its 1-thread row is misconfigured or was starved by other work: that
+ * ratio is flagged, not published.
  */
-function ratioLines(rows: Row[], notes: string[]): string[] {
-  const out: string[] = [];
-  const find = (model: string, runtime: string, parallel: number) =>
-    rows.find((r) => r.model === model && r.runtime === runtime && r.parallel === parallel);
+function roundRatios(rows: Row[]): Ratio[] {
+  const out: Ratio[] = [];
+  const find = (model: string, runtime: string, parallel: number, separate = false) =>
+    rows.find(
+      (r) =>
+        r.model === model &&
+        r.runtime === runtime &&
+        r.parallel === parallel &&
+        (r.separateRuns !== undefined) === separate,
+    );
   for (const model of MODELS) {
-    const parts: string[] = [];
+    const add = (name: string, a: Row | undefined, b: Row | undefined) => {
+      if (a && b) out.push({ model, name, value: b.secondsPerStep / a.secondsPerStep });
+    };
     const w1 = find(model, 'wasm', 1);
     const w2 = find(model, 'wasm', 2);
-    const c1 = find(model, 'cpu', 1);
     const t1 = find(model, 'torch', 1);
     const t2 = find(model, 'torch', 2);
-    const x = (a: Row, b: Row) => (b.secondsPerStep / a.secondsPerStep).toFixed(2);
-    if (w1 && c1) parts.push(`wasm/cpu ${x(w1, c1)}x`);
-    if (w1 && w2) parts.push(`2 workers/1 ${x(w2, w1)}x`);
-    if (w1 && t1) parts.push(`wasm x1 / torch 1 thread ${x(w1, t1)}x`);
-    if (t1 && t2 && t2.secondsPerStep > t1.secondsPerStep) {
-      const flagged = `${LABELS[model]}: PyTorch's 2-thread row (${(1 / t2.secondsPerStep).toFixed(2)} steps/s) is slower than its 1-thread row (${(1 / t1.secondsPerStep).toFixed(2)}): oversubscribed or starved reference, 2-thread ratio not published`;
-      notes.push(flagged);
-      parts.push('wasm x2 / torch 2 threads: not published (see note)');
-      out.push(flagged);
-    } else if (w2 && t2) parts.push(`wasm x2 / torch 2 threads ${x(w2, t2)}x`);
+    const pair = find(model, 'wasm', 2, true);
+    add('wasm/cpu', w1, find(model, 'cpu', 1));
+    add('2 workers/1', w2, w1);
+    add('2 separate runs/1', pair, w1);
+    add('2 workers / 2 separate runs', w2, pair);
+    add('wasm x1 / torch 1 thread', w1, t1);
+    if (t1 && t2 && t2.secondsPerStep > t1.secondsPerStep)
+      out.push({
+        model,
+        name: 'wasm x2 / torch 2 threads',
+        flagged: `${LABELS[model]}: PyTorch's 2-thread row (${(1 / t2.secondsPerStep).toFixed(2)} steps/s) is slower than its 1-thread row (${(1 / t1.secondsPerStep).toFixed(2)}): oversubscribed or starved reference, 2-thread ratio not published`,
+      });
+    else add('wasm x2 / torch 2 threads', w2, t2);
     const g1 = find(model, 'webgpu', 1);
     const star = g1?.correctnessOnly ? '*' : '';
-    if (g1 && w1) parts.push(`webgpu${star} / wasm x1 ${x(g1, w1)}x`);
-    if (g1 && t1) parts.push(`webgpu${star} / torch 1 thread ${x(g1, t1)}x`);
-    if (g1 && t2) parts.push(`webgpu${star} / torch 2 threads ${x(g1, t2)}x`);
-    if (parts.length > 0) out.push(`${LABELS[model as ModelName]}: ${parts.join(', ')}`);
+    add(`webgpu${star} / wasm x1`, g1, w1);
+    add(`webgpu${star} / torch 1 thread`, g1, t1);
+    add(`webgpu${star} / torch 2 threads`, g1, t2);
+  }
+  return out;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length / 2;
+  return s.length % 2
+    ? (s[Math.floor(mid)] as number)
+    : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+/** Each ratio of each model: its value, or over several rounds its median and every round's value. */
+function ratioLines(rows: Row[], rounds: number, notes: string[]): string[] {
+  const perRound = Array.from({ length: rounds }, (_, i) =>
+    roundRatios(rounds > 1 ? rows.filter((r) => r.round === i + 1) : rows),
+  );
+  const out: string[] = [];
+  perRound.forEach((ratios, i) => {
+    for (const r of ratios.filter((r) => r.flagged)) {
+      const flagged = rounds > 1 ? `round ${i + 1}: ${r.flagged}` : (r.flagged as string);
+      notes.push(flagged);
+      out.push(flagged);
+    }
+  });
+  for (const model of MODELS) {
+    const names = [
+      ...new Set(perRound.flatMap((rs) => rs.filter((r) => r.model === model).map((r) => r.name))),
+    ];
+    const parts = names.map((name) => {
+      const each = perRound.map((rs) => rs.find((r) => r.model === model && r.name === name));
+      const values = each.flatMap((r) => (r?.value === undefined ? [] : [r.value]));
+      if (values.length === 0) return `${name}: not published (see note)`;
+      if (rounds === 1) return `${name} ${values[0]?.toFixed(2)}x`;
+      const shown = each.map((r) =>
+        r?.value === undefined ? (r ? 'flagged' : '-') : r.value.toFixed(2),
+      );
+      return `${name} ${median(values).toFixed(2)}x (rounds ${shown.join(', ')})`;
+    });
+    if (parts.length > 0) out.push(`${LABELS[model]}: ${parts.join(', ')}`);
   }
   return out;
 }

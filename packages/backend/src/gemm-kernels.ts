@@ -35,6 +35,7 @@ import {
   memarg,
   Op,
   set,
+  shuffleFloats,
   simd,
   splat,
   uleb,
@@ -153,11 +154,15 @@ function microKernel(fma: boolean): Func {
  * pack(src, dst, lane, step, steps, lanes): packs a `lanes` x `steps` block
  * into panels of W lanes, panel-major, [steps][W] each, zero past `lanes`.
  * `lane` and `step` are the source's byte strides along the two axes; with
- * lane == 4 and a full panel, W floats move as W/4 vectors.
+ * lane == 4 and a full panel, W floats move as W/4 vectors. With step == 4
+ * (the source is the transpose of the panel: a weight as B in dY W^T, or A
+ * in X W) and a full panel, four steps at a time move as 4x4 blocks
+ * transposed in registers, instead of float by float.
  */
 function pack(w: number): Func {
   const [src, dst, lane, stepStride, steps, lanes] = [0, 1, 2, 3, 4, 5];
-  const [j, width, s, p, at] = [6, 7, 8, 9, 10];
+  const [j, width, s, p, at, fourLeft] = [6, 7, 8, 9, 10, 11];
+  const v = 12; // v128 locals v .. v + 7: four source rows, then the half-transposed pairs
   const vectorRow: number[] = [];
   for (let v = 0; v < w / 4; v++)
     vectorRow.push(...get(dst), ...get(s), ...v128Load(16 * v), ...v128Store(16 * v));
@@ -203,6 +208,24 @@ function pack(w: number): Func {
           Op.end,
         ]
       : scalarRow;
+  const transposed = [
+    ...get(stepStride),
+    ...i32(4),
+    Op.i32Eq,
+    ...get(width),
+    ...i32(w),
+    Op.i32Eq,
+    Op.i32And,
+    Op.if,
+    VOID,
+    ...whileLt(p, fourLeft, [
+      ...transposeFourSteps(w, s, lane, dst, v),
+      ...inc(dst, i32(16 * w)),
+      ...inc(s, i32(16)),
+      ...inc(p, i32(4)),
+    ]),
+    Op.end,
+  ];
   const panel = [
     ...minRemaining(width, lanes, j, w),
     // s = src + j * lane
@@ -214,6 +237,7 @@ function pack(w: number): Func {
     ...set(s),
     ...i32(0),
     ...set(p),
+    ...(w % 4 === 0 ? transposed : []),
     ...whileLt(p, steps, [
       ...row,
       ...inc(dst, i32(4 * w)),
@@ -222,7 +246,61 @@ function pack(w: number): Func {
     ]),
     ...inc(j, i32(w)),
   ];
-  return { params: 6, locals: [[5, I32]], body: whileLt(j, lanes, panel) };
+  // fourLeft = steps - 3: the transposed loop runs while four steps remain.
+  const body = [...get(steps), ...i32(3), Op.i32Sub, ...set(fourLeft), ...whileLt(j, lanes, panel)];
+  return {
+    params: 6,
+    locals: [
+      [6, I32],
+      [8, V128],
+    ],
+    body,
+  };
+}
+
+/**
+ * Steps p..p+3 of a full panel's w lanes, read as one vector per lane (the
+ * steps are adjacent) and stored as four panel rows: each group of four lanes
+ * is a 4x4 transpose, two rounds of shuffles.
+ */
+function transposeFourSteps(w: number, s: number, lane: number, dst: number, v: number): number[] {
+  const out: number[] = [];
+  const pairs: [number, number, number[]][] = [
+    [0, 1, [0, 4, 1, 5]],
+    [0, 1, [2, 6, 3, 7]],
+    [2, 3, [0, 4, 1, 5]],
+    [2, 3, [2, 6, 3, 7]],
+  ];
+  // Row q of the panel takes lanes 4g..4g+3 of step q: from pairs (0, 2) or (1, 3).
+  const rows: [number, number, number[]][] = [
+    [0, 2, [0, 1, 4, 5]],
+    [0, 2, [2, 3, 6, 7]],
+    [1, 3, [0, 1, 4, 5]],
+    [1, 3, [2, 3, 6, 7]],
+  ];
+  for (let g = 0; g < w / 4; g++) {
+    for (let l = 0; l < 4; l++)
+      out.push(
+        ...get(s),
+        ...get(lane),
+        ...i32(4 * g + l),
+        Op.i32Mul,
+        Op.i32Add,
+        ...v128Load(0),
+        ...set(v + l),
+      );
+    for (const [t, [a, b, lanes]] of pairs.entries())
+      out.push(...get(v + a), ...get(v + b), ...shuffleFloats(...lanes), ...set(v + 4 + t));
+    for (const [q, [a, b, lanes]] of rows.entries())
+      out.push(
+        ...get(dst),
+        ...get(v + 4 + a),
+        ...get(v + 4 + b),
+        ...shuffleFloats(...lanes),
+        ...v128Store(4 * w * q + 16 * g),
+      );
+  }
+  return out;
 }
 
 /** tile(t, c, ldc, mr, nr, acc): C[:mr, :nr] (+)= the MR x NR tile at t (rows NR floats apart). */

