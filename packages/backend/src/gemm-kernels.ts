@@ -163,6 +163,16 @@ function pack(w: number): Func {
   const [src, dst, lane, stepStride, steps, lanes] = [0, 1, 2, 3, 4, 5];
   const [j, width, s, p, at, fourLeft] = [6, 7, 8, 9, 10, 11];
   const v = 12; // v128 locals v .. v + 7: four source rows, then the half-transposed pairs
+  // Whether the panel is full and the source's floats are adjacent along `stride`'s axis.
+  const fullPanelAlong = (stride: number) => [
+    ...get(stride),
+    ...i32(4),
+    Op.i32Eq,
+    ...get(width),
+    ...i32(w),
+    Op.i32Eq,
+    Op.i32And,
+  ];
   const vectorRow: number[] = [];
   for (let v = 0; v < w / 4; v++)
     vectorRow.push(...get(dst), ...get(s), ...v128Load(16 * v), ...v128Store(16 * v));
@@ -192,30 +202,10 @@ function pack(w: number): Func {
   }
   const row =
     w % 4 === 0
-      ? [
-          ...get(lane),
-          ...i32(4),
-          Op.i32Eq,
-          ...get(width),
-          ...i32(w),
-          Op.i32Eq,
-          Op.i32And,
-          Op.if,
-          VOID,
-          ...vectorRow,
-          Op.else,
-          ...scalarRow,
-          Op.end,
-        ]
+      ? [...fullPanelAlong(lane), Op.if, VOID, ...vectorRow, Op.else, ...scalarRow, Op.end]
       : scalarRow;
   const transposed = [
-    ...get(stepStride),
-    ...i32(4),
-    Op.i32Eq,
-    ...get(width),
-    ...i32(w),
-    Op.i32Eq,
-    Op.i32And,
+    ...fullPanelAlong(stepStride),
     Op.if,
     VOID,
     ...whileLt(p, fourLeft, [
