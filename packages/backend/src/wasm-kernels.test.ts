@@ -67,6 +67,10 @@ for (const stride of [1, 2])
       [[2, 9, 6, 6], [5, 5], 2],
       [[1, 5, 11, 4], [2, 3], 7],
       [[2, 14, 14, 16], [4, 4], 8],
+      // Deep and wide enough for GEMM + col2im (gemm-conv.ts) at stride 2.
+      [[2, 14, 14, 8], [4, 4], 32],
+      [[3, 9, 9, 1], [4, 4], 16],
+      [[2, 11, 11, 6], [3, 3], 24],
     ] as [Case['x'], Case['k'], number][])
       cases.push({ x, k, co, stride, pad });
 
@@ -87,23 +91,31 @@ describe('wasm convolution kernels', () => {
     },
   );
 
-  it("agree with the wasm backend's built-in Conv2DBackpropInput", async () => {
-    await initBackend('wasm');
-    const c: Case = { x: [2, 9, 9, 3], k: [4, 4], co: 5, stride: 2, pad: 'same' };
-    const fast = convGrads(c);
-    useFastWasmConv2DBackpropInput(false);
-    try {
-      const builtin = convGrads(c);
-      expect(maxRelErr(fast.dx, builtin.dx)).toBeLessThan(1e-5);
-      expect(maxRelErr(fast.t, builtin.t)).toBeLessThan(1e-5);
-    } finally {
-      useFastWasmConv2DBackpropInput(true);
-    }
-  });
+  it.each([
+    { x: [2, 9, 9, 3], k: [4, 4], co: 5, stride: 2, pad: 'same' },
+    { x: [2, 9, 9, 3], k: [4, 4], co: 32, stride: 2, pad: 'same' },
+    // dy [3, 16, 16, 16] against 4x4x272 patches: 1.1 M floats an image, so
+    // col2im's 2 M-float buffer (gemm-conv.ts) takes one image a pass.
+    { x: [3, 32, 32, 272], k: [4, 4], co: 16, stride: 2, pad: 'same' },
+  ] as Case[])(
+    "agree with the wasm backend's built-in Conv2DBackpropInput: $co outputs",
+    async (c) => {
+      await initBackend('wasm');
+      const fast = convGrads(c);
+      useFastWasmConv2DBackpropInput(false);
+      try {
+        const builtin = convGrads(c);
+        expect(maxRelErr(fast.dx, builtin.dx)).toBeLessThan(1e-5);
+        expect(maxRelErr(fast.t, builtin.t)).toBeLessThan(1e-5);
+      } finally {
+        useFastWasmConv2DBackpropInput(true);
+      }
+    },
+  );
 
-  it('leaves no tensors or wasm buffers behind', async () => {
+  it.each([5, 32])('leaves no tensors or wasm buffers behind: %i outputs', async (co) => {
     await initBackend('wasm');
-    const c: Case = { x: [2, 9, 9, 3], k: [4, 4], co: 5, stride: 2, pad: 'same' };
+    const c: Case = { x: [2, 9, 9, 3], k: [4, 4], co, stride: 2, pad: 'same' };
     convGrads(c);
     const before = tf.memory();
     const ids = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();

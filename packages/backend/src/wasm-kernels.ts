@@ -144,6 +144,23 @@ function phases(size: number, k: number, s: number, padBefore: number): Phase[] 
   return out;
 }
 
+/** The forward convolution whose input gradient a `Conv2DBackpropInput` computes. */
+export function backpropInputInfo(
+  filter: TensorInfo,
+  attrs: Conv2DBackpropInputAttrs,
+): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    attrs.inputShape,
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+}
+
 /**
  * dx = conv2dTranspose(dy, W) without the slow kernel: per output phase
  * (s*s of them for stride s, one for stride 1), a stride-1 Conv2D of dy with a
@@ -158,17 +175,7 @@ function conv2dBackpropInput(args: {
 }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs;
-  const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs;
-  const info = backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    backend_util.convertConv2DDataFormat(dataFormat),
-  );
+  const info = backpropInputInfo(filter, attrs);
   if (info.dataFormat !== 'channelsLast')
     throw new Error('@latent/backend: wasm Conv2DBackpropInput supports only NHWC');
   const { batchSize: b, inHeight: h, inWidth: w, filterHeight: kh, filterWidth: kw } = info;
@@ -268,6 +275,11 @@ let fastInput = true;
  */
 export function useFastWasmConv2DBackpropInput(enabled: boolean): void {
   fastInput = enabled;
+}
+
+/** Whether latent's `Conv2DBackpropInput` kernels are on (`useFastWasmConv2DBackpropInput`). */
+export function fastWasmConv2DBackpropInput(): boolean {
+  return fastInput;
 }
 
 // Replaces the slow built-in kernel; unregistering first is how tfjs allows
