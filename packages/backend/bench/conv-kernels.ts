@@ -1,8 +1,9 @@
 /**
  * The wasm convolution kernels one by one, on DCGAN's layer shapes (batch 64,
  * 4x4 kernels, stride 2, 'same'): the forward Conv2D, latent's
- * Conv2DBackpropFilter (one dilated conv) and Conv2DBackpropInput (sub-pixel),
- * and tfjs's built-in Conv2DBackpropInput, each with latent's GEMM (im2col,
+ * Conv2DBackpropFilter (one dilated conv) and Conv2DBackpropInput (GEMM +
+ * col2im with latent's GEMM, sub-pixel with XNNPACK), and tfjs's built-in
+ * Conv2DBackpropInput, each with latent's GEMM (im2col,
  * where it applies) and with XNNPACK's conv. GFLOP/s count the layer's
  * 2*k*k*ci*co multiply-adds per output pixel of the forward conv; CPU ms is
  * this process's CPU time per call (less swayed by other work than wall ms).
@@ -60,7 +61,7 @@ for (const [xs, co] of layers) {
         filterShape: w.shape,
       } as never),
     );
-    time(`Conv2DBackpropInput (sub-pixel, ${on})`, flops, () =>
+    time(`Conv2DBackpropInput (${gemm ? 'col2im' : 'sub-pixel'}, ${on})`, flops, () =>
       tf.conv2dTranspose(dy, w, xs, 2, 'same'),
     );
   }
