@@ -171,8 +171,8 @@ const COL2IM_FLOATS = 1 << 21;
  * Where GEMM + col2im wins over the sub-pixel kernel: a stride above 1 (at
  * stride 1 the sub-pixel kernel is one Conv2D, with no scatter), and a
  * product deep (dy's channels) and wide (a patch's floats) enough for the
- * GEMM's tiles. Measured on the DCGAN's two layers at batch 64: 36 ms against
- * 21 ms, 16 ms against ~1.5 ms.
+ * GEMM's tiles. Measured on the DCGAN's two layers at batch 64, per call
+ * after warm-up: ~36 ms against ~26 ms, ~16 ms against 2-4 ms.
  */
 function col2imWins(info: backend_util.Conv2DInfo): boolean {
   const stride = info.strideHeight > 1 || info.strideWidth > 1;

@@ -270,8 +270,9 @@ const builtinInput = wasmKernel(Conv2DBackpropInput);
 let fastInput = true;
 
 /**
- * Switches the wasm backend's `Conv2DBackpropInput` between latent's sub-pixel
- * kernel (default) and tfjs's built-in one, for benchmarks and bisecting.
+ * Switches the wasm backend's `Conv2DBackpropInput` between latent's kernels
+ * (default: GEMM + col2im where gemm-conv.ts takes it, else sub-pixel) and
+ * tfjs's built-in one, for benchmarks and bisecting.
  */
 export function useFastWasmConv2DBackpropInput(enabled: boolean): void {
   fastInput = enabled;
