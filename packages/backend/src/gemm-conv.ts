@@ -25,7 +25,7 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { type Gemm, gemmOf, type WasmBackend } from './gemm.js';
-import { gemm } from './gemm-kernels.js';
+import { type GemmExports, gemm } from './gemm-kernels.js';
 import { backpropInputInfo, fastWasmConv2DBackpropInput } from './wasm-kernels.js';
 
 /** The im2col buffer of each backend, grown as needed and kept (first touches of fresh memory are slow). */
@@ -51,41 +51,45 @@ function gemmWins(k: number, n: number, m: number): boolean {
 
 /**
  * rows [b*oh*ow, kh*kw*ci] of x's receptive fields, zero where they reach
- * into padding. Without dilation a filter row's kw taps are kw*ci
- * consecutive floats of x, copied at once where they lie inside it.
+ * into padding; byte pointers. Without dilation a filter row's taps that lie
+ * inside x are consecutive floats of it, copied at once.
  */
-function im2col(heap: Float32Array, x: number, col: number, info: backend_util.Conv2DInfo): void {
+function im2col(
+  g: GemmExports,
+  heap: Float32Array,
+  x: number,
+  col: number,
+  info: backend_util.Conv2DInfo,
+): void {
   const { batchSize: b, inHeight: h, inWidth: w, inChannels: ci } = info;
   const { outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = info;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const { top, left } = info.padInfo;
   const run = kw * ci;
   let dst = col;
+  const zero = (floats: number) => heap.fill(0, dst / 4, dst / 4 + floats);
   for (let n = 0; n < b; n++)
     for (let oy = 0; oy < oh; oy++)
       for (let ox = 0; ox < ow; ox++) {
         const ix0 = ox * sw - left;
-        const wholeRow = dw === 1 && ix0 >= 0 && ix0 + kw <= w;
+        const [first, last] = dw === 1 ? [Math.max(0, -ix0), Math.min(kw, w - ix0)] : [0, 0];
         for (let ky = 0; ky < kh; ky++) {
           const iy = oy * sh + ky * dh - top;
-          if (iy < 0 || iy >= h) {
-            heap.fill(0, dst, dst + run);
-            dst += run;
-            continue;
-          }
-          const rowStart = x + (n * h + iy) * w * ci;
-          if (wholeRow) {
-            const src = rowStart + ix0 * ci;
-            heap.copyWithin(dst, src, src + run);
-            dst += run;
-            continue;
-          }
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ix0 + kx * dw;
-            if (ix < 0 || ix >= w) heap.fill(0, dst, dst + ci);
-            else heap.copyWithin(dst, rowStart + ix * ci, rowStart + (ix + 1) * ci);
-            dst += ci;
-          }
+          const rowStart = x + 4 * (n * h + iy) * w * ci;
+          if (iy < 0 || iy >= h) zero(run);
+          else if (dw === 1) {
+            if (first > 0) zero(first * ci);
+            if (last > first)
+              g.copy(rowStart + 4 * (ix0 + first) * ci, dst + 4 * first * ci, (last - first) * ci);
+            if (last < kw) heap.fill(0, dst / 4 + Math.max(first, last) * ci, dst / 4 + run);
+          } else
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ix0 + kx * dw;
+              const at = dst + 4 * kx * ci;
+              if (ix < 0 || ix >= w) heap.fill(0, at / 4, at / 4 + ci);
+              else g.copy(rowStart + 4 * ix * ci, at, ci);
+            }
+          dst += 4 * run;
         }
       }
 }
@@ -112,7 +116,7 @@ function conv2dByGemm(
   if (!pointwise) {
     const col = columnBuffer(backend, 4 * m * k);
     // The heap view after the last allocation (growing the heap detaches views).
-    im2col(new Float32Array(g.memory.buffer), a / 4, col / 4, info);
+    im2col(g.exports, new Float32Array(g.memory.buffer), a, col, info);
     a = col;
   }
   gemm(g.exports, g.work, m, n, k, a, k, 1, offset(filter), n, 1, offset(out));
@@ -181,9 +185,13 @@ function col2imWins(info: backend_util.Conv2DInfo): boolean {
   return stride && deep && wide && info.dilationHeight === 1 && info.dilationWidth === 1;
 }
 
-/** dx[images, :, :, :] += the patches of col (rows of [kh, kw, ci]), one per dy pixel of those images. */
+/**
+ * dx[images, :, :, :] += the patches of col (rows of [kh, kw, ci]), one per
+ * dy pixel of those images; byte pointers. A patch row's taps that lie
+ * inside dx are consecutive pixels there, so each row is one contiguous add.
+ */
 function col2im(
-  heap: Float32Array,
+  g: GemmExports,
   col: number,
   dx: number,
   info: backend_util.Conv2DInfo,
@@ -192,23 +200,20 @@ function col2im(
   const { inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
+  const rowBytes = 4 * kw * ci;
   let src = col;
   for (let n = 0; n < images; n++)
     for (let p = 0; p < oh; p++)
-      for (let q = 0; q < ow; q++)
-        for (let i = 0; i < kh; i++) {
+      for (let q = 0; q < ow; q++) {
+        const x0 = q * sw - left;
+        const [first, last] = [Math.max(0, -x0), Math.min(kw, w - x0)];
+        for (let i = 0; i < kh; i++, src += rowBytes) {
           const y = p * sh + i - top;
-          if (y < 0 || y >= h) {
-            src += kw * ci;
-            continue;
-          }
-          for (let j = 0; j < kw; j++, src += ci) {
-            const x = q * sw + j - left;
-            if (x < 0 || x >= w) continue;
-            const at = dx + ((n * h + y) * w + x) * ci;
-            for (let c = 0; c < ci; c++) heap[at + c]! += heap[src + c]!;
-          }
+          if (y < 0 || y >= h || first >= last) continue;
+          const at = dx + 4 * ((n * h + y) * w + x0 + first) * ci;
+          g.accumulate(src + 4 * first * ci, at, (last - first) * ci);
         }
+      }
 }
 
 function conv2dBackpropInputByGemm(
@@ -228,8 +233,7 @@ function conv2dBackpropInputByGemm(
   const offset = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
   const [pdy, pw, pdx] = [offset(dy), offset(filter), offset(out)];
   // The heap view after the last allocation (growing the heap detaches views).
-  const heap = new Float32Array(g.memory.buffer);
-  heap.fill(0, pdx / 4, pdx / 4 + b * h * w * ci);
+  new Float32Array(g.memory.buffer).fill(0, pdx / 4, pdx / 4 + b * h * w * ci);
   for (let n0 = 0; n0 < b; n0 += perPass) {
     const images = Math.min(perPass, b - n0);
     // col [images*oh*ow, patch] = dy rows [.., co] times W^T, W = the filter as [patch, co].
@@ -247,7 +251,7 @@ function conv2dBackpropInputByGemm(
       co,
       col,
     );
-    col2im(heap, col / 4, pdx / 4 + n0 * h * w * ci, info, images);
+    col2im(g.exports, col, pdx + 4 * n0 * h * w * ci, info, images);
   }
   return out;
 }

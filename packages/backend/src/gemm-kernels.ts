@@ -379,6 +379,52 @@ function scaleRows(): Func {
 }
 
 /**
+ * accumulate(src, dst, n): dst[i] += src[i], or copy(src, dst, n): dst[i] =
+ * src[i], for n floats, four at a time and the last n % 4 one by one. For
+ * im2col and col2im (gemm-conv.ts), whose patch rows meet x in contiguous
+ * runs of a few hundred floats: a call here costs less than a
+ * Float32Array.copyWithin and runs the sum four lanes wide. Each sum is one
+ * float32 addition, as JavaScript's `+=` on a Float32Array rounds it, so the
+ * two agree bit for bit.
+ */
+function floatRun(add: boolean): Func {
+  const [src, dst, n, end, quads] = [0, 1, 2, 3, 4];
+  const vector = add
+    ? [...get(dst), ...get(dst), ...v128Load(0), ...get(src), ...v128Load(0), ...simd(F32X4_ADD)]
+    : [...get(dst), ...get(src), ...v128Load(0)];
+  const scalar = add
+    ? [
+        ...get(dst),
+        ...get(dst),
+        Op.f32Load,
+        ...memarg(0),
+        ...get(src),
+        Op.f32Load,
+        ...memarg(0),
+        Op.f32Add,
+      ]
+    : [...get(dst), ...get(src), Op.f32Load, ...memarg(0)];
+  const advance = (bytes: number) => [...inc(src, i32(bytes)), ...inc(dst, i32(bytes))];
+  // quads = dst + 16 * (n / 4), end = dst + 4 * n: the two loops run dst up to each.
+  const body = [
+    ...[
+      ...get(dst),
+      ...get(n),
+      ...i32(-4),
+      Op.i32And,
+      ...i32(4),
+      Op.i32Mul,
+      Op.i32Add,
+      ...set(quads),
+    ],
+    ...[...get(dst), ...get(n), ...i32(4), Op.i32Mul, Op.i32Add, ...set(end)],
+    ...whileLt(dst, quads, [...vector, ...v128Store(0), ...advance(16)]),
+    ...whileLt(dst, end, [...scalar, Op.f32Store, ...memarg(0), ...advance(4)]),
+  ];
+  return { params: 3, locals: [[2, I32]], body };
+}
+
+/**
  * maxRows(x, o, rows, p) / argMaxRows: o[i] = the largest of x[i, 0..p) (p >= 1),
  * or its index (int32), for x [rows, p]. As tfjs's own kernels on wasm and
  * cpu, so the results are theirs bit for bit: the first of equal values wins
@@ -706,7 +752,7 @@ const str = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charC
  * The module's bytes: imports `env.memory` (any size; `shared` for a
  * threaded heap, whose import must declare a maximum: 4 GiB admits any),
  * exports `kernel`, `tile`, `packA`, `packB`, `macro`, `scaleRows`,
- * `maxRows`, `argMaxRows`,
+ * `accumulate`, `copy`, `maxRows`, `argMaxRows`,
  * `sgdMomentum`, `adam`, `tanh` and `softplus`.
  */
 export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array {
@@ -717,6 +763,8 @@ export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array {
     ['packB', pack(NR)],
     ['macro', macroKernel()],
     ['scaleRows', scaleRows()],
+    ['accumulate', floatRun(true)],
+    ['copy', floatRun(false)],
     ['maxRows', reduceRows(false)],
     ['argMaxRows', reduceRows(true)],
     ['sgdMomentum', sgdMomentum()],
@@ -776,6 +824,10 @@ export function wasmFeatures(): { simd: boolean; relaxed: boolean } {
 /** The exports of an instantiated GEMM module; every pointer and stride is in bytes. */
 export interface GemmExports {
   scaleRows(x: number, s: number, o: number, rows: number, p: number): void;
+  /** dst[i] += src[i] for n floats. */
+  accumulate(src: number, dst: number, n: number): void;
+  /** dst[i] = src[i] for n floats (not overlapping). */
+  copy(src: number, dst: number, n: number): void;
   maxRows(x: number, o: number, rows: number, p: number): void;
   /** o[i] = tanh(x[i]) for n floats, n a multiple of 4. */
   tanh(x: number, o: number, n: number): void;
