@@ -3,6 +3,7 @@ import './gemm-conv.js';
 import './wasm-broadcast.js';
 import './wasm-reductions.js';
 import './wasm-unary.js';
+import './wasm-masks.js';
 import { type WasmGemm, wasmGemmOf } from './gemm.js';
 import { registerFusedOptimizers } from './wasm-optimizers.js';
 

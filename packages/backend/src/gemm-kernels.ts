@@ -13,6 +13,7 @@
 // panels, both zero-padded; the micro-kernel multiplies one MR x KC panel by
 // one KC x NR panel with MR * NR / 4 accumulators held in registers.
 
+import { greaterLoop, leakyReluVector, selectLoop } from './mask-math.js';
 import { softplusVector, tanhVector } from './vector-math.js';
 import {
   F32,
@@ -753,7 +754,8 @@ const str = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charC
  * threaded heap, whose import must declare a maximum: 4 GiB admits any),
  * exports `kernel`, `tile`, `packA`, `packB`, `macro`, `scaleRows`,
  * `accumulate`, `copy`, `maxRows`, `argMaxRows`,
- * `sgdMomentum`, `adam`, `tanh` and `softplus`.
+ * `sgdMomentum`, `adam`, `tanh`, `softplus`, `leakyRelu`, `greater` and
+ * `select`.
  */
 export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array {
   const funcs: [string, Func][] = [
@@ -771,6 +773,9 @@ export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array {
     ['adam', adam()],
     ['tanh', tanhVector()],
     ['softplus', softplusVector()],
+    ['leakyRelu', leakyReluVector()],
+    ['greater', greaterLoop()],
+    ['select', selectLoop()],
   ];
   const arities = [...new Set(funcs.map(([, f]) => f.params))];
   const types = arities.map((n) => [0x60, ...uleb(n), ...Array(n).fill(I32), 0]);
@@ -834,6 +839,12 @@ export interface GemmExports {
   /** o[i] = softplus(x[i]) = log(1 + exp(x[i])) for n floats, n a multiple of 4. */
   softplus(x: number, o: number, n: number): void;
   argMaxRows(x: number, o: number, rows: number, p: number): void;
+  /** o[i] = x[i] < 0 ? alpha x[i] : x[i] for n floats; alpha as its float32 bits. */
+  leakyRelu(x: number, o: number, n: number, alphaBits: number): void;
+  /** o[i] = a[i] > b[i] (one byte each) for n floats of a; b steps bStep bytes (0: a scalar). */
+  greater(a: number, b: number, o: number, n: number, bStep: number): void;
+  /** o[i] = c[i] ? t[i] : e[i] for n floats, c one byte each. */
+  select(c: number, t: number, e: number, o: number, n: number): void;
   sgdMomentum(
     theta: number,
     v: number,

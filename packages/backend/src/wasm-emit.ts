@@ -15,9 +15,12 @@ export enum Op {
   localGet = 0x20,
   localSet = 0x21,
   localTee = 0x22,
+  i32Load = 0x28,
+  i32Load8U = 0x2d,
   f32Load = 0x2a,
   i32Store = 0x36,
   f32Store = 0x38,
+  i32Store8 = 0x3a,
   i32Const = 0x41,
   f32Const = 0x43,
   i32Eqz = 0x45,
@@ -26,6 +29,7 @@ export enum Op {
   i32GtS = 0x4a,
   i32GeS = 0x4e,
   f32Ne = 0x5c,
+  f32Lt = 0x5d,
   f32Gt = 0x5e,
   i32Add = 0x6a,
   i32Sub = 0x6b,
@@ -37,6 +41,7 @@ export enum Op {
   f32Sub = 0x93,
   f32Mul = 0x94,
   f32Div = 0x95,
+  f32ReinterpretI32 = 0xbe,
   select = 0x1b,
   simd = 0xfd,
 }
@@ -58,6 +63,10 @@ export const F32X4_EQ = 0x41;
 export const F32X4_NE = 0x42;
 export const F32X4_LT = 0x43;
 export const F32X4_GT = 0x44;
+export const V128_LOAD32_ZERO = 0x5c;
+export const I16X8_EXTEND_LOW_I8X16_U = 0x89;
+export const I32X4_EXTEND_LOW_I16X8_U = 0xa9;
+export const I32X4_NEG = 0xa1;
 export const V128_ANDNOT = 0x4f;
 export const V128_OR = 0x50;
 export const V128_BITSELECT = 0x52;

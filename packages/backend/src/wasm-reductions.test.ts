@@ -71,3 +71,77 @@ describe('Max and ArgMax over the last axis on wasm', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+/** Sum and Mean over leading axes (and, for the fallbacks, other axes and narrow rows) on the active backend. */
+function leadingSums(shape: number[], seed: number): Float32Array[] {
+  return tf.tidy(() => {
+    const x = tf.tensor(
+      values(tf.util.sizeFromShape(shape), seed).map((v, i) => v + Math.sin(i) / 3),
+      shape,
+    );
+    const out = [tf.sum(x, 0), tf.mean(x, 0, true), tf.sum(x, -1)];
+    if (shape.length > 2) out.push(tf.mean(x, [1, 0]), tf.sum(x, [0, 1], true), tf.mean(x, [0, 2]));
+    return out.map((t) => Float32Array.from(t.dataSync()));
+  });
+}
+
+const SUM_SHAPES = [
+  [7, 5],
+  [3, 16],
+  [9, 17],
+  [12544, 64],
+  [4, 3, 2, 19],
+  [64, 7, 7, 128],
+];
+
+describe('Sum and Mean over leading axes on wasm', () => {
+  it("equal tfjs's wasm kernels bit for bit, keepDims, axis order and fallbacks included", async () => {
+    await initBackend('wasm');
+    useLatentReductions(false);
+    const want = SUM_SHAPES.map((s, i) => leadingSums(s, i + 1));
+    useLatentReductions(true);
+    const before = tf.memory().numTensors;
+    const got = SUM_SHAPES.map((s, i) => leadingSums(s, i + 1));
+    expect(tf.memory().numTensors).toBe(before);
+    for (const [i, shape] of SUM_SHAPES.entries())
+      for (const [j, w] of want[i]!.entries()) {
+        const g = got[i]![j]!;
+        expect(g.length, `${shape} output ${j}`).toBe(w.length);
+        for (let k = 0; k < w.length; k++)
+          expect(Object.is(g[k], w[k]), `${shape} output ${j}[${k}]: ${g[k]} vs ${w[k]}`).toBe(
+            true,
+          );
+      }
+  });
+
+  it('add rows with the module loop accumulate, which copy mirrors, tails included', async () => {
+    await initBackend('wasm');
+    const g = latentModuleOf(tf.backend() as unknown as WasmBackend)!;
+    const backend = tf.backend() as unknown as WasmBackend;
+    const at = (t: tf.Tensor) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+    const src = tf.tensor1d(Float32Array.from({ length: 11 }, (_, i) => i + 0.25));
+    const dst = tf.fill([11], 100);
+    g.exports.accumulate(at(src), at(dst), 7);
+    expect(Array.from(dst.dataSync())).toEqual([
+      ...Array.from({ length: 7 }, (_, i) => 100.25 + i),
+      100,
+      100,
+      100,
+      100,
+    ]);
+    g.exports.copy(at(src), at(dst), 5);
+    expect(Array.from(dst.dataSync()).slice(0, 6)).toEqual([0.25, 1.25, 2.25, 3.25, 4.25, 105.25]);
+    tf.dispose([src, dst]);
+  });
+
+  it('keep their shapes: keepDims gives ones for the reduced axes', async () => {
+    await initBackend('wasm');
+    const x = tf.ones([4, 3, 32]);
+    const [s, m] = [tf.sum(x, [0, 1], true), tf.mean(x, [1, 0])];
+    expect(s.shape).toEqual([1, 1, 32]);
+    expect(m.shape).toEqual([32]);
+    expect(Array.from(s.dataSync())).toEqual(Array(32).fill(12));
+    expect(Array.from(m.dataSync())).toEqual(Array(32).fill(1));
+    tf.dispose([x, s, m]);
+  });
+});

@@ -10,6 +10,10 @@ import {
   type ArgMaxAttrs,
   Max,
   type MaxAttrs,
+  Mean,
+  type MeanAttrs,
+  Sum,
+  type SumAttrs,
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
@@ -75,3 +79,61 @@ lastAxisKernel(
   'int32',
   (g) => g.argMaxRows,
 );
+
+/**
+ * [rows, p, r] when `axis` is x's leading axes 0..r-1 in that order (r below x's rank,
+ * rows their size, p >= 16 the size of the rest) and x a non-empty float32;
+ * else undefined.
+ */
+function leadingAxesRows(
+  x: TensorInfo,
+  axis: number | number[],
+): [number, number, number] | undefined {
+  const rank = x.shape.length;
+  if (rank < 2 || x.dtype !== 'float32') return undefined;
+  // In the order given: tfjs sums the reduced axes in that order, [1, 0] column-major.
+  const axes = util.parseAxisParam(axis, x.shape);
+  if (axes.length === 0 || axes.length >= rank || axes.some((a, i) => a !== i)) return undefined;
+  const rows = util.sizeFromShape(x.shape.slice(0, axes.length));
+  const p = util.sizeFromShape(x.shape.slice(axes.length));
+  // Below 16 floats a row, the call per row costs more than tfjs's transpose.
+  return rows > 0 && p >= 16 ? [rows, p, axes.length] : undefined;
+}
+
+/**
+ * Sum and Mean over leading axes (batch norm's statistics and bias
+ * gradients over [b, h, w] of NHWC): tfjs's wasm kernels transpose x to put
+ * those axes last and then reduce, ~2.5 ms of each [64, 14, 14, 64]. Here
+ * every row is added into the p sums in place, four lanes at a time. Each
+ * column is still summed from row 0 up in float32, as tfjs's loop does, and
+ * Mean divides by the row count in float32, so both agree bit for bit.
+ */
+function leadingAxesKernel(name: string, mean: boolean): void {
+  const builtin = wasmKernel(name);
+  const kernelFunc = (args: {
+    inputs: { x: TensorInfo };
+    backend: WasmBackend;
+    attrs: SumAttrs | MeanAttrs;
+  }): TensorInfo => {
+    const { inputs, backend, attrs } = args;
+    const { x } = inputs;
+    const g = latentModuleOf(backend);
+    const shape = leadingAxesRows(x, attrs.axis);
+    if (!enabled || !g || !shape) return builtin.kernelFunc(args as never) as TensorInfo;
+    const [rows, p, r] = shape;
+    const rest = x.shape.slice(r);
+    const outShape = attrs.keepDims ? [...Array<number>(r).fill(1), ...rest] : rest;
+    const out = backend.makeOutput(outShape as number[], 'float32');
+    const offset = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+    const [from, to] = [offset(x), offset(out)];
+    const heap = new Float32Array(g.memory.buffer);
+    heap.fill(0, to / 4, to / 4 + p);
+    for (let i = 0; i < rows; i++) g.exports.accumulate(from + 4 * i * p, to, p);
+    if (mean) for (let j = to / 4; j < to / 4 + p; j++) heap[j] = heap[j]! / rows;
+    return out;
+  };
+  replaceWasmKernel(name, kernelFunc);
+}
+
+leadingAxesKernel(Sum, false);
+leadingAxesKernel(Mean, true);
