@@ -26,6 +26,17 @@ function reductions(shape: number[], seed: number): Float32Array[] {
   });
 }
 
+/** Every output of every shape equal bit for bit (Object.is: -0 and NaN count). */
+function expectBitIdentical(shapes: number[][], got: Float32Array[][], want: Float32Array[][]) {
+  for (const [i, shape] of shapes.entries())
+    for (const [j, w] of want[i]!.entries()) {
+      const g = got[i]![j]!;
+      expect(g.length, `${shape} output ${j}`).toBe(w.length);
+      for (let k = 0; k < w.length; k++)
+        expect(Object.is(g[k], w[k]), `${shape} output ${j}[${k}]: ${g[k]} vs ${w[k]}`).toBe(true);
+    }
+}
+
 const SHAPES = [[1], [5], [3, 1], [7, 5], [4, 9, 5], [100, 240, 5], [2, 3, 4, 17]];
 
 describe('Max and ArgMax over the last axis on wasm', () => {
@@ -35,15 +46,7 @@ describe('Max and ArgMax over the last axis on wasm', () => {
     const want = SHAPES.map((s, i) => reductions(s, i + 1));
     useLatentReductions(true);
     const got = SHAPES.map((s, i) => reductions(s, i + 1));
-    for (const [i, shape] of SHAPES.entries())
-      for (const [j, w] of want[i]!.entries()) {
-        const g = got[i]![j]!;
-        expect(g.length, `${shape} output ${j}`).toBe(w.length);
-        for (let k = 0; k < w.length; k++)
-          expect(Object.is(g[k], w[k]), `${shape} output ${j}[${k}]: ${g[k]} vs ${w[k]}`).toBe(
-            true,
-          );
-      }
+    expectBitIdentical(SHAPES, got, want);
   });
 
   it('run as latent module loops: the first of equal values wins, a NaN wins the max, not the index', async () => {
@@ -103,15 +106,7 @@ describe('Sum and Mean over leading axes on wasm', () => {
     const before = tf.memory().numTensors;
     const got = SUM_SHAPES.map((s, i) => leadingSums(s, i + 1));
     expect(tf.memory().numTensors).toBe(before);
-    for (const [i, shape] of SUM_SHAPES.entries())
-      for (const [j, w] of want[i]!.entries()) {
-        const g = got[i]![j]!;
-        expect(g.length, `${shape} output ${j}`).toBe(w.length);
-        for (let k = 0; k < w.length; k++)
-          expect(Object.is(g[k], w[k]), `${shape} output ${j}[${k}]: ${g[k]} vs ${w[k]}`).toBe(
-            true,
-          );
-      }
+    expectBitIdentical(SUM_SHAPES, got, want);
   });
 
   it('add rows with the module loop accumulate, which copy mirrors, tails included', async () => {
